@@ -1,0 +1,1 @@
+"""Operations around the lead revenue ledger: nightly job, demo data and checks."""

@@ -1,0 +1,21 @@
+"""Project locations, resolved against the project root rather than the caller's cwd."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DUCKDB_PATH = "warehouse/ledger.duckdb"
+
+
+def duckdb_path() -> Path:
+    """The DuckDB file of the dev target: $LEDGER_DUCKDB_PATH, relative paths from the project."""
+    raw = os.environ.get("LEDGER_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
+    path = Path(raw)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def dbt_executable() -> Path:
+    """The dbt of the project's virtual environment."""
+    return PROJECT_ROOT / ".venv" / "bin" / "dbt"
