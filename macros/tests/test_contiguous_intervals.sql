@@ -1,0 +1,35 @@
+{#
+    A snapshot's validity windows must chain without gaps: every closed window ends exactly
+    where the next version of the same key starts. A gap would leave deliveries unpriced.
+#}
+{% test contiguous_intervals(model, partition_by, start_column, end_column, open_end_value) %}
+
+with
+
+windows as (
+
+    select
+        {{ partition_by }} as partition_value,
+        {{ start_column }} as starts_at,
+        {{ end_column }} as ends_at,
+        lead({{ start_column }}) over (
+            partition by {{ partition_by }}
+            order by {{ start_column }}
+        ) as next_starts_at
+    from {{ model }}
+
+),
+
+broken as (
+
+    select *
+    from windows
+    where
+        (next_starts_at is not null and ends_at <> next_starts_at)
+        or (next_starts_at is null and ends_at <> {{ open_end_value }})
+
+)
+
+select * from broken
+
+{% endtest %}

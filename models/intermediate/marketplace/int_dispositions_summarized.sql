@@ -1,0 +1,85 @@
+{#
+    Broker feedback rolled up per sold item (a lead sale or a call). The first `sold` and the
+    first `returned` report drive revenue (spec 3.3, 3.5); the latest report, ties to the
+    greatest disposition_id, is the item's current status for quality reporting (spec 3.6).
+#}
+
+with
+
+dispositions as (
+
+    select * from {{ ref('stg_boberdoo__dispositions') }}
+
+),
+
+by_item as (
+
+    select
+        case when transaction_id is not null then 'lead_sale' else 'call' end as item_type,
+        coalesce(transaction_id, call_id) as item_id,
+        disposition_id,
+        disposition_status,
+        reported_at
+    from dispositions
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by item_type, item_id
+            order by reported_at desc, disposition_id desc
+        ) as recency_rank
+    from by_item
+
+),
+
+rolled_up as (
+
+    select
+        item_type,
+        item_id,
+        count(*) as disposition_count,
+        sum(case when disposition_status = 'sold' then 1 else 0 end) as sold_report_count,
+        min(case when disposition_status = 'sold' then reported_at end) as first_sold_reported_at,
+        min(case when disposition_status = 'returned' then reported_at end)
+            as first_returned_reported_at
+    from by_item
+    group by item_type, item_id
+
+),
+
+current_status as (
+
+    select
+        item_type,
+        item_id,
+        disposition_status as current_status,
+        reported_at as current_status_reported_at
+    from ranked
+    where recency_rank = 1
+
+),
+
+final as (
+
+    select
+        rolled_up.item_type,
+        rolled_up.item_id,
+        rolled_up.disposition_count,
+        rolled_up.sold_report_count,
+        rolled_up.first_sold_reported_at,
+        rolled_up.first_returned_reported_at,
+        current_status.current_status,
+        current_status.current_status_reported_at
+    from rolled_up
+    inner join current_status
+        on
+            rolled_up.item_type = current_status.item_type
+            and rolled_up.item_id = current_status.item_id
+
+)
+
+select * from final
