@@ -1,0 +1,60 @@
+{# The accounts named by the lines of unbalanced transactions, and how much they carry there. #}
+
+with
+
+entries as (
+
+    select * from {{ ref('ledger_entries') }}
+
+),
+
+unbalanced_transactions as (
+
+    select * from {{ ref('ledger_unbalanced_transactions') }}
+
+),
+
+chart_of_accounts as (
+
+    select * from {{ ref('chart_of_accounts') }}
+
+),
+
+unbalanced_lines as (
+
+    select entries.*
+    from entries
+    inner join unbalanced_transactions
+        on entries.transaction_id = unbalanced_transactions.transaction_id
+
+),
+
+by_account as (
+
+    select
+        account_code,
+        count(distinct transaction_id) as transaction_count,
+        sum(debit) as total_debits,
+        sum(credit) as total_credits
+    from unbalanced_lines
+    group by account_code
+
+),
+
+final as (
+
+    select
+        by_account.account_code,
+        chart_of_accounts.account_name,
+        chart_of_accounts.account_type,
+        by_account.transaction_count,
+        cast(by_account.total_debits as numeric(12, 2)) as total_debits,
+        cast(by_account.total_credits as numeric(12, 2)) as total_credits,
+        cast(by_account.total_debits - by_account.total_credits as numeric(12, 2)) as net_amount
+    from by_account
+    left join chart_of_accounts
+        on by_account.account_code = chart_of_accounts.account_code
+
+)
+
+select * from final

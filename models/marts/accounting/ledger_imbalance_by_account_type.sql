@@ -1,0 +1,24 @@
+{# Account balances summed by account type, the breakdown of the balance alert. #}
+
+with
+
+account_balances as (
+
+    select * from {{ ref('account_balances') }}
+
+),
+
+final as (
+
+    select
+        account_type,
+        sum(case when entry_count > 0 then 1 else 0 end) as account_count,
+        cast(sum(total_debits) as numeric(12, 2)) as total_debits,
+        cast(sum(total_credits) as numeric(12, 2)) as total_credits,
+        cast(sum(balance) as numeric(12, 2)) as balance
+    from account_balances
+    group by account_type
+
+)
+
+select * from final
