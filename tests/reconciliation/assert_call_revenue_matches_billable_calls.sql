@@ -33,7 +33,9 @@ billable_calls as (
     inner join campaign_terms
         on
             calls.campaign_id = campaign_terms.campaign_id
-            and {{ interval_contains('campaign_terms.starts_at', 'campaign_terms.ends_at', 'calls.started_at') }}
+            and {{ interval_contains(
+                'campaign_terms.starts_at', 'campaign_terms.ends_at', 'calls.started_at'
+            ) }}
     where calls.duration_seconds >= campaign_terms.min_duration_seconds
 
 ),

@@ -30,7 +30,7 @@ candidate_leads as (
     inner join leads
         on
             calls.caller_phone = leads.phone
-            and leads.created_at <= calls.started_at
+            and calls.started_at >= leads.created_at
 
 ),
 

@@ -1,0 +1,11 @@
+"""Run a command with a PostgreSQL available: BILLING_DB_*, else a throwaway server, else skip.
+
+Usage: .venv/bin/python scripts/with_test_postgres.py [--search-path DIRS] -- COMMAND [ARG ...]
+"""
+
+import sys
+
+from ledger_ops.pg_sandbox import main
+
+if __name__ == "__main__":
+    sys.exit(main())
