@@ -1,33 +1,100 @@
-# Entry points of the lead revenue ledger. `make run` and `make test` work on a fresh clone.
+# Entry points of the lead revenue ledger. `make run` and `make test` work on a fresh clone:
+# both create .venv with the pinned dependencies first when it is missing.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
+PY := $(BIN)/python
 
 # Relative DuckDB paths are resolved against the project, not the caller's directory.
 export LEDGER_DUCKDB_PATH := $(abspath $(or $(LEDGER_DUCKDB_PATH),warehouse/ledger.duckdb))
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help setup run test
+# Everything `make test` creates lives here and is rebuilt on every run.
+TEST_DIR := target/test
+DEMO_SCALE ?= 0.5
+
+.PHONY: help setup run test lint check-redshift test-engines test-duckdb test-postgres pytest docs clean
+
 help:
-	@echo "make run    nightly job on the embedded DuckDB (demo data on first use)"
-	@echo "make test   every test: lint, dbt on DuckDB and PostgreSQL, Redshift compile, pytest"
+	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
+	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make setup  create .venv with the pinned dependencies"
+	@echo "make docs   generate the dbt docs site (target/docs)"
 
 setup: $(VENV)/.installed profiles.yml
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	# The project's own package is imported from the work tree, with no build step.
-	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ledger_ops.pth"
+	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ledger_ops.pth"
 	touch $@
 
-# Created once; a local edit is never overwritten.
+# Created once from the template; a local edit is never overwritten.
 profiles.yml: | profiles.yml.example
 	cp profiles.yml.example $@
+
+# The nightly job. Demo data is created only when no raw schema exists in the DuckDB file.
+run: setup
+	mkdir -p "$(dir $(LEDGER_DUCKDB_PATH))"
+	$(PY) scripts/generate_demo_data.py --target duckdb --if-absent
+	$(PY) scripts/update_lead_sales_ledger.py
+
+test: setup lint check-redshift
+	$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines
+
+test-engines: test-duckdb test-postgres pytest
+
+lint: setup
+	$(BIN)/ruff check ledger_ops scripts python_tests
+	$(BIN)/ruff format --check ledger_ops scripts python_tests
+	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/lint/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/lint/target \
+		$(BIN)/sqlfluff lint models tests analyses
+
+# Redshift cannot be reached from here: compile for it offline into a clean directory and
+# reject, by parsing the compiled SQL, what Redshift lacks.
+check-redshift: setup
+	rm -rf $(TEST_DIR)/redshift
+	$(DBT) compile --target redshift --no-introspect --no-populate-cache --target-path $(TEST_DIR)/redshift --quiet
+	$(PY) scripts/check_redshift_sql.py $(TEST_DIR)/redshift/compiled
+
+test-duckdb: setup
+	rm -rf $(TEST_DIR)/duckdb && mkdir -p $(TEST_DIR)/duckdb
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb \
+		$(PY) scripts/generate_demo_data.py --target duckdb --scale $(DEMO_SCALE)
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb \
+		$(DBT) build --target dev --target-path $(TEST_DIR)/duckdb/target
+
+# Runs under scripts/with_test_postgres.py, which provides BILLING_DB_* or says it skipped.
+# The server may be a real billing database: the suite only ever creates, replaces and reads
+# schemas prefixed ledger_ci_, never the raw schemas of the environment.
+PG_RAW_SCHEMAS := --schema billing=ledger_ci_billing --schema boberdoo=ledger_ci_boberdoo \
+	--schema invoca=ledger_ci_invoca --schema finance=ledger_ci_finance
+PG_DBT_VARS := {billing_schema: ledger_ci_billing, boberdoo_schema: ledger_ci_boberdoo, \
+	invoca_schema: ledger_ci_invoca, finance_schema: ledger_ci_finance}
+test-postgres: setup
+	@if [ "$${LEDGER_POSTGRES_SKIPPED:-0}" = 1 ]; then \
+		echo "!!! PostgreSQL suite SKIPPED: no BILLING_DB_HOST and no PostgreSQL binaries !!!"; \
+	else \
+		$(PY) scripts/generate_demo_data.py --target postgres --replace --scale $(DEMO_SCALE) \
+			$(PG_RAW_SCHEMAS) && \
+		LEDGER_SCHEMA=ledger_ci $(DBT) build --target postgres --target-path $(TEST_DIR)/postgres/target \
+			--vars '$(PG_DBT_VARS)'; \
+	fi
+
+pytest: setup
+	$(BIN)/pytest
+
+docs: setup
+	$(DBT) docs generate --target-path target/docs
+
+clean:
+	rm -rf target logs/dbt.log

@@ -1,0 +1,94 @@
+"""Run the real dbt project against a real engine from tests, each in its own sandbox.
+
+Every build gets its own target and log paths, so tests never trample each other's
+manifests or the developer's own target/ directory.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger_ops import demo_data
+from ledger_ops.paths import PROJECT_ROOT, dbt_executable
+from ledger_ops.warehouse import PostgresSettings, Warehouse, connect
+
+RAW_SCHEMAS = ("billing", "boberdoo", "invoca", "finance")
+
+
+@dataclass
+class DbtSandbox:
+    """One engine, one set of schemas, one target directory."""
+
+    target: str
+    workdir: Path
+    duckdb_path: Path | None = None
+    schema_prefix: str = "ledger"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def raw_schemas(self) -> dict[str, str]:
+        if self.target == "dev":
+            return {name: name for name in RAW_SCHEMAS}
+        return {name: f"{self.schema_prefix}_{name}" for name in RAW_SCHEMAS}
+
+    def relation(self, layer: str, name: str) -> str:
+        return f"{self.schema_prefix}_{layer}.{name}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
+        env["LEDGER_SCHEMA"] = self.schema_prefix
+        if self.duckdb_path is not None:
+            env["LEDGER_DUCKDB_PATH"] = str(self.duckdb_path)
+        env.update(self.extra_env)
+        return env
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a dbt command; output is returned, never raised on."""
+        vars_yaml = "{" + ", ".join(f"{k}_schema: {v}" for k, v in self.raw_schemas.items()) + "}"
+        command = [
+            str(dbt_executable()),
+            *args,
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.workdir / "target"),
+            "--log-path",
+            str(self.workdir / "logs"),
+            "--vars",
+            vars_yaml,
+        ]
+        return subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def build(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.dbt("build", *args)
+
+    def warehouse(self) -> Warehouse:
+        if self.target == "dev":
+            return connect("duckdb", duckdb_path=self.duckdb_path)
+        return connect("postgres", postgres=PostgresSettings.from_env())
+
+    def load_demo_data(self, seed: int = 42, scale: float = 0.3) -> None:
+        with self.warehouse() as warehouse:
+            demo_data.load(
+                warehouse, demo_data.generate(seed, scale), self.raw_schemas, replace=True
+            )
+
+    def drop_schemas(self, *layers: str) -> None:
+        with self.warehouse() as warehouse:
+            for layer in layers:
+                warehouse.drop_schema(f"{self.schema_prefix}_{layer}")
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + result.stderr
