@@ -1,0 +1,136 @@
+"""Create the raw schemas and load deterministic demo data into DuckDB or PostgreSQL.
+
+Demo rows are never mixed with real ones: without --replace nothing is written when a
+raw schema already exists, and --if-absent refuses outright when only some exist.
+
+Usage: .venv/bin/python scripts/generate_demo_data.py [--target duckdb|postgres]
+       [--scale 1.0] [--seed 42] [--if-absent | --replace] [--schema RAW=ACTUAL ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+
+from ledger_ops import demo_data
+from ledger_ops.raw_schema import RAW_SCHEMAS
+from ledger_ops.warehouse import ENGINES, Warehouse, connect, validate_identifier
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
+
+
+def _schema_override(text: str) -> tuple[str, str]:
+    raw, sep, actual = text.partition("=")
+    if not sep or raw not in RAW_SCHEMAS:
+        raise argparse.ArgumentTypeError(
+            f"expected RAW=ACTUAL with RAW one of {', '.join(RAW_SCHEMAS)}: {text!r}"
+        )
+    try:
+        return raw, validate_identifier(actual)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--target", choices=ENGINES, default="duckdb", help="engine to load (default duckdb)"
+    )
+    parser.add_argument(
+        "--scale", type=_scale, default=1.0, help="1.0 is about 2,000 deliveries (default)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="same seed and scale, same rows (default 42)"
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--if-absent",
+        action="store_true",
+        help="load only when no raw schema exists; leave them alone when all exist",
+    )
+    mode.add_argument(
+        "--replace",
+        action="store_true",
+        help="drop the raw schemas (and, on PostgreSQL, views built on them) and reload",
+    )
+    parser.add_argument(
+        "--schema",
+        type=_schema_override,
+        action="append",
+        default=[],
+        metavar="RAW=ACTUAL",
+        help="name of a raw schema in this environment, as the dbt var *_schema says",
+    )
+    return parser.parse_args(argv)
+
+
+def _check_absent(warehouse: Warehouse, schemas: list[str], if_absent: bool) -> int | None:
+    """An exit code when loading must not go ahead, None when it may."""
+    present = [s for s in schemas if warehouse.schema_exists(s)]
+    if not present:
+        return None
+    missing = [s for s in schemas if s not in present]
+    where = warehouse.describe()
+    if if_absent and not missing:
+        print(f"raw schemas {', '.join(present)} already present in {where}; left untouched")
+        return 0
+    if if_absent:
+        print(
+            f"error: only some raw schemas exist in {where}: present {', '.join(present)}; "
+            f"missing {', '.join(missing)}. Refusing to mix demo data with real data: "
+            "load the missing schemas, or drop the present ones.",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"error: raw schemas {', '.join(present)} already exist in {where}; "
+            "pass --if-absent to keep them or --replace to reload the demo data",
+            file=sys.stderr,
+        )
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    names = demo_data.resolve_schema_names(dict(args.schema))
+    schemas = list(dict.fromkeys(names.values()))
+    try:
+        warehouse = connect(args.target)
+    except Exception as exc:  # the driver's own errors differ by engine
+        print(f"error: cannot open the {args.target} target: {exc}", file=sys.stderr)
+        return 1
+    with warehouse:
+        if not args.replace:
+            refused = _check_absent(warehouse, schemas, args.if_absent)
+            if refused is not None:
+                return refused
+        started = time.perf_counter()
+        data = demo_data.generate(args.seed, args.scale)
+        generated = time.perf_counter()
+        counts = demo_data.load(warehouse, data, names, replace=args.replace)
+        loaded = time.perf_counter()
+        where = warehouse.describe()
+    width = max(len(f"{names[s]}.{t}") for s, t in counts)
+    for (schema, table), count in counts.items():
+        print(f"{f'{names[schema]}.{table}':<{width}}  {count:>8,}")
+    print(
+        f"loaded {sum(counts.values()):,} rows into {where} "
+        f"(seed {args.seed}, scale {args.scale:g}): generated in {generated - started:.2f} s, "
+        f"loaded in {loaded - generated:.2f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
