@@ -1,0 +1,127 @@
+"""Logging of the nightly job: one file under logs/ plus stderr, with secrets redacted.
+
+The job talks to an internal API with a bearer key and to a webhook whose URL is itself
+a credential. Anything can end up in a log record: an HTTP error body that echoes the
+request, an exception message, a line of dbt output. Redacting at the handler is the one
+place that catches all of them, whatever logger or library produced the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+JOB_NAME = "update_lead_sales_ledger"
+REDACTED = "[REDACTED]"
+
+# Values of these variables are secrets whenever they are set.
+SECRET_ENV_VARS = (
+    "INTERNAL_API_KEY",
+    "ALERT_WEBHOOK_URL",
+    "BILLING_DB_PASSWORD",
+    "REDSHIFT_PASSWORD",
+)
+
+# A bearer token is a secret even when it is not one of ours (e.g. echoed by a proxy).
+_BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/=]+")
+_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+_MARKER = "_ledger_ops_handler"
+
+
+def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """The secret values present in the environment, longest first."""
+    env = os.environ if env is None else env
+    values = {env[name] for name in SECRET_ENV_VARS if env.get(name)}
+    # Longest first, so a secret containing another is replaced whole.
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value and every bearer token replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return _BEARER.sub(rf"\1\2{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record so that its message, exception and stack hold no secret.
+
+    Attached to handlers rather than loggers: handler filters also see records that
+    propagate from other loggers, logger filters do not.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+        self._formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self.secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            # Formatters reuse exc_text once it is set, so the raw traceback never prints.
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+class _UtcFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
+        return f"{stamp}.{int(record.msecs):03d}Z"
+
+
+def log_file_path(log_dir: Path) -> Path:
+    """Where the job writes its log."""
+    return log_dir / f"{JOB_NAME}.log"
+
+
+def configure_logging(
+    log_dir: Path,
+    *,
+    level: int = logging.INFO,
+    secrets: Iterable[str] | None = None,
+) -> Path:
+    """Send every record to `log_dir/update_lead_sales_ledger.log` and to stderr.
+
+    Calling it again replaces the handlers it installed before (tests configure it
+    once per case) and leaves any other handler alone. Returns the log file path.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_file_path(log_dir)
+    redacting = RedactingFilter(secrets_from_env() if secrets is None else secrets)
+    formatter = _UtcFormatter(_FORMAT)
+
+    close_logging()
+    root = logging.getLogger()
+    handlers: list[logging.Handler] = [
+        logging.FileHandler(path, encoding="utf-8"),
+        logging.StreamHandler(sys.stderr),
+    ]
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(redacting)
+        handler.setLevel(level)
+        setattr(handler, _MARKER, True)
+        root.addHandler(handler)
+    root.setLevel(level)
+    return path
+
+
+def close_logging() -> None:
+    """Remove and close the handlers `configure_logging` installed, and only those."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _MARKER, False)]:
+        root.removeHandler(handler)
+        handler.close()

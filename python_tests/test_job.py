@@ -1,0 +1,443 @@
+"""The nightly job: exit codes, lock, dbt artefacts, and end to end with real dbt on DuckDB.
+
+The end-to-end cases (marked `dbt`) run scripts/update_lead_sales_ledger.py as cron
+would, each on its own DuckDB file, dbt target directory, log and state directory, with a
+real local HTTP server standing in for the internal API and the alert webhook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from http_server import RecordedRequest, RecordingServer
+
+from ledger_ops.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
+from ledger_ops.job import balance_outcome
+from ledger_ops.lock import EXIT_LOCKED, JobLock
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"
+DEMO = PROJECT_ROOT / "scripts" / "generate_demo_data.py"
+KEY = "job-key-5c0ffee5d00d4e11"
+BALANCE_TESTS = {"assert_ledger_transactions_balance", "assert_ledger_total_balances"}
+# Variables of the job and of dbt that must come from each test, never from the caller.
+_ISOLATED = (
+    "INTERNAL_API_URL",
+    "INTERNAL_API_KEY",
+    "ALERT_WEBHOOK_URL",
+    "LEDGER_TARGET",
+    "LEDGER_DUCKDB_PATH",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+)
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with RecordingServer() as recording:
+        yield recording
+
+
+def job_env(tmp_path: Path, database: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    env.update(
+        LEDGER_DUCKDB_PATH=str(database),
+        LEDGER_TARGET="dev",
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "dbt_logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        LEDGER_HTTP_BACKOFF_SECONDS="0.01",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    env.update(extra)
+    return env
+
+
+def run_job(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # From another directory, as cron would: nothing may depend on the caller's cwd.
+    return subprocess.run(
+        [
+            sys.executable,
+            str(JOB),
+            "--log-dir",
+            str(tmp_path / "logs"),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def job_log(tmp_path: Path) -> str:
+    return (tmp_path / "logs" / "update_lead_sales_ledger.log").read_text()
+
+
+def posted(server: RecordingServer, path: str) -> list[dict[str, Any]]:
+    return [r.json() for r in server.requests if r.path == path]
+
+
+# --- without dbt -----------------------------------------------------------------------
+
+
+def test_second_run_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
+    database = tmp_path / "never_opened.duckdb"
+    with JobLock(tmp_path / "logs" / "update_lead_sales_ledger.lock"):
+        result = run_job(tmp_path, job_env(tmp_path, database))
+
+    assert result.returncode == EXIT_LOCKED
+    log = job_log(tmp_path)
+    assert "another run of update_lead_sales_ledger holds the lock" in log
+    assert f"pid {os.getpid()}" in log
+    assert "running: dbt" not in log
+    assert not database.exists()
+
+
+def _summary(*statuses: tuple[str, str]) -> BuildSummary:
+    results = [NodeResult(f"test.p.{name}", name, "test", status) for name, status in statuses]
+    return BuildSummary(returncode=1, invocation_id="i", results=results)
+
+
+TX, TOTAL = "assert_ledger_transactions_balance", "assert_ledger_total_balances"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (((TX, "pass"), (TOTAL, "pass")), True),
+        (((TX, "fail"), (TOTAL, "pass")), False),
+        (((TX, "pass"), (TOTAL, "warn")), False),
+        (((TX, "skipped"), (TOTAL, "skipped")), None),
+        (((TX, "error"),), None),
+        ((("unique_ledger_id", "fail"),), None),
+    ],
+)
+def test_balance_outcome(statuses: tuple[tuple[str, str], ...], expected: bool | None) -> None:
+    assert balance_outcome(_summary(*statuses)) is expected
+
+
+def _write_artefacts(target: Path, invocation_id: str) -> None:
+    """run_results.json and manifest.json in the layout dbt 1.11 writes them."""
+    target.mkdir(parents=True, exist_ok=True)
+    pkg = "lead_revenue_ledger"
+    results = [
+        ("model.lead_revenue_ledger.lead_sales_ledger", "success"),
+        ("model.lead_revenue_ledger.ledger_entries", "error"),
+        ("seed.lead_revenue_ledger.chart_of_accounts", "success"),
+        ("test.lead_revenue_ledger.assert_ledger_total_balances", "fail"),
+        ("test.lead_revenue_ledger.not_null_lead_sales_ledger_ledger_id.1d5b282034", "pass"),
+        ("test.lead_revenue_ledger.accepted_values_x__0.ce76800f74", "warn"),
+        ("unit_test.lead_revenue_ledger.lead_sales_ledger.test_discount_rounding", "pass"),
+        ("test.lead_revenue_ledger.relationships_y.0a1b2c3d4e", "skipped"),
+    ]
+    (target / "run_results.json").write_text(
+        json.dumps(
+            {
+                "metadata": {"invocation_id": invocation_id, "dbt_version": "1.11.16"},
+                "results": [
+                    {"unique_id": uid, "status": status, "message": None, "failures": 0}
+                    for uid, status in results
+                ],
+                "args": {"which": "build"},
+            }
+        )
+    )
+    nodes = {
+        "model.lead_revenue_ledger.lead_sales_ledger": {
+            "name": "lead_sales_ledger",
+            "resource_type": "model",
+            "package_name": pkg,
+            "relation_name": '"ledger"."ledger_marts"."lead_sales_ledger"',
+        },
+        "test.lead_revenue_ledger.not_null_lead_sales_ledger_ledger_id.1d5b282034": {
+            "name": "not_null_lead_sales_ledger_ledger_id",
+            "resource_type": "test",
+            "package_name": pkg,
+            "relation_name": None,
+        },
+    }
+    sources = {
+        "source.lead_revenue_ledger.finance.manual_journal_lines": {
+            "source_name": "finance",
+            "name": "manual_journal_lines",
+            "resource_type": "source",
+            "relation_name": '"ledger"."finance"."manual_journal_lines"',
+        }
+    }
+    (target / "manifest.json").write_text(
+        json.dumps({"metadata": {"project_name": pkg}, "nodes": nodes, "sources": sources})
+    )
+
+
+def test_run_results_give_counts_and_names(tmp_path: Path) -> None:
+    _write_artefacts(tmp_path, "inv-1")
+
+    results = read_run_results(tmp_path / "run_results.json", tmp_path / "manifest.json", "inv-1")
+    build = BuildSummary(returncode=1, invocation_id="inv-1", results=results)
+
+    assert build.counts() == {
+        "models_built": 1,
+        "models_failed": 1,
+        "tests_passed": 2,
+        "tests_failed": 1,
+        "tests_warned": 1,
+        "nodes_skipped": 1,
+    }
+    assert build.failing_tests() == ["assert_ledger_total_balances"]
+    assert build.warning_tests() == ["accepted_values_x__0"]
+    assert build.failed_nodes() == [
+        "model.lead_revenue_ledger.ledger_entries",
+        "test.lead_revenue_ledger.assert_ledger_total_balances",
+    ]
+    assert balance_outcome(build) is False
+
+
+def test_run_results_of_another_invocation_are_ignored(tmp_path: Path) -> None:
+    # e.g. the build failed while parsing and left the previous run's file in place
+    _write_artefacts(tmp_path, "older-run")
+    results = read_run_results(tmp_path / "run_results.json", tmp_path / "manifest.json", "new")
+    assert results is None
+    assert BuildSummary(2, "new", None).counts()["models_built"] is None
+
+
+def test_relation_names_come_from_the_manifest(tmp_path: Path) -> None:
+    _write_artefacts(tmp_path, "inv-1")
+    names = relation_names(tmp_path / "manifest.json")
+    assert names == {
+        "lead_sales_ledger": '"ledger"."ledger_marts"."lead_sales_ledger"',
+        "finance.manual_journal_lines": '"ledger"."finance"."manual_journal_lines"',
+    }
+
+
+# --- end to end with dbt ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Raw demo data in a DuckDB file, generated once and copied by each test."""
+    if not DEMO.exists():
+        pytest.skip(f"{DEMO.relative_to(PROJECT_ROOT)} is missing")
+    path = tmp_path_factory.mktemp("demo") / "raw.duckdb"
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    env["LEDGER_DUCKDB_PATH"] = str(path)
+    subprocess.run(
+        [sys.executable, str(DEMO), "--target", "duckdb", "--scale", "0.2"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return path
+
+
+def copy_of(demo_database: Path, tmp_path: Path) -> Path:
+    database = tmp_path / "ledger.duckdb"
+    shutil.copy(demo_database, database)
+    return database
+
+
+def heartbeats(server: RecordingServer) -> list[RecordedRequest]:
+    return [r for r in server.requests if r.path == "/api/heartbeat"]
+
+
+@pytest.mark.dbt
+def test_failed_build_exits_non_zero_with_a_failure_heartbeat(
+    tmp_path: Path, server: RecordingServer
+) -> None:
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()  # a database without any raw schema
+    env = job_env(tmp_path, database, INTERNAL_API_URL=server.url + "/api/", INTERNAL_API_KEY=KEY)
+
+    result = run_job(tmp_path, env)
+
+    assert result.returncode not in (0, EXIT_LOCKED), result.stderr[-3000:]
+    [request] = heartbeats(server)
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    beat = request.json()
+    assert beat["job"] == "update_lead_sales_ledger"
+    assert beat["status"] == "failure"
+    assert beat["exit_code"] == result.returncode
+    assert beat["run_id"]  # dbt ran, so its invocation id is known
+    # Without raw tables the source tests error and everything downstream is skipped.
+    assert beat["tests_failed"] >= 1 and beat["nodes_skipped"] >= 1
+    assert beat["failed_nodes"] and beat["failing_tests"]
+    assert set(beat["failing_tests"]) <= {n.split(".")[2] for n in beat["failed_nodes"]}
+    assert any("(runtime error)" in source for source in beat["stale_sources"])
+    assert beat["ledger"] is None and beat["ledger_balanced"] is None
+    assert beat["started_at"].endswith("Z") and beat["finished_at"] >= beat["started_at"]
+    log = job_log(tmp_path)
+    assert "source freshness reported problems" in log
+    assert KEY not in log and KEY not in result.stderr
+
+
+@pytest.mark.dbt
+def test_good_build_exits_zero_although_the_heartbeat_is_rejected(
+    tmp_path: Path, server: RecordingServer, demo_database: Path
+) -> None:
+    server.script(401)
+    env = job_env(
+        tmp_path,
+        copy_of(demo_database, tmp_path),
+        INTERNAL_API_URL=server.url + "/api",
+        INTERNAL_API_KEY=KEY,
+        ALERT_WEBHOOK_URL=server.url + "/alert",
+    )
+
+    result = run_job(tmp_path, env)
+
+    assert result.returncode == 0, job_log(tmp_path)[-5000:]
+    [request] = heartbeats(server)  # a 401 is not retried
+    beat = request.json()
+    assert beat["status"] == "success"
+    assert beat["models_built"] > 0 and beat["models_failed"] == 0
+    assert beat["tests_passed"] > 0 and beat["tests_failed"] == 0
+    assert beat["failing_tests"] == []
+    assert beat["ledger_balanced"] is True
+    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    assert run_results["args"]["which"] == "build"  # the queries did not overwrite it
+    assert beat["run_id"] == run_results["metadata"]["invocation_id"]
+    ledger = beat["ledger"]
+    assert ledger["rows"] > 0
+    assert Decimal(ledger["billed_amount"]) > 0
+    assert ledger["total_debits"] == ledger["total_credits"]
+    assert posted(server, "/alert") == []
+    log = job_log(tmp_path)
+    assert "heartbeat rejected" in log and "HTTP 401" in log
+    assert KEY not in log
+
+
+@pytest.mark.dbt
+def test_imbalance_alerts_once_and_resolves(
+    tmp_path: Path, server: RecordingServer, demo_database: Path
+) -> None:
+    database = copy_of(demo_database, tmp_path)
+    with duckdb.connect(str(database)) as con:
+        # A hand-keyed journal with a debit and no credit: $100.00 out of balance.
+        con.execute(
+            "insert into finance.manual_journal_lines "
+            "(journal_id, line_number, account_code, debit, credit, memo, entered_by, entered_at)"
+            " values ('JE-TEST-0001', 1, '1100', 100.00, 0, 'missing credit', 'pytest',"
+            " timestamp '2025-06-01 09:00:00')"
+        )
+    env = job_env(
+        tmp_path,
+        database,
+        INTERNAL_API_URL=server.url + "/api",
+        INTERNAL_API_KEY=KEY,
+        ALERT_WEBHOOK_URL=server.url + "/alert",
+    )
+
+    first = run_job(tmp_path, env)
+
+    assert first.returncode not in (0, EXIT_LOCKED), job_log(tmp_path)[-5000:]
+    [alert] = posted(server, "/alert")
+    assert "Ledger imbalance detected" in alert["text"]
+    assert "Total difference (debits - credits): $100.00 USD" in alert["text"]
+    assert "manual:JE-TEST-0001" in alert["text"]
+    assert "ledger_marts" in alert["text"]  # schema-qualified investigation SQL
+    [beat] = posted(server, "/api/heartbeat")
+    assert beat["status"] == "failure" and beat["ledger_balanced"] is False
+    assert set(beat["failing_tests"]) >= BALANCE_TESTS
+    assert "CRITICAL" in job_log(tmp_path)
+
+    with duckdb.connect(str(database)) as con:
+        con.execute("delete from finance.manual_journal_lines where journal_id = 'JE-TEST-0001'")
+    second = run_job(tmp_path, env)
+
+    assert second.returncode == 0, job_log(tmp_path)[-5000:]
+    alerts = posted(server, "/alert")
+    assert len(alerts) == 2
+    assert "RESOLVED" in alerts[1]["text"]
+    assert "Previous difference: $100.00 USD" in alerts[1]["text"]
+    assert posted(server, "/api/heartbeat")[1]["status"] == "success"
+    state = json.loads((tmp_path / "state" / "ledger_balance_alert.json").read_text())
+    assert state["status"] == "balanced"
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of processes whose environment contains `marker` (Linux /proc)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.dbt
+def test_sigterm_stops_dbt_reports_and_releases_the_lock(
+    tmp_path: Path, server: RecordingServer
+) -> None:
+    database = tmp_path / "stopped.duckdb"
+    env = job_env(tmp_path, database, INTERNAL_API_URL=server.url + "/api")
+    job = subprocess.Popen(
+        [sys.executable, str(JOB), "--log-dir", str(tmp_path / "logs")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert job.stderr is not None
+        for line in job.stderr:  # wait until dbt itself is running
+            if "dbt: Running with dbt=" in line:
+                break
+        dbt_pids = [pid for pid in _processes_with(str(database)) if pid != job.pid]
+        assert dbt_pids, "dbt is not running"
+        job.send_signal(signal.SIGTERM)
+        job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+
+    assert job.returncode == 128 + signal.SIGTERM
+    assert not [pid for pid in dbt_pids if Path(f"/proc/{pid}").exists()]  # dbt stopped too
+    [request] = heartbeats(server)
+    beat = request.json()
+    assert beat["status"] == "failure" and beat["error"] == "stopped by signal 15"
+    with JobLock(tmp_path / "logs" / "update_lead_sales_ledger.lock"):
+        pass
+
+
+@pytest.mark.dbt
+def test_dbt_that_cannot_start_gives_its_exit_code_and_message(
+    tmp_path: Path, server: RecordingServer
+) -> None:
+    env = job_env(
+        tmp_path,
+        tmp_path / "unused.duckdb",
+        LEDGER_TARGET="no_such_target",
+        INTERNAL_API_URL=server.url + "/api",
+    )
+
+    result = run_job(tmp_path, env)
+
+    assert result.returncode == 2  # dbt's own code for "could not run"
+    beat = heartbeats(server)[0].json()
+    assert beat["status"] == "failure" and beat["exit_code"] == 2
+    assert beat["target"] == "no_such_target"
+    assert "no_such_target" in beat["error"]
+    assert beat["models_built"] is None  # unknown, not zero: dbt wrote no results
