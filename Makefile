@@ -19,13 +19,15 @@ export DBT_PROFILES_DIR := $(CURDIR)
 TEST_DIR := target/test
 DEMO_SCALE ?= 0.5
 
-.PHONY: help setup run test lint check-redshift test-engines test-duckdb test-postgres pytest docs clean
+.PHONY: help setup run test lint check-redshift test-engines test-duckdb test-postgres pytest docs \
+	benchmark clean
 
 help:
 	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make setup  create .venv with the pinned dependencies"
 	@echo "make docs   generate the dbt docs site (target/docs)"
+	@echo "make benchmark  print build and read timings on DuckDB at growing data sizes"
 
 setup: $(VENV)/.installed profiles.yml
 
@@ -95,6 +97,10 @@ pytest: setup
 
 docs: setup
 	$(DBT) docs generate --target-path target/docs
+
+# Prints figures, asserts nothing: speed is watched here, not in timed tests.
+benchmark: setup
+	$(PY) scripts/benchmark_build.py $(if $(SCALES),--scales $(SCALES))
 
 clean:
 	rm -rf target logs/dbt.log
