@@ -7,13 +7,12 @@ what an analyst waits for.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledger_ops import demo_data
-from ledger_ops.paths import PROJECT_ROOT, dbt_executable
+from ledger_ops.dbt_runner import DbtRunner
 from ledger_ops.warehouse import connect
 
 READS: dict[str, str] = {
@@ -44,13 +43,13 @@ def benchmark_scale(workdir: Path, scale: float, seed: int) -> BenchmarkResult:
         demo_data.load(warehouse, data)
     load_seconds = time.perf_counter() - started
 
-    env = dict(os.environ, LEDGER_DUCKDB_PATH=str(database), DBT_PROFILES_DIR=str(PROJECT_ROOT))
-    started = time.perf_counter()
-    command = [str(dbt_executable()), "build", "--target", "dev"]
-    command += ["--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
-    build = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
+    runner = DbtRunner(
+        target="dev",
+        target_path=workdir / "target",
+        env=dict(os.environ, LEDGER_DUCKDB_PATH=str(database)),
     )
+    started = time.perf_counter()
+    build = runner.build()
     build_seconds = time.perf_counter() - started
 
     read_seconds: dict[str, float] = {}

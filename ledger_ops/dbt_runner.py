@@ -83,11 +83,11 @@ def dbt_target(env: Mapping[str, str] | None = None) -> str:
 def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for dbt: the profile next to the project, an absolute DuckDB path."""
     env = dict(os.environ if base is None else base)
+    # Absolute, because dbt would resolve a relative path against its own cwd.
+    env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
         env.pop(name, None)
     env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
-    # Absolute, because dbt would resolve a relative path against its own cwd.
-    env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path())
     env["DBT_USE_COLORS"] = "false"
     return env
 

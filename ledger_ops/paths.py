@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUCKDB_PATH = "warehouse/ledger.duckdb"
 
 
-def duckdb_path() -> Path:
+def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
     """The DuckDB file of the dev target: $LEDGER_DUCKDB_PATH, relative paths from the project."""
-    raw = os.environ.get("LEDGER_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
+    raw = (os.environ if env is None else env).get("LEDGER_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
     path = Path(raw)
     return path if path.is_absolute() else PROJECT_ROOT / path
 
