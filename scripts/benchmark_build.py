@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     # The demo data's expected warnings (calls of unknown campaigns) would break up the table.
-    logging.getLogger("ledger_ops.dbt_runner").setLevel(logging.ERROR)
+    logging.getLogger("dbt").setLevel(logging.ERROR)
     print(format_header())
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as workdir:
         for scale in args.scales:
