@@ -43,11 +43,10 @@ $(VENV)/.installed: requirements.txt
 profiles.yml: | profiles.yml.example
 	cp profiles.yml.example $@
 
-# The nightly job. Demo data is created only when no raw schema exists in the DuckDB file.
+# The nightly job. Demo data is created only when no raw schema exists in the DuckDB file,
+# by the job itself: after its lock and its wait for the file, and saying so loudly.
 run: setup
-	mkdir -p "$(dir $(LEDGER_DUCKDB_PATH))"
-	$(PY) scripts/generate_demo_data.py --target duckdb --if-absent
-	$(PY) scripts/update_lead_sales_ledger.py
+	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent
 
 test: setup lint check-redshift
 	$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines

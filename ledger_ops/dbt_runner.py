@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -27,9 +27,15 @@ from typing import Any
 
 from ledger_ops import paths
 from ledger_ops.dbt_artifacts import BuildSummary, read_run_results, relation_names
+from ledger_ops.duckdb_file import is_lock_conflict
 
 TARGET_ENV_VAR = "LEDGER_TARGET"
 DEFAULT_TARGET = "dev"
+LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = "2s"
+# A reader can open the DuckDB file between the job's wait and dbt's own connection;
+# dbt then fails at once, before touching anything, and the command is run again.
+_LOCK_CONFLICT_RETRIES = 3
 # Credentials of the job's own HTTP calls are none of dbt's business.
 _WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -87,6 +93,13 @@ def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
         env.pop(name, None)
+    # Every PostgreSQL statement of the build gives up on a lock after this long instead of
+    # queueing, with analysts' queries queued behind it, for as long as a reader's open
+    # transaction lasts. The view materialization retries its own statements.
+    lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
+        raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={lock_timeout}".strip()
     env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
     env["DBT_USE_COLORS"] = "false"
     return env
@@ -110,8 +123,11 @@ class DbtRunner:
         executable: Path | None = None,
         target_path: Path | None = None,
         env: Mapping[str, str] | None = None,
+        wait_for_warehouse: Callable[[], None] | None = None,
     ) -> None:
         self.target = target or dbt_target(env)
+        # Called before every dbt command, and again when dbt found the DuckDB file taken.
+        self.wait_for_warehouse = wait_for_warehouse
         self.executable = executable or paths.dbt_executable()
         self.env = dbt_environment(env)
         self.target_path = target_path or default_target_path(env)
@@ -120,8 +136,22 @@ class DbtRunner:
     def invoke(self, args: Sequence[str], *, quiet: bool = False) -> DbtInvocation:
         """Run `dbt <args>` streaming its events to the log; `quiet` logs them at DEBUG.
 
+        With `wait_for_warehouse`, waits for the warehouse first, and runs the command
+        again when it failed because another process had taken the DuckDB file meanwhile.
         Raises FileNotFoundError when the dbt executable is missing.
         """
+        for _ in range(_LOCK_CONFLICT_RETRIES):
+            if self.wait_for_warehouse is not None:
+                self.wait_for_warehouse()
+            invocation = self._invoke_once(args, quiet=quiet)
+            messages = [*invocation.errors, invocation.fatal or ""]
+            taken = invocation.returncode != 0 and any(map(is_lock_conflict, messages))
+            if not (taken and self.wait_for_warehouse is not None):
+                return invocation
+            log.warning("dbt %s found the DuckDB file taken; trying again", _command_name(args))
+        return invocation
+
+    def _invoke_once(self, args: Sequence[str], *, quiet: bool) -> DbtInvocation:
         command = [str(self.executable), *args, "--target", self.target, "--log-format", "json"]
         log.log(
             logging.DEBUG if quiet else logging.INFO,
@@ -192,7 +222,9 @@ class DbtRunner:
         """`dbt source freshness`; the caller decides that problems only warn."""
         invocation = self.invoke(["source", "freshness"])
         problems = sorted(invocation.freshness_problems)
-        return FreshnessOutcome(invocation.returncode, problems, invocation.last_error)
+        return FreshnessOutcome(
+            invocation.returncode, problems, invocation.fatal or invocation.last_error
+        )
 
     def build(self) -> BuildSummary:
         """`dbt build`, then its run_results.json (None when dbt wrote none for it)."""

@@ -3,19 +3,27 @@
 Order of a run, and why:
 
 1. take the lock, so an overlapping run never builds at the same time;
-2. `dbt source freshness`, warn-only: a late EL load must not stop the billing run,
-   but the log and the heartbeat say which sources were stale;
-3. `dbt build` (seeds, snapshots, views, every data test); its exit code is the job's;
-4. ledger totals and the balance alert, read through `dbt show`;
-5. the heartbeat, sent whatever happened before, including a crash of the job itself.
+2. say what the target is (engine, DuckDB file or PostgreSQL host and database), and on
+   DuckDB wait for the file while an analyst holds it (see ledger_ops.duckdb_file); with
+   --demo-data-if-absent (make run), load demo data when no raw schema exists, only now,
+   after the lock and the wait;
+3. `dbt source freshness`, warn-only: a late EL load must not stop the billing run,
+   but the log and the heartbeat say which sources were stale. When dbt cannot run at
+   all (exit 2: database unreachable, profile error) the job stops here with that cause;
+4. `dbt build` (seeds, snapshots, views, every data test); its exit code is the job's;
+5. ledger totals and the balance alert, read through `dbt show`; on DuckDB, after a good
+   build, the read-only copy analysts open is published;
+6. the heartbeat, sent whatever happened before, including a crash of the job itself.
 
-Steps 4 and 5 report; they never change the exit code.
+Steps 5 and 6 report; they never change the exit code.
 
 Exit codes:
     0    dbt build succeeded (even if the heartbeat or alert could not be posted)
-    1, 2 dbt build failed: dbt's own code (1: a node or test failed, 2: dbt could not run)
+    1, 2 dbt build failed: dbt's own code (1: a node or test failed, 2: dbt could not run:
+         database unreachable, unknown target, missing DuckDB file)
     70   unexpected error in the job itself (logged with a failure heartbeat; EX_SOFTWARE)
-    75   another run holds the lock; dbt was not started (EX_TEMPFAIL)
+    75   another run holds the lock, or an analyst kept the DuckDB file open for longer
+         than LEDGER_DUCKDB_LOCK_WAIT_SECONDS; nothing was built (EX_TEMPFAIL)
     127  the dbt executable is missing (run `make setup`)
     130, 143  stopped by SIGINT / SIGTERM: dbt is stopped too, a failure heartbeat is sent
 """
@@ -27,27 +35,37 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ledger_ops import paths
+from ledger_ops import demo_data, paths, targets
 from ledger_ops.alert import STATE_FILE_NAME, BalanceMonitor
 from ledger_ops.balance_report import BALANCE_TESTS
 from ledger_ops.dbt_artifacts import BuildSummary
 from ledger_ops.dbt_runner import DbtRunner, dbt_target
+from ledger_ops.duckdb_file import (
+    DuckDbFile,
+    WarehouseBusyError,
+    publish_read_copy,
+    read_copy_path,
+)
 from ledger_ops.heartbeat import heartbeat_payload, send_heartbeat
 from ledger_ops.http_post import DEFAULT_TIMEOUT_SECONDS
 from ledger_ops.ledger_totals import fetch_ledger_totals
 from ledger_ops.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_ops.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
+from ledger_ops.warehouse import connect
 
+EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
 _ERROR_EXCERPT = 500
+DEMO_SEED = 42
+DEMO_SCALE = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +97,7 @@ class JobConfig:
     env: Mapping[str, str] | None = None
     http_timeout: float = DEFAULT_TIMEOUT_SECONDS
     backoff_base: float | None = None
+    demo_data_if_absent: bool = False
 
     @property
     def lock_path(self) -> Path:
@@ -123,11 +142,27 @@ def run_job(config: JobConfig) -> int:
         lock.release()
 
 
+class StopRun(Exception):
+    """The run cannot go on; `cause` is the one line the log, summary and heartbeat give."""
+
+    def __init__(self, exit_code: int, cause: str) -> None:
+        super().__init__(cause)
+        self.exit_code = exit_code
+        self.cause = cause
+
+
 def _run_locked(config: JobConfig) -> int:
     env = os.environ if config.env is None else config.env
     started_at, clock = utc_now(), time.monotonic()
-    runner = DbtRunner(target=config.target, env=env)
-    log.info("%s started (target %s, dbt %s)", JOB_NAME, runner.target, runner.executable)
+    target = targets.describe(config.target or dbt_target(env), env)
+    runner = DbtRunner(target=target.name, env=env)
+    log.info(
+        "%s started: target %s, %s (dbt %s)",
+        JOB_NAME,
+        target.name,
+        target.description,
+        runner.executable,
+    )
 
     build: BuildSummary | None = None
     ledger: dict[str, Any] | None = None
@@ -142,15 +177,24 @@ def _run_locked(config: JobConfig) -> int:
     }
     try:
         if not runner.executable.exists():
-            log.error("dbt not found at %s; run `make setup`", runner.executable)
-            details["error"] = f"dbt executable missing: {runner.executable}"
-            exit_code = EXIT_NO_DBT
-        else:
-            details["stale_sources"] = _check_freshness(runner)
-            build = runner.build()
-            exit_code = build.returncode
-            ledger = fetch_ledger_totals(runner)
-            details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
+            raise StopRun(
+                EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`"
+            )
+        _prepare_target(config, target, runner, env)
+        details["stale_sources"] = _check_freshness(runner)
+        build = runner.build()
+        exit_code = build.returncode
+        if exit_code == EXIT_CANNOT_RUN and build.results is None:
+            raise StopRun(exit_code, _cause(build.error or "dbt build could not run"))
+        ledger = fetch_ledger_totals(runner)
+        details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
+        if exit_code == 0 and target.is_duckdb:
+            _publish_read_copy(env)
+    except StopRun as stop:
+        log.error("%s", stop.cause)
+        details["error"] = stop.cause
+        # After the build (e.g. the file taken before the ledger totals), its code stands.
+        exit_code = build.returncode if build is not None else stop.exit_code
     except Terminated as stop:
         log.error("%s stopped by signal %d", JOB_NAME, stop.signum)
         details["error"] = f"stopped by signal {stop.signum}"
@@ -169,12 +213,13 @@ def _run_locked(config: JobConfig) -> int:
     counts = build.counts() if build is not None else BuildSummary(0, None, None).counts()
     succeeded = exit_code == 0
     log.info(
-        "%s finished in %.0f s: %s, exit code %d, %s",
+        "%s finished in %.0f s: %s, exit code %d, %s%s",
         JOB_NAME,
         time.monotonic() - clock,
         "success" if succeeded else "failure",
         exit_code,
         ", ".join(f"{k} {v}" for k, v in counts.items()),
+        f"; cause: {details['error']}" if details["error"] and not succeeded else "",
     )
     _send_heartbeat(
         config,
@@ -195,8 +240,106 @@ def _run_locked(config: JobConfig) -> int:
     return exit_code
 
 
+def _cause(message: str) -> str:
+    """The line of a dbt error that says what is wrong, without dbt's framing."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    framing = ("Database Error", "Runtime Error", "Encountered an error", "Compilation Error")
+    meaningful = [line for line in lines if not line.startswith(framing)]
+    return (meaningful or lines or [message])[0][:_ERROR_EXCERPT]
+
+
+def _prepare_target(
+    config: JobConfig, target: targets.TargetInfo, runner: DbtRunner, env: Mapping[str, str]
+) -> None:
+    """Check what can be checked before dbt runs; on DuckDB wait for the file."""
+    if target.engine is None:
+        raise StopRun(EXIT_CANNOT_RUN, f"unknown dbt target {target.name!r}: {target.description}")
+    if not target.is_duckdb:
+        return
+    database = paths.duckdb_path(env)
+    if not database.exists() and not config.demo_data_if_absent:
+        raise StopRun(
+            EXIT_CANNOT_RUN,
+            f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
+            "(`make run` creates demo data in a new file)",
+        )
+    warehouse_file = DuckDbFile.from_env(database, env)
+    try:
+        if database.exists():
+            warehouse_file.wait_until_free()
+        if config.demo_data_if_absent:
+            _load_demo_data_if_absent(database, env)
+    except WarehouseBusyError as busy:
+        raise StopRun(EXIT_LOCKED, str(busy)) from None
+    runner.wait_for_warehouse = _busy_as_stop(warehouse_file)
+
+
+def _busy_as_stop(warehouse_file: DuckDbFile) -> Callable[[], None]:
+    def wait() -> None:
+        try:
+            warehouse_file.wait_until_free()
+        except WarehouseBusyError as busy:
+            raise StopRun(EXIT_LOCKED, str(busy)) from None
+
+    return wait
+
+
+def raw_schema_names(env: Mapping[str, str]) -> dict[str, str]:
+    """Raw schema names as dbt reads them: LEDGER_<RAW>_SCHEMA, else the default."""
+    overrides = {
+        raw: env[f"LEDGER_{raw.upper()}_SCHEMA"]
+        for raw in demo_data.resolve_schema_names()
+        if env.get(f"LEDGER_{raw.upper()}_SCHEMA")
+    }
+    return demo_data.resolve_schema_names(overrides)
+
+
+def _load_demo_data_if_absent(database: Path, env: Mapping[str, str]) -> None:
+    names = raw_schema_names(env)
+    is_new_file = not database.exists()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with connect("duckdb", duckdb_path=database) as warehouse:
+        present = [name for name in names.values() if warehouse.schema_exists(name)]
+        if len(present) == len(names):
+            log.info("raw schemas present in %s; no demo data loaded", database)
+            return
+        if present:
+            raise StopRun(
+                EXIT_CANNOT_RUN,
+                f"only some raw schemas exist in {database} ({', '.join(present)}): "
+                "refusing to mix demo data with real data",
+            )
+        log.warning(
+            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g): no raw schema "
+            "exists there. If this is not the warehouse you meant, check LEDGER_DUCKDB_PATH.",
+            "a NEW" if is_new_file else "the existing",
+            database,
+            DEMO_SEED,
+            DEMO_SCALE,
+        )
+        counts = demo_data.load(warehouse, demo_data.generate(DEMO_SEED, DEMO_SCALE), names)
+    log.info("demo data loaded: %d rows", sum(counts.values()))
+
+
+def _publish_read_copy(env: Mapping[str, str]) -> None:
+    database = paths.duckdb_path(env)
+    destination = read_copy_path(database, env)
+    if destination is None:
+        return
+    try:
+        publish_read_copy(database, destination)
+    except Exception:
+        # The build is good; analysts only keep yesterday's copy a day longer.
+        log.exception("the read-only copy %s could not be published", destination)
+        return
+    log.info("published the read-only copy for analysts: %s", destination)
+
+
 def _check_freshness(runner: DbtRunner) -> list[str]:
     freshness = runner.source_freshness()
+    if freshness.returncode == EXIT_CANNOT_RUN:
+        # Not stale data: dbt could not run at all. The build would only fail the same way.
+        raise StopRun(EXIT_CANNOT_RUN, _cause(freshness.error or "dbt could not run"))
     if freshness.returncode != 0 or freshness.problems:
         # Warn-only by contract: late data must not stop the nightly billing run.
         log.warning(
@@ -274,6 +417,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=paths.PROJECT_ROOT / "state",
         help="directory of the alert state file (default: state/)",
     )
+    parser.add_argument(
+        "--demo-data-if-absent",
+        action="store_true",
+        help="DuckDB only: load demo data when no raw schema exists (what `make run` does)",
+    )
     return parser.parse_args(argv)
 
 
@@ -289,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_dir=log_dir,
         state_dir=args.state_dir.resolve(),
         target=args.target or dbt_target(),
+        demo_data_if_absent=args.demo_data_if_absent,
     )
     try:
         return run_job(config)

@@ -1,0 +1,142 @@
+"""The DuckDB warehouse file: waiting for it, and publishing a copy analysts can read.
+
+DuckDB lets one process write a database file, or any number of processes read it, never
+both. Any analyst connection, even read-only, therefore keeps the nightly job from
+building; and while the job builds, analysts cannot open the file. Two answers:
+
+- the job waits for the file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying every
+  so often which process holds it, then fails with one line saying what to close;
+- after each good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
+  `<stem>_read.duckdb` beside the file), replaced atomically, that analysts open instead.
+  The copy is never locked by the job; it holds the data and views as of the last good
+  build. The views name no database, so the copy answers under any name it is opened as.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
+READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
+DEFAULT_WAIT_SECONDS = 600.0
+REPORT_EVERY_SECONDS = 30.0
+_LOCK_CONFLICT = "Could not set lock on file"
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+log = logging.getLogger(__name__)
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process kept the DuckDB file open for longer than the job may wait."""
+
+
+def is_lock_conflict(message: str) -> bool:
+    """Whether a DuckDB (or dbt) error message is about another process holding the file."""
+    return _LOCK_CONFLICT in message
+
+
+def describe_holder(message: str) -> str:
+    """'PID 123 (python3 analyst.py)' from DuckDB's lock error, with the command line."""
+    match = _HOLDER.search(message)
+    if match is None:
+        return "another process"
+    pid = match.group("pid")
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
+    except OSError:
+        command = match.group("program")
+    return f"PID {pid} ({command[:200]})"
+
+
+@dataclass(frozen=True)
+class DuckDbFile:
+    """One warehouse file and how long the job waits for it."""
+
+    path: Path
+    wait_seconds: float = DEFAULT_WAIT_SECONDS
+    report_every: float = REPORT_EVERY_SECONDS
+    poll_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, path: Path, env: Mapping[str, str]) -> DuckDbFile:
+        raw = env.get(WAIT_ENV, "").strip()
+        try:
+            wait = float(raw) if raw else DEFAULT_WAIT_SECONDS
+        except ValueError:
+            raise ValueError(f"{WAIT_ENV} must be a number of seconds, not {raw!r}") from None
+        return cls(path=path, wait_seconds=max(wait, 0.0))
+
+    def wait_until_free(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Return once the file can be opened for writing; raise WarehouseBusyError after the wait.
+
+        The probe connection is closed at once: dbt opens the file itself right after.
+        """
+        started = time.monotonic()
+        reported = None
+        while True:
+            try:
+                duckdb.connect(str(self.path)).close()
+                if reported is not None:
+                    log.info("the DuckDB file %s is free again; going on", self.path)
+                return
+            except duckdb.IOException as exc:
+                if not is_lock_conflict(str(exc)):
+                    raise
+                holder = describe_holder(str(exc))
+            waited = time.monotonic() - started
+            if waited >= self.wait_seconds:
+                raise WarehouseBusyError(
+                    f"the DuckDB file {self.path} is held open by {holder}, for {waited:.0f} s: "
+                    "DuckDB allows one writer or many readers, never both; close that "
+                    f"connection (analysts read {self.read_copy_hint()}) and run the job again"
+                )
+            if reported is None or time.monotonic() - reported >= self.report_every:
+                log.warning(
+                    "the DuckDB file %s is held open by %s; waiting up to %.0f s more for it",
+                    self.path,
+                    holder,
+                    self.wait_seconds - waited,
+                )
+                reported = time.monotonic()
+            sleep(min(self.poll_seconds, max(self.wait_seconds - waited, 0.01)))
+
+    def read_copy_hint(self) -> str:
+        return f"the published copy, {default_read_copy(self.path)}"
+
+
+def default_read_copy(path: Path) -> Path:
+    return path.with_name(f"{path.stem}_read{path.suffix}")
+
+
+def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
+    """Where the job publishes the analysts' copy; None when LEDGER_DUCKDB_READ_COPY is 'off'."""
+    raw = env.get(READ_COPY_ENV, "").strip()
+    if raw.lower() in ("off", "none", "0", "false"):
+        return None
+    return Path(raw) if raw else default_read_copy(path)
+
+
+def publish_read_copy(path: Path, destination: Path) -> None:
+    """Checkpoint `path` and copy it to `destination` atomically (a rename over the old copy).
+
+    A reader that has the old copy open keeps reading it until it reconnects.
+    """
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("checkpoint")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(path, partial)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
