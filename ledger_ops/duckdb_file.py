@@ -55,7 +55,8 @@ def describe_holder(message: str) -> str:
         command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
     except OSError:
         command = match.group("program")
-    return f"PID {pid} ({command[:200]})"
+    # One line whatever the command line holds (python -c scripts carry newlines).
+    return f"PID {pid} ({' '.join(command.split())[:200]})"
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def _run_locked(config: JobConfig) -> int:
                 EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`"
             )
         _prepare_target(config, target, runner, env)
-        details["stale_sources"] = _check_freshness(runner)
+        details["stale_sources"] = _check_freshness(runner, target)
         build = runner.build()
         exit_code = build.returncode
         if exit_code == EXIT_CANNOT_RUN and build.results is None:
@@ -335,11 +335,12 @@ def _publish_read_copy(env: Mapping[str, str]) -> None:
     log.info("published the read-only copy for analysts: %s", destination)
 
 
-def _check_freshness(runner: DbtRunner) -> list[str]:
+def _check_freshness(runner: DbtRunner, target: targets.TargetInfo) -> list[str]:
     freshness = runner.source_freshness()
     if freshness.returncode == EXIT_CANNOT_RUN:
         # Not stale data: dbt could not run at all. The build would only fail the same way.
-        raise StopRun(EXIT_CANNOT_RUN, _cause(freshness.error or "dbt could not run"))
+        cause = _cause(freshness.error or f"dbt exited with {freshness.returncode}")
+        raise StopRun(EXIT_CANNOT_RUN, f"dbt cannot run on {target.description}: {cause}")
     if freshness.returncode != 0 or freshness.problems:
         # Warn-only by contract: late data must not stop the nightly billing run.
         log.warning(

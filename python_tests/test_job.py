@@ -387,9 +387,9 @@ def _processes_with(marker: str) -> list[int]:
 
 @pytest.mark.dbt
 def test_sigterm_stops_dbt_reports_and_releases_the_lock(
-    tmp_path: Path, server: RecordingServer
+    tmp_path: Path, server: RecordingServer, demo_database: Path
 ) -> None:
-    database = tmp_path / "stopped.duckdb"
+    database = copy_of(demo_database, tmp_path)
     env = job_env(tmp_path, database, INTERNAL_API_URL=server.url + "/api")
     job = subprocess.Popen(
         [sys.executable, str(JOB), "--log-dir", str(tmp_path / "logs")],

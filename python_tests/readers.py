@@ -1,0 +1,148 @@
+"""Analysts for tests: sessions that query the marts in a loop while builds run.
+
+Real connections on real engines, so what they see is what an analyst's SQL client sees:
+a query that fails for a missing relation, a lock wait or a deadlock is recorded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import psycopg
+
+from ledger_ops.warehouse import PostgresSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"
+# What analysts read (README, "What analysts read").
+MARTS = (
+    "lead_sales_ledger",
+    "ledger_entries",
+    "account_balances",
+    "ledger_balance_check",
+    "ledger_unbalanced_transactions",
+    "ledger_imbalance_accounts",
+    "ledger_imbalance_by_account_type",
+    "ledger_top_accounts",
+    "trial_balance_monthly",
+    "unbilled_calls",
+    "lead_quality_by_broker_month",
+)
+POLLED_MARTS = ("lead_sales_ledger", "ledger_entries", "ledger_balance_check", "account_balances")
+
+
+def pg_connect(*, autocommit: bool = True) -> psycopg.Connection:
+    s = PostgresSettings.from_env()
+    return psycopg.connect(
+        host=s.host,
+        port=s.port,
+        user=s.user,
+        dbname=s.dbname,
+        password=s.password or None,
+        autocommit=autocommit,
+        application_name="analyst",
+    )
+
+
+@dataclass
+class PostgresReaders:
+    """`sessions` threads, each querying the polled marts in turn every `interval` seconds."""
+
+    marts_schema: str
+    sessions: int = 2
+    interval: float = 0.05
+    queries: int = 0
+    failures: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _read(self) -> None:
+        with pg_connect() as connection:
+            while not self._stop.is_set():
+                for mart in POLLED_MARTS:
+                    try:
+                        connection.execute(f"select count(*) from {self.marts_schema}.{mart}")
+                        with self._lock:
+                            self.queries += 1
+                    except psycopg.Error as exc:
+                        with self._lock:
+                            self.failures.append(f"{mart}: {' '.join(str(exc).split())}")
+                    time.sleep(self.interval)
+
+    def __enter__(self) -> PostgresReaders:
+        for _ in range(self.sessions):
+            thread = threading.Thread(target=self._read, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+
+def missing_or_broken_marts(marts_schema: str) -> list[str]:
+    """Marts that do not exist or do not answer a query, with the reason."""
+    problems = []
+    with pg_connect() as connection:
+        for mart in MARTS:
+            try:
+                connection.execute(f"select count(*) from {marts_schema}.{mart}").fetchone()
+            except psycopg.Error as exc:
+                problems.append(f"{mart}: {' '.join(str(exc).split())}")
+    return problems
+
+
+def project_copy(destination: Path) -> Path:
+    """The dbt project's files in `destination`, to be changed as a deployment would."""
+    for name in ("models", "macros", "seeds", "snapshots", "tests", "analyses"):
+        shutil.copytree(PROJECT_ROOT / name, destination / name)
+    shutil.copy(PROJECT_ROOT / "dbt_project.yml", destination / "dbt_project.yml")
+    return destination
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def run_job(
+    workdir: Path, env: dict[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """The nightly job as cron runs it, from its own directory."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(JOB),
+            "--log-dir",
+            str(workdir / "logs"),
+            "--state-dir",
+            str(workdir / "state"),
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def job_log(workdir: Path) -> str:
+    return (workdir / "logs" / "update_lead_sales_ledger.log").read_text()

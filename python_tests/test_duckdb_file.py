@@ -1,0 +1,182 @@
+"""The job and the one-writer rule of DuckDB files, with real reader processes.
+
+A reader that holds the warehouse file for a few seconds makes the job wait, then succeed;
+one that never lets go makes it fail with one line saying which process to close. The
+views name no database, so the published copy answers under any name; unchanged views
+are left alone; a mistyped path or an unreachable database stops the job at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+from readers import MARTS, job_log, run_job
+
+from ledger_ops import demo_data
+from ledger_ops.warehouse import connect
+
+pytestmark = pytest.mark.dbt
+
+_ISOLATED = (
+    "INTERNAL_API_URL",
+    "INTERNAL_API_KEY",
+    "ALERT_WEBHOOK_URL",
+    "LEDGER_TARGET",
+    "LEDGER_SCHEMA",
+    "LEDGER_DUCKDB_PATH",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+)
+
+
+def job_env(workdir: Path, database: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    env.update(
+        LEDGER_TARGET="dev",
+        LEDGER_DUCKDB_PATH=str(database),
+        DBT_TARGET_PATH=str(workdir / "target"),
+        DBT_LOG_PATH=str(workdir / "dbt_logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def raw_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("raw") / "raw.duckdb"
+    with connect("duckdb", duckdb_path=path) as warehouse:
+        demo_data.load(warehouse, demo_data.generate(5, 0.2), demo_data.resolve_schema_names())
+    return path
+
+
+@contextmanager
+def reader_holding(database: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
+    """Another process with the file open read-only for `seconds` (an analyst's client)."""
+    code = (
+        "import duckdb, sys, time\n"
+        f"connection = duckdb.connect({str(database)!r}, read_only=True)\n"
+        "print('open', flush=True)\n"
+        f"time.sleep({seconds})\n"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        yield reader
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def fresh_copy(raw_database: Path, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "ledger.duckdb"
+    database.write_bytes(raw_database.read_bytes())
+    return database
+
+
+def test_job_waits_for_a_reader_that_closes_then_succeeds(
+    raw_database: Path, tmp_path: Path
+) -> None:
+    database = fresh_copy(raw_database, tmp_path)
+    with reader_holding(database, seconds=4) as reader:
+        env = job_env(tmp_path, database, LEDGER_DUCKDB_LOCK_WAIT_SECONDS="120")
+        result = run_job(tmp_path, env)
+        reader_pid = reader.pid
+    log = job_log(tmp_path)
+    assert result.returncode == 0, log[-3000:]
+    assert f"is held open by PID {reader_pid} (" in log and "waiting up to" in log
+    assert "is free again; going on" in log
+    # What analysts open: the copy published after the good build.
+    assert "published the read-only copy for analysts" in log
+    assert (tmp_path / "ledger_read.duckdb").exists()
+
+
+def test_reader_that_never_closes_fails_the_job_with_one_clear_line(
+    raw_database: Path, tmp_path: Path
+) -> None:
+    database = fresh_copy(raw_database, tmp_path)
+    with reader_holding(database, seconds=600) as reader:
+        started = time.monotonic()
+        env = job_env(tmp_path, database, LEDGER_DUCKDB_LOCK_WAIT_SECONDS="3")
+        result = run_job(tmp_path, env)
+        took = time.monotonic() - started
+        reader_pid = reader.pid
+    log = job_log(tmp_path)
+    assert result.returncode == 75, log[-3000:]
+    assert took < 60
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, errors
+    assert f"held open by PID {reader_pid} (" in errors[0]
+    assert "close that connection" in errors[0] and "one writer or many readers" in errors[0]
+    assert "running: dbt" not in log  # nothing was started against a file it cannot have
+
+
+def test_every_mart_answers_from_a_copy_attached_under_another_name(
+    raw_database: Path, tmp_path: Path
+) -> None:
+    database = fresh_copy(raw_database, tmp_path)
+    result = run_job(tmp_path, job_env(tmp_path, database))
+    assert result.returncode == 0, job_log(tmp_path)[-3000:]
+    copy = tmp_path / "elsewhere" / "warehouse_copy.duckdb"
+    copy.parent.mkdir()
+    copy.write_bytes(database.read_bytes())
+
+    analyst = duckdb.connect()
+    analyst.execute(f"attach '{copy}' as wh (read_only)")
+    analyst.execute(f"attach '{tmp_path / 'ledger_read.duckdb'}' as published (read_only)")
+    for catalog in ("wh", "published"):
+        for mart in MARTS:
+            analyst.execute(f"select count(*) from {catalog}.ledger_marts.{mart}").fetchone()
+    counts = analyst.execute(
+        "select (select count(*) from wh.ledger_marts.lead_sales_ledger), "
+        "(select count(*) from published.ledger_marts.lead_sales_ledger)"
+    ).fetchone()
+    assert counts[0] == counts[1] > 0
+
+    second = run_job(tmp_path / "again", job_env(tmp_path / "again", database))
+    assert second.returncode == 0, job_log(tmp_path / "again")[-3000:]
+    log_text = (tmp_path / "again" / "dbt_logs" / "dbt.log").read_text()
+    outcomes = dict(re.findall(r"view ([^ ]*?): (unchanged|replaced|created|swapped)", log_text))
+    assert len(outcomes) == 40 and set(outcomes.values()) == {"unchanged"}, outcomes
+
+
+def test_missing_duckdb_file_stops_the_job_at_once(tmp_path: Path) -> None:
+    mistyped = tmp_path / "warehuose" / "ledger.duckdb"
+    result = run_job(tmp_path, job_env(tmp_path, mistyped))
+    log = job_log(tmp_path)
+    assert result.returncode == 2
+    assert f"the DuckDB file {mistyped} does not exist: check LEDGER_DUCKDB_PATH" in log
+    assert "running: dbt" not in log and not mistyped.exists()
+
+
+def test_unreachable_postgres_stops_the_job_with_one_cause(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = job_env(
+        tmp_path,
+        tmp_path / "unused.duckdb",
+        LEDGER_TARGET="postgres",
+        BILLING_DB_HOST="127.0.0.1",
+        BILLING_DB_PORT=str(port),
+        BILLING_DB_NAME="billing_db",
+    )
+    result = run_job(tmp_path, env)
+    log = job_log(tmp_path)
+    assert result.returncode == 2
+    assert f"PostgreSQL database billing_db at 127.0.0.1:{port}" in log.splitlines()[0]
+    [summary] = [line for line in log.splitlines() if "finished in" in line]
+    assert "cause: dbt cannot run on PostgreSQL database billing_db" in summary
+    assert "Connection refused" in summary
+    assert "running: dbt build" not in log and "Traceback" not in log

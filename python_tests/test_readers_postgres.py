@@ -1,0 +1,245 @@
+"""Analysts keep reading the marts on PostgreSQL whatever the nightly build does.
+
+Real sessions query the marts every 50 ms through the job's builds: an unchanged build, a
+deployment that changes columns (views swapped), a build that fails on a staging data
+error. None of their queries may fail, no mart may be missing after a failed, killed or
+disconnected build, and an analyst's open transaction may make the job fail within its
+lock timeout, naming that session, never hang it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dbt_harness import DbtSandbox
+from readers import (
+    PROJECT_ROOT,
+    PostgresReaders,
+    edit,
+    job_log,
+    missing_or_broken_marts,
+    pg_connect,
+    project_copy,
+    run_job,
+)
+
+from ledger_ops.paths import dbt_executable
+
+pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
+
+PREFIX = "ledger_pytest_rd"
+MARTS_SCHEMA = f"{PREFIX}_marts"
+LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
+_ISOLATED = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL", "LEDGER_DUCKDB_PATH")
+
+
+def job_env(workdir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    env.update(
+        LEDGER_TARGET="postgres",
+        LEDGER_SCHEMA=PREFIX,
+        LEDGER_BILLING_SCHEMA=f"{PREFIX}_billing",
+        LEDGER_BOBERDOO_SCHEMA=f"{PREFIX}_boberdoo",
+        LEDGER_INVOCA_SCHEMA=f"{PREFIX}_invoca",
+        LEDGER_FINANCE_SCHEMA=f"{PREFIX}_finance",
+        DBT_TARGET_PATH=str(workdir / "target"),
+        DBT_LOG_PATH=str(workdir / "dbt_logs"),
+        DBT_PROFILES_DIR=str(PROJECT_ROOT),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    env.update(extra)
+    return env
+
+
+def dbt_build_command(project: Path, workdir: Path) -> list[str]:
+    return [
+        str(dbt_executable()),
+        "build",
+        "--project-dir",
+        str(project),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "dbt_logs"),
+    ]
+
+
+def build_project(project: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """`dbt build` of a changed copy of the project: a deployment of a pull request."""
+    return subprocess.run(
+        dbt_build_command(project, workdir),
+        env=job_env(workdir),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def column_changing_deployment(destination: Path) -> Path:
+    """A copy whose staging calls view gains a leading column (create or replace refuses)."""
+    project = project_copy(destination)
+    edit(
+        project / "models/staging/invoca/stg_invoca__calls.sql",
+        "    select distinct\n",
+        "    select distinct\n        cast('probe' as {{ dbt.type_string() }}) as probe_note,\n",
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
+    workdir = tmp_path_factory.mktemp("readers_pg")
+    sandbox = DbtSandbox(target="postgres", workdir=workdir, schema_prefix=PREFIX)
+    sandbox.drop_schemas(*LAYERS)
+    sandbox.load_demo_data(seed=11, scale=0.2)
+    result = run_job(workdir, job_env(workdir))
+    assert result.returncode == 0, job_log(workdir)[-4000:]
+    yield sandbox
+    sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", *LAYERS)
+
+
+def view_outcomes(workdir: Path) -> str:
+    """dbt's debug log of a build; the job's is JSON, hence the escaped quotes removed."""
+    return (workdir / "dbt_logs" / "dbt.log").read_text().replace("\\", "")
+
+
+def test_readers_never_fail_through_builds_good_changed_and_failed(
+    built: DbtSandbox, tmp_path: Path
+) -> None:
+    leads = f"{PREFIX}_boberdoo.leads"
+    project = column_changing_deployment(tmp_path / "deployment")
+    with PostgresReaders(MARTS_SCHEMA) as readers:
+        unchanged = run_job(tmp_path / "unchanged", job_env(tmp_path / "unchanged"))
+        deployed = build_project(project, tmp_path / "deployed")
+        with pg_connect() as connection:
+            # A conflicting duplicate key: a staging test fails and the build with it.
+            connection.execute(
+                f"insert into {leads} (lead_id, phone, lead_type, created_at) "
+                f"select lead_id, '+15550009999', lead_type, created_at from {leads} limit 1"
+            )
+        failed = run_job(tmp_path / "failed", job_env(tmp_path / "failed"))
+        after_failure = missing_or_broken_marts(MARTS_SCHEMA)
+    with pg_connect() as connection:
+        # Repaired; the next test's job runs build on it.
+        connection.execute(f"delete from {leads} where phone = '+15550009999'")
+
+    assert unchanged.returncode == 0, job_log(tmp_path / "unchanged")[-3000:]
+    assert deployed.returncode == 0, deployed.stdout[-3000:]
+    assert failed.returncode == 1, job_log(tmp_path / "failed")[-3000:]
+    assert "unique_stg_boberdoo__leads_lead_id" in job_log(tmp_path / "failed")
+    assert after_failure == []
+    assert readers.failures == [], readers.failures[:5]
+    assert readers.queries >= 200, readers.queries
+    # The unchanged build touched no view; the deployment swapped the changed one, and the
+    # failed build (back on the original project) swapped it back before its test failed.
+    assert ": unchanged" in view_outcomes(tmp_path / "unchanged")
+    assert ": replaced" not in view_outcomes(tmp_path / "unchanged")
+    assert 'stg_invoca__calls": swapped' in view_outcomes(tmp_path / "deployed")
+    assert 'stg_invoca__calls": swapped' in view_outcomes(tmp_path / "failed")
+    with pg_connect() as connection:
+        retired = connection.execute(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s",
+            (f"{PREFIX}_retired",),
+        ).fetchone()
+    assert retired == (0,)  # dropped once nothing read them
+
+
+def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
+    built: DbtSandbox, tmp_path: Path
+) -> None:
+    ledger = f"{MARTS_SCHEMA}.lead_sales_ledger"
+    with pg_connect() as connection:
+        definition = connection.execute(
+            "select pg_get_viewdef(%s::regclass)", (ledger,)
+        ).fetchone()[0]
+        # The deployed view differs from the model (same columns): the build must replace it.
+        connection.execute(
+            f"create or replace view {ledger} as select * from ({definition.rstrip(';')}) as s"
+        )
+    analyst = pg_connect(autocommit=False)
+    try:
+        analyst.execute(f"select * from {ledger} limit 1").fetchall()  # and then idle
+        analyst_pid = analyst.info.backend_pid
+        settings = {
+            "LEDGER_PG_LOCK_TIMEOUT": "1s",
+            "LEDGER_PG_LOCK_ATTEMPTS": "3",
+            "LEDGER_PG_LOCK_RETRY_PAUSE_SECONDS": "1",
+        }
+        started = time.monotonic()
+        blocked = run_job(tmp_path / "blocked", job_env(tmp_path / "blocked", **settings))
+        took = time.monotonic() - started
+        # The analyst's session was neither killed nor deadlocked.
+        assert analyst.execute("select 1").fetchone() == (1,)
+    finally:
+        analyst.rollback()
+        analyst.close()
+
+    log = job_log(tmp_path / "blocked")
+    assert blocked.returncode == 1, log[-3000:]
+    assert took < 300
+    assert "LOCK NOT GRANTED" in log
+    assert f"pid {analyst_pid} (user " in log and "state idle in transaction" in log
+    assert "not granted within 1s (attempt 1 of 3)" in log
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    # Released (and with the data the previous test repaired), the next run succeeds.
+    released = run_job(tmp_path / "released", job_env(tmp_path / "released"))
+    assert released.returncode == 0, job_log(tmp_path / "released")[-3000:]
+    assert 'lead_sales_ledger": replaced' in view_outcomes(tmp_path / "released")
+
+
+def _start_build(project: Path, workdir: Path, marker: str) -> subprocess.Popen[str]:
+    """A deployment's build, returned once its output shows `marker`."""
+    build = subprocess.Popen(
+        dbt_build_command(project, workdir),
+        env=job_env(workdir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert build.stdout is not None
+    for line in build.stdout:
+        if marker in line:
+            return build
+    build.wait()
+    pytest.fail(f"the build ended before {marker!r}")
+
+
+def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
+    built: DbtSandbox, tmp_path: Path
+) -> None:
+    broken = column_changing_deployment(tmp_path / "broken")
+    edit(broken / "models/intermediate/calls/int_calls_priced.sql", "from final", "from finale")
+    result = build_project(broken, tmp_path / "broken_build")
+    assert result.returncode == 1 and "int_calls_priced" in result.stdout
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    deployment = column_changing_deployment(tmp_path / "deployment")
+    build = _start_build(deployment, tmp_path / "killed", "int_")
+    build.send_signal(signal.SIGTERM)
+    build.wait(timeout=120)
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    build = _start_build(deployment, tmp_path / "cut", "int_")
+    with pg_connect() as connection:
+        cut = connection.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where datname = current_database() and usename = current_user "
+            "and application_name = 'dbt' and pid <> pg_backend_pid()"
+        ).fetchall()
+    build.wait(timeout=300)
+    assert cut and build.returncode != 0
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    # The next good run heals whatever the interrupted ones left half-way.
+    healed = run_job(tmp_path / "healed", job_env(tmp_path / "healed"))
+    assert healed.returncode == 0, job_log(tmp_path / "healed")[-3000:]
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
