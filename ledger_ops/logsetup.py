@@ -4,6 +4,10 @@ The job talks to an internal API with a bearer key and to a webhook whose URL is
 a credential. Anything can end up in a log record: an HTTP error body that echoes the
 request, an exception message, a line of dbt output. Redacting at the handler is the one
 place that catches all of them, whatever logger or library produced the record.
+
+Phone numbers of callers and leads are personal data. dbt's printout of failing rows
+already masks columns named like *phone*; any E.164 number left in a record (a dbt error
+quoting a value, say) is masked here too, keeping its last 4 digits.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ SECRET_ENV_VARS = (
 
 # A bearer token is a secret even when it is not one of ours (e.g. echoed by a proxy).
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/=]+")
+# An E.164 number: + and 8 to 15 digits, not part of a longer number or token.
+_E164_PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d|\.\d)")
+PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_ops_handler"
 
@@ -41,16 +48,32 @@ def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def mask_phone(value: str) -> str:
+    """`value` with all but its last 4 characters replaced by `*` (all of it when shorter).
+
+    The same rule as the dbt macro mask_personal_value, so a number reads alike everywhere.
+    """
+    hidden = len(value) - PHONE_DIGITS_KEPT if len(value) > PHONE_DIGITS_KEPT else len(value)
+    return "*" * hidden + value[hidden:]
+
+
+def mask_phone_numbers(text: str) -> str:
+    """`text` with every E.164 phone number masked down to its last 4 digits."""
+    return _E164_PHONE.sub(lambda match: mask_phone(match.group(0)), text)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value and every bearer token replaced."""
+    """`text` with every secret value and bearer token replaced, and phone numbers masked."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
-    return _BEARER.sub(rf"\1\2{REDACTED}", text)
+    return mask_phone_numbers(_BEARER.sub(rf"\1\2{REDACTED}", text))
 
 
 class RedactingFilter(logging.Filter):
     """Rewrites each record so that its message, exception and stack hold no secret.
+
+    Phone numbers in them are masked to their last 4 digits as well (`redact`).
 
     Attached to handlers rather than loggers: handler filters also see records that
     propagate from other loggers, logger filters do not.

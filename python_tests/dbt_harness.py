@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,9 +47,15 @@ class DbtSandbox:
         env.update(self.extra_env)
         return env
 
-    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run a dbt command; output is returned, never raised on."""
-        vars_yaml = "{" + ", ".join(f"{k}_schema: {v}" for k, v in self.raw_schemas.items()) + "}"
+    def dbt(
+        self, *args: str, variables: Mapping[str, object] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a dbt command; output is returned, never raised on.
+
+        `variables` are dbt vars passed along with the raw schema names.
+        """
+        pairs = {f"{k}_schema": v for k, v in self.raw_schemas.items()} | dict(variables or {})
+        vars_yaml = "{" + ", ".join(f"{k}: {v}" for k, v in pairs.items()) + "}"
         command = [
             str(dbt_executable()),
             *args,
@@ -70,8 +77,10 @@ class DbtSandbox:
             check=False,
         )
 
-    def build(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.dbt("build", *args)
+    def build(
+        self, *args: str, variables: Mapping[str, object] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return self.dbt("build", *args, variables=variables)
 
     def warehouse(self) -> Warehouse:
         if self.target == "dev":
@@ -79,10 +88,12 @@ class DbtSandbox:
         return connect("postgres", postgres=PostgresSettings.from_env())
 
     def load_demo_data(self, seed: int = 42, scale: float = 0.3) -> None:
+        self.load_raw_data(demo_data.generate(seed, scale))
+
+    def load_raw_data(self, data: demo_data.Dataset) -> None:
+        """(Re)create every raw table and fill it with `data` (tuples in DDL column order)."""
         with self.warehouse() as warehouse:
-            demo_data.load(
-                warehouse, demo_data.generate(seed, scale), self.raw_schemas, replace=True
-            )
+            demo_data.load(warehouse, data, self.raw_schemas, replace=True)
 
     def drop_schemas(self, *layers: str) -> None:
         with self.warehouse() as warehouse:

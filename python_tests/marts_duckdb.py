@@ -23,21 +23,21 @@ _REF = re.compile(r"\{\{\s*ref\(\s*'([A-Za-z0-9_]+)'\s*\)\s*\}\}")
 
 DDL = {
     "ledger_balance_check": """
-        total_debits numeric(14,2), total_credits numeric(14,2), difference numeric(14,2),
+        total_debits numeric(38,2), total_credits numeric(38,2), difference numeric(38,2),
         unbalanced_transaction_count bigint, accounts_affected bigint, is_balanced boolean,
         checked_at timestamp""",
     "ledger_unbalanced_transactions": """
         transaction_id text, source text, event_at timestamp, line_count bigint,
-        total_debits numeric(14,2), total_credits numeric(14,2), difference numeric(14,2)""",
+        total_debits numeric(38,2), total_credits numeric(38,2), difference numeric(38,2)""",
     "ledger_imbalance_accounts": """
         account_code text, account_name text, account_type text, transaction_count bigint,
-        total_debits numeric(14,2), total_credits numeric(14,2), net_amount numeric(14,2)""",
+        total_debits numeric(38,2), total_credits numeric(38,2), net_amount numeric(38,2)""",
     "ledger_imbalance_by_account_type": """
-        account_type text, account_count bigint, total_debits numeric(14,2),
-        total_credits numeric(14,2), balance numeric(14,2)""",
+        account_type text, account_count bigint, total_debits numeric(38,2),
+        total_credits numeric(38,2), balance numeric(38,2)""",
     "ledger_top_accounts": """
         account_rank bigint, account_code text, account_name text, account_type text,
-        balance numeric(14,2), absolute_balance numeric(14,2)""",
+        balance numeric(38,2), absolute_balance numeric(38,2)""",
 }
 
 CHART = {

@@ -1,12 +1,12 @@
-"""The dbt project end to end on real engines: parity, history, late data, bad input.
+"""The dbt project end to end on real engines: parity, history, late data.
 
 Each test loads deterministic demo data into a fresh DuckDB file (or fresh schemas of the
 PostgreSQL named by BILLING_DB_*), runs the real `dbt build`, and reads the views back.
+Bad input has its own module, test_bad_input.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -165,113 +165,3 @@ def test_late_feedback_shows_on_the_next_read_without_a_rebuild(fresh_duckdb: Db
         ("refund", -(price + payout)),
     ]
     assert payout > 0
-
-
-BAD_INPUT = [
-    # (description, SQL against the raw schemas, failing test name, text naming the row)
-    (
-        "delivery with no price version",
-        "insert into billing.land_lead_filter_to_land_lead values "
-        "(900001, 1, 1, 1, '2024-10-01 00:00:00')",
-        "expression_is_true_int_lead_deliveries_priced_price_version_count_1",
-        "delivery_id=900001",
-    ),
-    (
-        "delivery with two price versions",
-        "insert into billing.product values (77, 'hard_money_lead')",
-        "expression_is_true_int_lead_deliveries_priced_price_version_count_1",
-        "price_version_count=2",
-    ),
-    (
-        "broker with two plans at once",
-        "insert into billing.mortgage_broker_subscription_plan values "
-        "(900002, 1, 'dup', 5, '2025-01-01', null, '2025-01-01'), "
-        "(900003, 1, 'dup', 7, '2025-03-01', '2025-04-01', '2025-01-01')",
-        "no_overlapping_intervals_stg_billing__subscription_plans",
-        "900003",
-    ),
-    (
-        "negative price",
-        "update billing.product_price set price = -1.00 where product_id = 2",
-        "accepted_range_billing_product_price_price__0",
-        "price=-1.00",
-    ),
-    (
-        "discount above 100",
-        "insert into billing.mortgage_broker_subscription_plan values "
-        "(900004, 999, 'too much', 150, '2025-01-01', null, '2025-01-01')",
-        "accepted_range_billing_mortgage_broker_subscription_plan_discount_percent__100__0",
-        "discount_percent=150.00",
-    ),
-    (
-        "conflicting duplicate primary key",
-        "insert into billing.mortgage_broker_filter_to_mortgage_lead "
-        "select id, mortgage_broker_filter_id, mortgage_lead_id, mortgage_broker_id + 1, "
-        "created_at "
-        "from billing.mortgage_broker_filter_to_mortgage_lead where id = 1",
-        "unique_stg_billing__professional_lead_deliveries_delivery_id",
-        "unique_field=1",
-    ),
-    (
-        "disposition naming both a sale and a call",
-        "insert into boberdoo.dispositions select 'BAD-BOTH', "
-        "(select min(transaction_id) from boberdoo.lead_sales), "
-        "(select min(call_id) from invoca.calls), 1, 'contacted', '2025-06-01'",
-        "expression_is_true_boberdoo_dispositions",
-        "disposition_id=BAD-BOTH",
-    ),
-    (
-        "disposition of a sale that does not exist",
-        "insert into boberdoo.dispositions values "
-        "('BAD-GHOST', 'TX-NOPE', null, 1, 'sold', '2025-06-01')",
-        "relationships_stg_boberdoo__dispositions_transaction_id",
-        "TX-NOPE",
-    ),
-    (
-        "unknown disposition status",
-        "insert into boberdoo.dispositions select 'BAD-STATUS', min(transaction_id), null, 1, "
-        "'maybe', '2025-06-01' from boberdoo.lead_sales",
-        "accepted_values_boberdoo_dispositions_status",
-        "value_field=maybe",
-    ),
-    (
-        "overlapping deals of one buyer and deal type",
-        "insert into boberdoo.broker_deals select 'BAD-DEAL', buyer_id, deal_type, 1.00, "
-        "starts_at, null from boberdoo.broker_deals order by deal_id limit 1",
-        "no_overlapping_intervals_stg_boberdoo__broker_deals",
-        "BAD-DEAL",
-    ),
-    (
-        "overlapping campaign terms",
-        "insert into boberdoo.call_campaigns select campaign_id, buyer_id, 1.00, 1, "
-        "starts_at + interval '1 hour', null from boberdoo.call_campaigns "
-        "order by campaign_id, starts_at limit 1",
-        "no_overlapping_intervals_stg_boberdoo__call_campaign_terms",
-        "partition_value=",
-    ),
-    (
-        "conversion with no active deal",
-        "delete from boberdoo.broker_deals where deal_type = 'warm_transfer'",
-        "expression_is_true_int_sale_conversions_priced_deal_count_1",
-        "deal_count=0",
-    ),
-]
-
-
-def test_bad_input_fails_the_build_and_names_the_rows(fresh_duckdb: DbtSandbox) -> None:
-    with fresh_duckdb.warehouse() as warehouse:
-        for _, statement, _, _ in BAD_INPUT:
-            warehouse.execute(statement)
-
-    # The views are live, so `dbt test` sees the bad rows; unlike `build` it runs every test
-    # even when one upstream fails, which lets one run check each error on its own.
-    out = output_of(fresh_duckdb.dbt("test"))
-    for description, _, test_name, names_row in BAD_INPUT:
-        header = re.search(rf"FAIL (\S*{re.escape(test_name)}\S*): \d+ offending row", out)
-        assert header, f"{description}: no failure of {test_name}"
-        block = out[header.end() :].split("offending row", 1)[0]
-        assert names_row in block, f"{description}: rows not named\n{block[:2000]}"
-
-    build = fresh_duckdb.build()
-    assert build.returncode != 0
-    assert "Completed with" in output_of(build)

@@ -38,9 +38,9 @@ final as (
         chart_of_accounts.account_type,
         chart_of_accounts.normal_side,
         coalesce(totals.entry_count, 0) as entry_count,
-        cast(coalesce(totals.total_debits, 0) as numeric(12, 2)) as total_debits,
-        cast(coalesce(totals.total_credits, 0) as numeric(12, 2)) as total_credits,
-        cast(coalesce(totals.total_debits, 0) - coalesce(totals.total_credits, 0) as numeric(12, 2))
+        cast(coalesce(totals.total_debits, 0) as {{ money_total_type() }}) as total_debits,
+        cast(coalesce(totals.total_credits, 0) as {{ money_total_type() }}) as total_credits,
+        cast(coalesce(totals.total_debits, 0) - coalesce(totals.total_credits, 0) as {{ money_total_type() }})
             as balance,
         cast(
             case
@@ -48,7 +48,7 @@ final as (
                     then coalesce(totals.total_debits, 0) - coalesce(totals.total_credits, 0)
                 else coalesce(totals.total_credits, 0) - coalesce(totals.total_debits, 0)
             end
-            as numeric(12, 2)
+            as {{ money_total_type() }}
         ) as normal_balance
     from chart_of_accounts
     left join totals

@@ -49,9 +49,9 @@ accounts_count as (
 final as (
 
     select
-        cast(totals.total_debits as numeric(12, 2)) as total_debits,
-        cast(totals.total_credits as numeric(12, 2)) as total_credits,
-        cast(totals.total_debits - totals.total_credits as numeric(12, 2)) as difference,
+        cast(totals.total_debits as {{ money_total_type() }}) as total_debits,
+        cast(totals.total_credits as {{ money_total_type() }}) as total_credits,
+        cast(totals.total_debits - totals.total_credits as {{ money_total_type() }}) as difference,
         unbalanced_count.unbalanced_transaction_count,
         accounts_count.accounts_affected,
         (

@@ -48,9 +48,9 @@ final as (
         chart_of_accounts.account_name,
         chart_of_accounts.account_type,
         by_account.transaction_count,
-        cast(by_account.total_debits as numeric(12, 2)) as total_debits,
-        cast(by_account.total_credits as numeric(12, 2)) as total_credits,
-        cast(by_account.total_debits - by_account.total_credits as numeric(12, 2)) as net_amount
+        cast(by_account.total_debits as {{ money_total_type() }}) as total_debits,
+        cast(by_account.total_credits as {{ money_total_type() }}) as total_credits,
+        cast(by_account.total_debits - by_account.total_credits as {{ money_total_type() }}) as net_amount
     from by_account
     left join chart_of_accounts
         on by_account.account_code = chart_of_accounts.account_code

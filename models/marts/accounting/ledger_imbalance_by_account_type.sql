@@ -13,9 +13,9 @@ final as (
     select
         account_type,
         sum(case when entry_count > 0 then 1 else 0 end) as account_count,
-        cast(sum(total_debits) as numeric(12, 2)) as total_debits,
-        cast(sum(total_credits) as numeric(12, 2)) as total_credits,
-        cast(sum(balance) as numeric(12, 2)) as balance
+        cast(sum(total_debits) as {{ money_total_type() }}) as total_debits,
+        cast(sum(total_credits) as {{ money_total_type() }}) as total_credits,
+        cast(sum(balance) as {{ money_total_type() }}) as balance
     from account_balances
     group by account_type
 

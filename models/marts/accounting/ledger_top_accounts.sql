@@ -18,7 +18,7 @@ ranked as (
         account_name,
         account_type,
         balance,
-        abs(balance) as absolute_balance
+        cast(abs(balance) as {{ money_total_type() }}) as absolute_balance
     from account_balances
 
 ),

@@ -29,9 +29,9 @@ final as (
         source,
         event_at,
         line_count,
-        cast(total_debits as numeric(12, 2)) as total_debits,
-        cast(total_credits as numeric(12, 2)) as total_credits,
-        cast(total_debits - total_credits as numeric(12, 2)) as difference
+        cast(total_debits as {{ money_total_type() }}) as total_debits,
+        cast(total_credits as {{ money_total_type() }}) as total_credits,
+        cast(total_debits - total_credits as {{ money_total_type() }}) as difference
     from transaction_totals
     where total_debits <> total_credits
 

@@ -50,9 +50,9 @@ final as (
         cumulative.account_code,
         chart_of_accounts.account_name,
         chart_of_accounts.account_type,
-        cast(cumulative.period_debits as numeric(12, 2)) as period_debits,
-        cast(cumulative.period_credits as numeric(12, 2)) as period_credits,
-        cast(cumulative.closing_balance as numeric(12, 2)) as closing_balance
+        cast(cumulative.period_debits as {{ money_total_type() }}) as period_debits,
+        cast(cumulative.period_credits as {{ money_total_type() }}) as period_credits,
+        cast(cumulative.closing_balance as {{ money_total_type() }}) as closing_balance
     from cumulative
     left join chart_of_accounts
         on cumulative.account_code = chart_of_accounts.account_code

@@ -103,8 +103,8 @@ aggregated as (
         sum(case when current_status = 'contacted' then 1 else 0 end) as items_contacted,
         sum(case when current_status = 'sold' then 1 else 0 end) as items_reported_sold,
         sum(case when current_status = 'returned' then 1 else 0 end) as items_returned,
-        cast(sum(revenue_amount) as numeric(12, 2)) as revenue_amount,
-        cast(sum(refund_amount) as numeric(12, 2)) as refund_amount
+        cast(sum(revenue_amount) as {{ money_total_type() }}) as revenue_amount,
+        cast(sum(refund_amount) as {{ money_total_type() }}) as refund_amount
     from items
     group by 1, 2, 3
 
@@ -127,7 +127,7 @@ final as (
             as returned_share,
         aggregated.revenue_amount,
         aggregated.refund_amount,
-        cast(aggregated.revenue_amount + aggregated.refund_amount as numeric(12, 2))
+        cast(aggregated.revenue_amount + aggregated.refund_amount as {{ money_total_type() }})
             as net_revenue_amount
     from aggregated
     left join brokers
