@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from readers import MARTS, job_log, run_job
+from readers import MARTS, dbt_debug_log, job_log, run_job
 
 from ledger_ops import demo_data
 from ledger_ops.warehouse import connect
@@ -146,7 +146,7 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
 
     second = run_job(tmp_path / "again", job_env(tmp_path / "again", database))
     assert second.returncode == 0, job_log(tmp_path / "again")[-3000:]
-    log_text = (tmp_path / "again" / "dbt_logs" / "dbt.log").read_text()
+    log_text = dbt_debug_log(tmp_path / "again" / "dbt_logs")
     outcomes = dict(re.findall(r"view ([^ ]*?): (unchanged|replaced|created|swapped)", log_text))
     assert len(outcomes) == 40 and set(outcomes.values()) == {"unchanged"}, outcomes
 

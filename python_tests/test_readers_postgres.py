@@ -21,6 +21,7 @@ from dbt_harness import DbtSandbox
 from readers import (
     PROJECT_ROOT,
     PostgresReaders,
+    dbt_debug_log,
     edit,
     job_log,
     missing_or_broken_marts,
@@ -117,8 +118,7 @@ def retired_relations() -> int:
 
 
 def view_outcomes(workdir: Path) -> str:
-    """dbt's debug log of a build; the job's is JSON, hence the escaped quotes removed."""
-    return (workdir / "dbt_logs" / "dbt.log").read_text().replace("\\", "")
+    return dbt_debug_log(workdir / "dbt_logs")
 
 
 def test_readers_never_fail_through_builds_good_changed_and_failed(
