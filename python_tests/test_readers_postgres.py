@@ -244,7 +244,9 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
             "and application_name = 'dbt' and pid <> pg_backend_pid()"
         ).fetchall()
     build.wait(timeout=300)
-    assert cut and build.returncode != 0
+    # dbt may fail the node whose session was cut, or reconnect for the next one: either
+    # way no mart may be missing.
+    assert cut
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
     # The next good run heals whatever the interrupted ones left half-way.
