@@ -263,15 +263,12 @@ def _prepare_target(
             f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
             "(`make run` creates demo data in a new file)",
         )
-    warehouse_file = DuckDbFile.from_env(database, env)
-    try:
-        if database.exists():
-            warehouse_file.wait_until_free()
-        if config.demo_data_if_absent:
-            _load_demo_data_if_absent(database, env)
-    except WarehouseBusyError as busy:
-        raise StopRun(EXIT_LOCKED, str(busy)) from None
-    runner.wait_for_warehouse = _busy_as_stop(warehouse_file)
+    wait_for_file = _busy_as_stop(DuckDbFile.from_env(database, env))
+    if database.exists():
+        wait_for_file()
+    if config.demo_data_if_absent:
+        _load_demo_data_if_absent(database, env)
+    runner.wait_for_warehouse = wait_for_file
 
 
 def _busy_as_stop(warehouse_file: DuckDbFile) -> Callable[[], None]:

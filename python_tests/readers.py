@@ -124,7 +124,8 @@ def edit(path: Path, old: str, new: str) -> None:
 def run_job(
     workdir: Path, env: dict[str, str], timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    """The nightly job as cron runs it, from its own directory."""
+    """The nightly job as cron runs it: from another directory, so nothing may depend on
+    the caller's cwd."""
     workdir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [

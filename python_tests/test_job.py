@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 from http_server import RecordedRequest, RecordingServer
+from readers import job_log, run_job
 
 from ledger_ops.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
 from ledger_ops.job import balance_outcome
@@ -65,30 +66,6 @@ def job_env(tmp_path: Path, database: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def run_job(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # From another directory, as cron would: nothing may depend on the caller's cwd.
-    return subprocess.run(
-        [
-            sys.executable,
-            str(JOB),
-            "--log-dir",
-            str(tmp_path / "logs"),
-            "--state-dir",
-            str(tmp_path / "state"),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
-def job_log(tmp_path: Path) -> str:
-    return (tmp_path / "logs" / "update_lead_sales_ledger.log").read_text()
 
 
 def posted(server: RecordingServer, path: str) -> list[dict[str, Any]]:
