@@ -6,101 +6,73 @@
       call           Dr 1100 / Cr 4300
       refund         Dr 4900 / Cr 1100, for the absolute amount
     Lines of amount 0 are left out (a delivery without discount has no 4800 line).
+    The rule is a small table joined to the ledger rows, so the ledger is read once however
+    many lines a row posts: reading it once per line kind multiplied the cost of every
+    read of ledger_entries.
 #}
 
 with
 
+ledger_rows as (
+
+    select * from {{ ref('int_ledger_rows_unioned') }}
+
+),
+
 ledger as (
 
-    select * from {{ ref('lead_sales_ledger') }}
+    select * from ledger_rows
+    where event_at >= {{ ledger_start_at() }}
 
 ),
 
-receivable_lines as (
+posting_rules as (
 
+    {%- set rules = [
+        ('lead_delivery', 1, '1100', 'debit', 'billed_amount'),
+        ('lead_delivery', 2, '4800', 'debit', 'discount_amount'),
+        ('lead_delivery', 3, '4000', 'credit', 'msrp'),
+        ('lead_sale', 1, '1100', 'debit', 'billed_amount'),
+        ('lead_sale', 3, '4100', 'credit', 'msrp'),
+        ('conversion', 1, '1100', 'debit', 'billed_amount'),
+        ('conversion', 3, '4200', 'credit', 'msrp'),
+        ('call', 1, '1100', 'debit', 'billed_amount'),
+        ('call', 3, '4300', 'credit', 'msrp'),
+        ('refund', 1, '4900', 'debit', 'refunded_amount'),
+        ('refund', 2, '1100', 'credit', 'refunded_amount'),
+    ] %}
+    {%- for event_type, line_number, account_code, side, amount in rules %}
     select
-        ledger_id as transaction_id,
-        1 as line_number,
-        '1100' as account_code,
-        billed_amount as debit,
-        0 as credit,
-        event_at,
-        mortgage_broker_id
-    from ledger
-    where event_type <> 'refund'
-
-),
-
-discount_lines as (
-
-    select
-        ledger_id as transaction_id,
-        2 as line_number,
-        '4800' as account_code,
-        discount_amount as debit,
-        0 as credit,
-        event_at,
-        mortgage_broker_id
-    from ledger
-    where event_type = 'lead_delivery'
-
-),
-
-revenue_lines as (
-
-    select
-        ledger_id as transaction_id,
-        3 as line_number,
-        case event_type
-            when 'lead_delivery' then '4000'
-            when 'lead_sale' then '4100'
-            when 'conversion' then '4200'
-            when 'call' then '4300'
-        end as account_code,
-        0 as debit,
-        msrp as credit,
-        event_at,
-        mortgage_broker_id
-    from ledger
-    where event_type <> 'refund'
-
-),
-
-refund_lines as (
-
-    select
-        ledger_id as transaction_id,
-        1 as line_number,
-        '4900' as account_code,
-        -billed_amount as debit,
-        0 as credit,
-        event_at,
-        mortgage_broker_id
-    from ledger
-    where event_type = 'refund'
+        '{{ event_type }}' as event_type,
+        {{ line_number }} as line_number,
+        '{{ account_code }}' as account_code,
+        '{{ side }}' as side,
+        '{{ amount }}' as amount_column
+    {%- if not loop.last %}
     union all
-    select
-        ledger_id as transaction_id,
-        2 as line_number,
-        '1100' as account_code,
-        0 as debit,
-        -billed_amount as credit,
-        event_at,
-        mortgage_broker_id
-    from ledger
-    where event_type = 'refund'
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
-all_lines as (
+posted as (
 
-    select * from receivable_lines
-    union all
-    select * from discount_lines
-    union all
-    select * from revenue_lines
-    union all
-    select * from refund_lines
+    select
+        ledger.ledger_id as transaction_id,
+        posting_rules.line_number,
+        posting_rules.account_code,
+        posting_rules.side,
+        case posting_rules.amount_column
+            when 'billed_amount' then ledger.billed_amount
+            when 'discount_amount' then ledger.discount_amount
+            when 'msrp' then ledger.msrp
+            when 'refunded_amount' then -ledger.billed_amount
+        end as amount,
+        ledger.event_at,
+        ledger.mortgage_broker_id
+    from ledger
+    inner join posting_rules
+        on ledger.event_type = posting_rules.event_type
 
 ),
 
@@ -110,12 +82,12 @@ final as (
         transaction_id,
         cast(line_number as integer) as line_number,
         cast(account_code as {{ dbt.type_string() }}) as account_code,
-        cast(debit as numeric(12, 2)) as debit,
-        cast(credit as numeric(12, 2)) as credit,
+        cast(case when side = 'debit' then amount else 0 end as numeric(12, 2)) as debit,
+        cast(case when side = 'credit' then amount else 0 end as numeric(12, 2)) as credit,
         event_at,
         mortgage_broker_id
-    from all_lines
-    where debit <> 0 or credit <> 0
+    from posted
+    where amount <> 0
 
 )
 

@@ -1,7 +1,7 @@
 {#
-    Broker feedback rolled up per sold item (a lead sale or a call). The first `sold` and the
-    first `returned` report drive revenue (spec 3.3, 3.5); the latest report, ties to the
-    greatest disposition_id, is the item's current status for quality reporting (spec 3.6).
+    The rolled-up feedback of each sold item with its current status: the latest report,
+    ties to the greatest disposition_id (spec 3.6). Only quality reporting needs the
+    status, so revenue reads int_dispositions_rolled_up and skips this ordering.
 #}
 
 with
@@ -9,6 +9,12 @@ with
 dispositions as (
 
     select * from {{ ref('stg_boberdoo__dispositions') }}
+
+),
+
+rolled_up as (
+
+    select * from {{ ref('int_dispositions_rolled_up') }}
 
 ),
 
@@ -33,21 +39,6 @@ ranked as (
             order by reported_at desc, disposition_id desc
         ) as recency_rank
     from by_item
-
-),
-
-rolled_up as (
-
-    select
-        item_type,
-        item_id,
-        count(*) as disposition_count,
-        sum(case when disposition_status = 'sold' then 1 else 0 end) as sold_report_count,
-        min(case when disposition_status = 'sold' then reported_at end) as first_sold_reported_at,
-        min(case when disposition_status = 'returned' then reported_at end)
-            as first_returned_reported_at
-    from by_item
-    group by item_type, item_id
 
 ),
 

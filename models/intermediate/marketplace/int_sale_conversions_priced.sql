@@ -15,7 +15,7 @@ lead_sales as (
 
 dispositions as (
 
-    select * from {{ ref('int_dispositions_summarized') }}
+    select * from {{ ref('int_dispositions_rolled_up') }}
 
 ),
 
