@@ -226,9 +226,10 @@ class DbtRunner:
             invocation.returncode, problems, invocation.fatal or invocation.last_error
         )
 
-    def build(self) -> BuildSummary:
-        """`dbt build`, then its run_results.json (None when dbt wrote none for it)."""
-        invocation = self.invoke(["build"])
+    def build(self, selector: str | None = None) -> BuildSummary:
+        """`dbt build` (of a selectors.yml selector), then its run_results.json (None when
+        dbt wrote none for it)."""
+        invocation = self.invoke(["build", *(["--selector", selector] if selector else [])])
         results = read_run_results(
             self.target_path / "run_results.json",
             self.target_path / "manifest.json",

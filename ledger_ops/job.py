@@ -65,6 +65,8 @@ EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
 _ERROR_EXCERPT = 500
 DEMO_SEED = 42
+# selectors.yml: every node but the tests that only a code change can fail.
+NIGHTLY_SELECTOR = "nightly"
 DEMO_SCALE = 1.0
 
 log = logging.getLogger(__name__)
@@ -182,7 +184,7 @@ def _run_locked(config: JobConfig) -> int:
             )
         _prepare_target(config, target, runner, env)
         details["stale_sources"] = _check_freshness(runner, target)
-        build = runner.build()
+        build = runner.build(selector=NIGHTLY_SELECTOR)
         exit_code = build.returncode
         if exit_code == EXIT_CANNOT_RUN and build.results is None:
             raise StopRun(exit_code, _cause(build.error or "dbt build could not run"))

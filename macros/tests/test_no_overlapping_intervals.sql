@@ -1,7 +1,11 @@
 {#
     Half-open validity intervals must not overlap within a partition: a broker has at most one
     plan, a buyer one deal per deal type, a campaign one set of terms at any instant. Returns
-    both rows of every overlapping pair, so the failure names them.
+    every interval that starts before an earlier one of its partition ends, with that earlier
+    interval, so the failure names both.
+    Intervals are ordered once per partition and each compared with the latest end among
+    those before it: comparing every pair instead grows with the square of the versions a
+    key accumulates.
 #}
 {% test no_overlapping_intervals(model, partition_by, key_column, start_column, end_column) %}
 
@@ -13,8 +17,29 @@ intervals as (
         {{ partition_by }} as partition_value,
         {{ key_column }} as key_value,
         {{ start_column }} as starts_at,
-        {{ end_column }} as ends_at
+        {{ end_column }} as ends_at,
+        {{ interval_open_end(end_column) }} as ends_before
     from {{ model }}
+
+),
+
+with_earlier_end as (
+
+    select
+        *,
+        max(ends_before) over (
+            partition by partition_value
+            order by starts_at, key_value
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_ends_before
+    from intervals
+
+),
+
+overlapping as (
+
+    select * from with_earlier_end
+    where starts_at < earlier_ends_before
 
 ),
 
@@ -22,19 +47,19 @@ overlapping_pairs as (
 
     select
         earlier.partition_value,
-        earlier.key_value as key_value,
-        later.key_value as overlapping_key_value,
+        earlier.key_value,
+        overlapping.key_value as overlapping_key_value,
         earlier.starts_at,
         earlier.ends_at,
-        later.starts_at as overlapping_starts_at,
-        later.ends_at as overlapping_ends_at
-    from intervals as earlier
-    inner join intervals as later
+        overlapping.starts_at as overlapping_starts_at,
+        overlapping.ends_at as overlapping_ends_at
+    from overlapping
+    inner join intervals as earlier
         on
-            earlier.partition_value = later.partition_value
-            and earlier.key_value <> later.key_value
-            and earlier.starts_at <= later.starts_at
-            and (earlier.ends_at is null or later.starts_at < earlier.ends_at)
+            overlapping.partition_value = earlier.partition_value
+            and overlapping.earlier_ends_before = earlier.ends_before
+            and earlier.starts_at <= overlapping.starts_at
+            and earlier.key_value <> overlapping.key_value
 
 )
 
