@@ -1,17 +1,17 @@
-"""Broker feedback on lead sales and billable calls: `boberdoo.dispositions`."""
+"""Schema `boberdoo`, broker feedback: dispositions on lead sales and billable calls."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from ledger_ops.demo.calls import Call, CampaignTerm, active_term
-from ledger_ops.demo.common import PERIOD_END, Row
-from ledger_ops.demo.sales import Sale
+from ledger_ops.demo.calls import CallRow, Campaigns
+from ledger_ops.demo.common import DAY, HOUR, PERIOD_END, Draws, Row, Weighted, order_by
+from ledger_ops.demo.sales import SaleRow
 
 Feedback = tuple[tuple[tuple[str, ...], int], ...]
+# Something a broker reports on: (transaction_id, call_id, buyer_id, sold or called at),
+# exactly one of the two ids set.
+_Item = tuple[str | None, str | None, int, int]
 
 # Status sequences with their weights. The rare ones are also forced once each
 # (`*_MUST_HAVE`), so the edge cases exist at every scale: `sold` reported twice,
@@ -44,72 +44,91 @@ CALL_FEEDBACK: Feedback = (
 CALL_MUST_HAVE = (("returned",), ("sold", "returned"))
 SALE_FEEDBACK_SHARE = 0.7
 CALL_FEEDBACK_SHARE = 0.4
+# Early enough for a whole forced sequence to be reported before PERIOD_END.
+_FORCED_BEFORE = PERIOD_END - 45 * DAY
 
 
-@dataclass(frozen=True)
-class _Item:
-    """Something a broker reports on: a lead sale or a billable call."""
+class _Dispositions:
+    """Feedback as columns: when, transaction or call, buyer, status."""
 
-    transaction_id: str | None
-    call_id: str | None
-    buyer_id: int
-    at: datetime
+    def __init__(self) -> None:
+        self.at: list[int] = []
+        self._transaction: list[str | None] = []
+        self._call: list[str | None] = []
+        self._buyer: list[int] = []
+        self._status: list[str] = []
+
+    def add(self, at: int, item: _Item, status: str) -> None:
+        transaction_id, call_id, buyer_id, _ = item
+        self.at.append(at)
+        self._transaction.append(transaction_id)
+        self._call.append(call_id)
+        self._buyer.append(buyer_id)
+        self._status.append(status)
+
+    def rows(self) -> list[Row]:
+        # A stable order on the instant only: statuses of one item reported in the same
+        # second keep their order, so the later one gets the greater disposition_id.
+        return [
+            (
+                f"DSP-{n:07d}",
+                self._transaction[i],
+                self._call[i],
+                self._buyer[i],
+                self._status[i],
+                self.at[i],
+            )
+            for n, i in enumerate(order_by(self.at), start=1)
+        ]
 
 
-def _events(
-    rng: random.Random,
+def _report(
+    draws: Draws,
+    out: _Dispositions,
     items: Sequence[_Item],
     share: float,
     feedback: Feedback,
     must_have: Sequence[tuple[str, ...]],
-) -> list[tuple[datetime, _Item, str]]:
+) -> None:
     forced = list(must_have)
-    sequences = [s for s, _ in feedback]
-    weights = [w for _, w in feedback]
-    # Early enough for a whole forced sequence to be reported before PERIOD_END.
-    forced_before = PERIOD_END - timedelta(days=45)
-    chosen = set(rng.sample(range(len(items)), round(share * len(items))))
-    events = []
-    for index, item in enumerate(items):
-        if index not in chosen:
+    sequences = Weighted([s for s, _ in feedback], [w for _, w in feedback])
+    chosen = draws.selection(len(items), round(share * len(items)))
+    for item, is_chosen in zip(items, chosen, strict=True):
+        if not is_chosen:
             continue
-        if forced and item.at < forced_before:
+        item_at = item[3]
+        if forced and item_at < _FORCED_BEFORE:
             sequence = forced.pop(0)
             # The first forced sequence reports its second status in the same second.
             tie_step = 1 if len(forced) == len(must_have) - 1 else None
         else:
-            sequence = rng.choices(sequences, weights=weights)[0]
-            tie_step = 1 if len(sequence) > 1 and rng.random() < 0.05 else None
-        at = item.at + timedelta(seconds=rng.randint(300, 3 * 86400))
+            sequence = sequences.draw(draws)
+            tie_step = 1 if len(sequence) > 1 and draws.random() < 0.05 else None
+        at = item_at + draws.between(300, 3 * DAY)
         for step, status in enumerate(sequence):
             if step and step != tie_step:
-                at += timedelta(seconds=rng.randint(3600, 10 * 86400))
+                at += draws.between(HOUR, 10 * DAY)
             # Feedback still to come after the data's cut-off is simply not there yet.
             if at >= PERIOD_END:
                 break
-            events.append((at, item, status))
-    return events
+            out.add(at, item, status)
 
 
 def make_dispositions(
-    rng: random.Random,
-    sales: Sequence[Sale],
-    calls: Sequence[Call],
-    campaigns: Sequence[CampaignTerm],
+    draws: Draws, sales: Sequence[SaleRow], calls: Sequence[CallRow], campaigns: Campaigns
 ) -> list[Row]:
     """Feedback on ~70% of sales and ~40% of billable calls; none on unbillable calls."""
-    sale_items = [_Item(s.transaction_id, None, s.buyer_id, s.sold_at) for s in sales]
-    call_items = []
-    for call in calls:
-        term = active_term(campaigns, call.campaign_id, call.started_at)
-        if term is not None and call.duration_seconds >= term.min_duration:
-            call_items.append(_Item(None, call.call_id, term.buyer_id, call.started_at))
-    events = _events(rng, sale_items, SALE_FEEDBACK_SHARE, SALE_FEEDBACK, SALE_MUST_HAVE)
-    events += _events(rng, call_items, CALL_FEEDBACK_SHARE, CALL_FEEDBACK, CALL_MUST_HAVE)
-    # Stable sort: statuses of one item reported in the same second keep their order,
-    # so the later one gets the greater disposition_id.
-    events.sort(key=lambda e: e[0])
-    return [
-        (f"DSP-{n:07d}", item.transaction_id, item.call_id, item.buyer_id, status, at)
-        for n, (at, item, status) in enumerate(events, start=1)
+    sale_items: list[_Item] = [
+        (transaction_id, None, buyer_id, sold_at)
+        for transaction_id, _, buyer_id, _, _, sold_at in sales
     ]
+    call_items: list[_Item] = []
+    for call_id, campaign_id, _, started_at, duration in calls:
+        term = campaigns.active(campaign_id, started_at)
+        if term is not None and duration >= term.min_duration:
+            call_items.append((None, call_id, term.buyer_id, started_at))
+    out = _Dispositions()
+    _report(draws, out, sale_items, SALE_FEEDBACK_SHARE, SALE_FEEDBACK, SALE_MUST_HAVE)
+    del sale_items
+    _report(draws, out, call_items, CALL_FEEDBACK_SHARE, CALL_FEEDBACK, CALL_MUST_HAVE)
+    return out.rows()

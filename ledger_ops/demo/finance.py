@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
-from ledger_ops.demo.common import ZERO, Broker, Row, cents, instant
+from ledger_ops.demo.common import Broker, Draws, Row, seconds
 
 CLERKS = ("a.kowalski", "m.chen", "r.okafor")
-# (account_code, debit, credit) per line.
-_Lines = list[tuple[str, Decimal, Decimal]]
+_ENTERED_FROM, _ENTERED_UNTIL = seconds(datetime(2025, 1, 6)), seconds(datetime(2025, 12, 20))
+# (account_code, debit, credit) per line, in cents.
+_Lines = list[tuple[str, int, int]]
 
 
-def make_journal_lines(rng: random.Random, brokers: Sequence[Broker]) -> list[Row]:
+def make_journal_lines(draws: Draws, brokers: Sequence[Broker]) -> list[Row]:
     """Six balanced journals of the kinds finance posts by hand, on the chart's accounts."""
 
-    def amount(low: int, high: int) -> Decimal:
-        return cents(rng.randint(low * 100, high * 100))
+    def amount(low: int, high: int) -> int:
+        return draws.between(low * 100, high * 100)
 
     def broker() -> str:
-        b = rng.choice(brokers)
+        b = draws.pick(brokers)
         return f"{b.name} (broker {b.id})"
 
     write_off, goodwill, reclass = amount(80, 600), amount(25, 150), amount(100, 400)
@@ -30,35 +29,31 @@ def make_journal_lines(rng: random.Random, brokers: Sequence[Broker]) -> list[Ro
     journals: list[tuple[str, _Lines]] = [
         (
             f"Bad-debt write-off, {broker()}, invoice unpaid 120 days",
-            [("4900", write_off, ZERO), ("1100", ZERO, write_off)],
+            [("4900", write_off, 0), ("1100", 0, write_off)],
         ),
         (
             f"Goodwill credit to {broker()} for duplicate leads",
-            [("4800", goodwill, ZERO), ("1100", ZERO, goodwill)],
+            [("4800", goodwill, 0), ("1100", 0, goodwill)],
         ),
         (
             "Reclassify CPA payout booked as lead sale revenue",
-            [("4100", reclass, ZERO), ("4200", ZERO, reclass)],
+            [("4100", reclass, 0), ("4200", 0, reclass)],
         ),
         (
             f"Manual invoice to {broker()} for deliveries and calls missed in a billing outage",
-            [
-                ("1100", missed + missed_calls, ZERO),
-                ("4000", ZERO, missed),
-                ("4300", ZERO, missed_calls),
-            ],
+            [("1100", missed + missed_calls, 0), ("4000", 0, missed), ("4300", 0, missed_calls)],
         ),
         (
             f"Partial refund and loyalty discount, {broker()}",
-            [("4900", refund, ZERO), ("4800", discount, ZERO), ("1100", ZERO, refund + discount)],
+            [("4900", refund, 0), ("4800", discount, 0), ("1100", 0, refund + discount)],
         ),
         (
             f"Reverse disputed call charge, {broker()}",
-            [("4300", reversal, ZERO), ("1100", ZERO, reversal)],
+            [("4300", reversal, 0), ("1100", 0, reversal)],
         ),
     ]
     dated = sorted(
-        (instant(rng, datetime(2025, 1, 6), datetime(2025, 12, 20)), rng.choice(CLERKS), journal)
+        (draws.instant(_ENTERED_FROM, _ENTERED_UNTIL), draws.pick(CLERKS), journal)
         for journal in journals
     )
     rows: list[Row] = []

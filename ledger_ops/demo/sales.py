@@ -3,41 +3,39 @@
 from __future__ import annotations
 
 import bisect
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from ledger_ops.demo.common import (
+    DAY,
+    HOUR,
     LEDGER_START,
     PERIOD_END,
     TERMS_START,
-    ZERO,
     Broker,
+    Draws,
     Row,
-    cents,
-    change_instants,
-    instant,
-    new_phone,
+    Weighted,
+    order_by,
+    seconds,
     shuffled_quota,
-    weighted,
 )
 
-LEAD_TYPES = ("purchase", "refinance", "heloc")
+LEAD_TYPES = Weighted(("purchase", "refinance", "heloc"), (50, 35, 15))
 DEAL_TYPES = ("cpa_cpt", "warm_transfer")
-DEAL_PAYOUTS: dict[str, tuple[str, ...]] = {
-    "cpa_cpt": ("150.00", "175.00", "187.50", "200.00", "225.00", "250.00"),
-    "warm_transfer": ("60.00", "75.00", "82.50", "95.00", "110.00"),
+# Payouts in cents.
+DEAL_PAYOUTS: dict[str, tuple[int, ...]] = {
+    "cpa_cpt": (15000, 17500, 18750, 20000, 22500, 25000),
+    "warm_transfer": (6000, 7500, 8250, 9500, 11000),
 }
+SALES_PER_LEAD = Weighted((0, 1, 2, 3), (45, 40, 12, 3))
+SALE_DEAL_TYPE = Weighted(DEAL_TYPES, (60, 40))
+BUYER_DEAL_TYPES = Weighted((DEAL_TYPES, ("cpa_cpt",), ("warm_transfer",)), (50, 30, 20))
+_TIE_UNTIL = seconds(datetime(2025, 11, 1))
 
-
-@dataclass(frozen=True)
-class Lead:
-    lead_id: str
-    phone: str
-    lead_type: str
-    created_at: datetime
+# A row of boberdoo.lead_sales: transaction_id, lead_id, buyer_id, deal_type, price, sold_at.
+SaleRow = tuple[str, str, int, str, int, int]
 
 
 @dataclass(frozen=True)
@@ -45,164 +43,195 @@ class Deal:
     deal_id: str
     buyer_id: int
     deal_type: str
-    payout: Decimal
-    starts_at: datetime
-    ends_at: datetime | None
+    payout: int
+    starts_at: int
+    ends_at: int | None
 
 
-@dataclass(frozen=True)
-class Sale:
-    transaction_id: str
-    lead_id: str
-    buyer_id: int
-    deal_type: str
-    price: Decimal
-    sold_at: datetime
+class Leads:
+    """Leads in creation order, as columns (position i is lead BL-i+1)."""
+
+    def __init__(
+        self, phones: list[str], created: list[int], lead_types: list[str], tie: tuple[str, int]
+    ) -> None:
+        self.ids = [f"BL-{n:06d}" for n in range(1, len(created) + 1)]
+        self.phones = phones
+        self.created = created
+        self.lead_types = lead_types
+        # The phone of the two leads created in the same instant, and that instant.
+        self.tie_phone, self.tie_at = tie
+
+    def __len__(self) -> int:
+        return len(self.created)
+
+    def rows(self) -> list[Row]:
+        return list(zip(self.ids, self.phones, self.lead_types, self.created, strict=True))
+
+    def before(self, draws: Draws, at: int) -> int:
+        """The position of one of the last leads created at or before `at`."""
+        end = bisect.bisect_right(self.created, at)
+        if end == 0:
+            raise ValueError(f"no lead created at or before {at}")
+        return draws.between(max(0, end - 20), end - 1)
 
 
-def make_leads(rng: random.Random, count: int, used_phones: set[str]) -> tuple[list[Lead], str]:
+def make_leads(draws: Draws, count: int, used_phones: set[str]) -> Leads:
     """Leads whose phones repeat: about 18% of phones have two or three leads.
 
     The first phone gets two leads created in the same instant, the tie that call
-    attribution breaks by lead_id; that phone is returned with the leads.
+    attribution breaks by lead_id.
     """
     # One shared phone per ~7 leads gives ~18% shared phones with sizes 2, 2, 3.
-    shared = shuffled_quota(rng, max(1, round(count / 7)), (2, 3), (2, 1))
+    shared = shuffled_quota(draws, max(1, round(count / 7)), (2, 3), (2, 1))
     shared.remove(2)
-    others = shared + [1] * (count - 2 - sum(shared))
-    rng.shuffle(others)
-    pending: list[tuple[datetime, str]] = []
-    tie_phone = ""
-    for group, size in enumerate([2, *others]):
-        phone = new_phone(rng, used_phones)
-        if group == 0:
-            tie_phone = phone
-            first = instant(rng, LEDGER_START, datetime(2025, 11, 1))
-            times = [first] * size
-        else:
-            # The second phone opens in December 2024, so some sales precede the ledger.
-            first = instant(rng, TERMS_START, LEDGER_START if group == 1 else PERIOD_END)
-            later_end = min(first + timedelta(days=60), PERIOD_END)
-            times = [first] + [instant(rng, first, later_end) for _ in range(size - 1)]
-        pending.extend((at, phone) for at in times)
-    pending.sort(key=lambda p: p[0])
-    leads = [
-        Lead(f"BL-{n:06d}", phone, rng.choices(LEAD_TYPES, weights=(50, 35, 15))[0], at)
-        for n, (at, phone) in enumerate(pending, start=1)
-    ]
-    return leads, tie_phone
-
-
-def lead_before(rng: random.Random, leads: Sequence[Lead], at: datetime) -> Lead:
-    """One of the last leads created at or before `at` (leads are in creation order)."""
-    end = bisect.bisect_right([lead.created_at for lead in leads], at)
-    if end == 0:
-        raise ValueError(f"no lead created at or before {at}")
-    return leads[rng.randrange(max(0, end - 20), end)]
-
-
-def make_buyers(rng: random.Random, brokers: Sequence[Broker]) -> dict[int, tuple[str, ...]]:
-    """The brokers buying on the platform, each with the deal types it buys under."""
-    buyers = sorted(
-        rng.sample(list(brokers), max(3, round(len(brokers) * 0.6))), key=lambda b: b.id
+    # Every phone draws its own times, so the order of the phones matters only for
+    # the first (the tie) and the second (opens before the ledger start).
+    sizes = shared + [1] * (count - 2 - sum(shared))
+    tie_phone, tie_at = draws.phone(used_phones), draws.instant(LEDGER_START, _TIE_UNTIL)
+    times, phone_of = [tie_at, tie_at], [tie_phone, tie_phone]
+    for group, size in enumerate(sizes):
+        phone = draws.phone(used_phones)
+        # The second phone opens in December 2024, so some sales precede the ledger.
+        first = draws.instant(TERMS_START, LEDGER_START if group == 0 else PERIOD_END)
+        times.append(first)
+        phone_of.append(phone)
+        if size > 1:
+            later_end = min(first + 60 * DAY, PERIOD_END)
+            for _ in range(size - 1):
+                times.append(draws.instant(first, later_end))
+                phone_of.append(phone)
+    order = order_by(times)
+    return Leads(
+        [phone_of[i] for i in order],
+        [times[i] for i in order],
+        [LEAD_TYPES.draw(draws) for _ in order],
+        (tie_phone, tie_at),
     )
-    options = (DEAL_TYPES, ("cpa_cpt",), ("warm_transfer",))
+
+
+def make_buyers(draws: Draws, brokers: Sequence[Broker]) -> dict[int, tuple[str, ...]]:
+    """The brokers buying on the platform, each with the deal types it buys under."""
+    buyers = sorted(draws.sample(brokers, max(3, round(len(brokers) * 0.6))), key=lambda b: b.id)
     types: dict[int, tuple[str, ...]] = {}
     for index, buyer in enumerate(buyers):
         # The first two take both, so each deal type has two buyers at any scale.
-        types[buyer.id] = DEAL_TYPES if index < 2 else rng.choices(options, weights=(50, 30, 20))[0]
+        types[buyer.id] = DEAL_TYPES if index < 2 else BUYER_DEAL_TYPES.draw(draws)
     return types
 
 
-def make_deals(rng: random.Random, buyer_types: Mapping[int, tuple[str, ...]]) -> list[Deal]:
+def make_deals(draws: Draws, buyer_types: Mapping[int, tuple[str, ...]]) -> list[Deal]:
     """Per (buyer, deal type): two or three consecutive terms from TERMS_START, last open."""
-    terms: list[tuple[int, str, Decimal, datetime, datetime | None]] = []
+    terms: list[tuple[int, str, int, int, int | None]] = []
     for buyer_id, types in buyer_types.items():
         for deal_type in types:
-            changes = change_instants(rng, rng.choice((1, 2)))
-            payouts = rng.sample(DEAL_PAYOUTS[deal_type], len(changes) + 1)
-            ends: list[datetime | None] = [*changes, None]
+            changes = draws.change_instants(draws.between(1, 2))
+            payouts = draws.sample(DEAL_PAYOUTS[deal_type], len(changes) + 1)
+            ends: list[int | None] = [*changes, None]
             for payout, starts_at, ends_at in zip(
                 payouts, [TERMS_START, *changes], ends, strict=True
             ):
-                terms.append((buyer_id, deal_type, Decimal(payout), starts_at, ends_at))
+                terms.append((buyer_id, deal_type, payout, starts_at, ends_at))
     terms.sort(key=lambda t: (t[0], t[1], t[3]))
     return [Deal(f"DEAL-{n:04d}", *term) for n, term in enumerate(terms, start=1)]
 
 
+class _Sales:
+    """Lead sales as columns, with the rule that a lead sells at most once to a buyer."""
+
+    def __init__(self, draws: Draws) -> None:
+        self._draws = draws
+        # (lead position, buyer id) as one int: a million pairs stay small.
+        self._sold: set[int] = set()
+        self.at: list[int] = []
+        self._lead: list[int] = []
+        self._buyer: list[int] = []
+        self._deal_type: list[str] = []
+        self._price: list[int] = []
+
+    def has_sold(self, lead: int, buyer_id: int) -> bool:
+        return (lead << 32 | buyer_id) in self._sold
+
+    def add(self, lead: int, buyer_id: int, deal_type: str, at: int) -> None:
+        draws = self._draws
+        if deal_type == "cpa_cpt":
+            # The auction price of a CPA/CPT lead is symbolic: the payout is what counts.
+            price = 0 if draws.random() < 0.1 else draws.between(1, 500)
+        else:
+            price = draws.between(1000, 4000)
+        self._sold.add(lead << 32 | buyer_id)
+        self.at.append(at)
+        self._lead.append(lead)
+        self._buyer.append(buyer_id)
+        self._deal_type.append(deal_type)
+        self._price.append(price)
+
+    def rows(self, lead_ids: Sequence[str]) -> list[SaleRow]:
+        """Transaction ids in order of sale; the same instant keeps the order of `add`."""
+        return [
+            (
+                f"TX-{n:07d}",
+                lead_ids[self._lead[i]],
+                self._buyer[i],
+                self._deal_type[i],
+                self._price[i],
+                self.at[i],
+            )
+            for n, i in enumerate(order_by(self.at), start=1)
+        ]
+
+
 def make_sales(
-    rng: random.Random,
-    leads: Sequence[Lead],
+    draws: Draws,
+    leads: Leads,
     buyer_types: Mapping[int, tuple[str, ...]],
     brokers: Sequence[Broker],
     deals: Sequence[Deal],
-) -> list[Sale]:
+) -> list[SaleRow]:
     """Lead sales: most leads sell to zero, one or two buyers, never twice to one buyer."""
     buyers = [b for b in brokers if b.id in buyer_types]
-    by_type = {t: [b for b in buyers if t in buyer_types[b.id]] for t in DEAL_TYPES}
-    sold_to: dict[str, set[int]] = {lead.lead_id: set() for lead in leads}
-    pending: list[tuple[datetime, str, int, str, Decimal]] = []
+    by_type: dict[str, Weighted[int]] = {}
+    for deal_type in DEAL_TYPES:
+        own = [b for b in buyers if deal_type in buyer_types[b.id]]
+        by_type[deal_type] = Weighted([b.id for b in own], [b.weight for b in own])
+    sales = _Sales(draws)
     sold_instantly = False
+    last_second = PERIOD_END - 1
 
-    def sell(lead: Lead, buyer_id: int, deal_type: str, at: datetime) -> None:
-        if deal_type == "cpa_cpt":
-            # The auction price of a CPA/CPT lead is symbolic: the payout is what counts.
-            price = ZERO if rng.random() < 0.1 else cents(rng.randint(1, 500))
-        else:
-            price = cents(rng.randint(1000, 4000))
-        sold_to[lead.lead_id].add(buyer_id)
-        pending.append((at, lead.lead_id, buyer_id, deal_type, price))
-
-    for lead in leads:
-        for _ in range(rng.choices((0, 1, 2, 3), weights=(45, 40, 12, 3))[0]):
-            deal_type = rng.choices(DEAL_TYPES, weights=(60, 40))[0]
-            candidates = [b for b in by_type[deal_type] if b.id not in sold_to[lead.lead_id]]
-            if not candidates:
+    for lead, created_at in enumerate(leads.created):
+        sold_to: list[int] = []
+        for _ in range(SALES_PER_LEAD.draw(draws)):
+            deal_type = SALE_DEAL_TYPE.draw(draws)
+            candidates = by_type[deal_type]
+            # Few buyers of a type may all have bought this lead already.
+            if len(candidates) <= 3 and all(b in sold_to for b in candidates.items):
                 continue
+            buyer_id = candidates.draw(draws)
+            while buyer_id in sold_to:
+                buyer_id = candidates.draw(draws)
             if deal_type == "warm_transfer":
-                delay = rng.randint(0, 600)  # a live transfer follows the lead closely
+                delay = draws.between(0, 600)  # a live transfer follows the lead closely
             else:
                 # Some sell in the second they arrive (sold_at = created_at), one at least.
-                at_once = rng.random() < 0.1 or not sold_instantly
-                delay = 0 if at_once else rng.randint(30, 6 * 3600)
+                at_once = draws.random() < 0.1 or not sold_instantly
+                delay = 0 if at_once else draws.between(30, 6 * HOUR)
                 sold_instantly = sold_instantly or at_once
-            at = lead.created_at + timedelta(seconds=delay)
-            sell(
-                lead,
-                weighted(rng, candidates).id,
-                deal_type,
-                min(at, PERIOD_END - timedelta(seconds=1)),
-            )
+            sold_to.append(buyer_id)
+            sales.add(lead, buyer_id, deal_type, min(created_at + delay, last_second))
     # Sales exactly at a deal's term change exercise the half-open deal lookup.
     for deal in deals:
         if deal.starts_at == TERMS_START:
             continue
         for _ in range(20):
-            lead = lead_before(rng, leads, deal.starts_at)
-            if deal.buyer_id not in sold_to[lead.lead_id]:
-                sell(lead, deal.buyer_id, deal.deal_type, deal.starts_at)
+            lead = leads.before(draws, deal.starts_at)
+            if not sales.has_sold(lead, deal.buyer_id):
+                sales.add(lead, deal.buyer_id, deal.deal_type, deal.starts_at)
                 break
-    if not any(at < LEDGER_START for at, *_ in pending):
-        first = leads[0]
+    if not any(at < LEDGER_START for at in sales.at):
         for buyer in buyers:
-            if buyer.id not in sold_to[first.lead_id]:
-                sell(first, buyer.id, buyer_types[buyer.id][0], first.created_at)
+            if not sales.has_sold(0, buyer.id):
+                sales.add(0, buyer.id, buyer_types[buyer.id][0], leads.created[0])
                 break
-    pending.sort(key=lambda s: (s[0], s[1], s[2]))
-    return [
-        Sale(f"TX-{n:07d}", lead_id, buyer_id, deal_type, price, at)
-        for n, (at, lead_id, buyer_id, deal_type, price) in enumerate(pending, start=1)
-    ]
-
-
-def leads_rows(leads: Sequence[Lead]) -> list[Row]:
-    return [(x.lead_id, x.phone, x.lead_type, x.created_at) for x in leads]
-
-
-def sales_rows(sales: Sequence[Sale]) -> list[Row]:
-    return [
-        (s.transaction_id, s.lead_id, s.buyer_id, s.deal_type, s.price, s.sold_at) for s in sales
-    ]
+    return sales.rows(leads.ids)
 
 
 def deals_rows(deals: Sequence[Deal]) -> list[Row]:
