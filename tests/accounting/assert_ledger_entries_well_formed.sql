@@ -26,10 +26,8 @@ checked as (
     select
         entries.*,
         chart_of_accounts.account_code is null as is_unknown_account,
-        not (
-            (entries.debit > 0 and entries.credit = 0)
-            or (entries.credit > 0 and entries.debit = 0)
-        ) as is_not_one_sided
+        (entries.debit <= 0 or entries.credit <> 0)
+        and (entries.credit <= 0 or entries.debit <> 0) as is_not_one_sided
     from entries
     left join chart_of_accounts
         on entries.account_code = chart_of_accounts.account_code
