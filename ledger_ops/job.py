@@ -65,9 +65,9 @@ EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
 _ERROR_EXCERPT = 500
 DEMO_SEED = 42
+DEMO_SCALE = 1.0
 # selectors.yml: every node but the tests that only a code change can fail.
 NIGHTLY_SELECTOR = "nightly"
-DEMO_SCALE = 1.0
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ledger_ops import paths
+
+if TYPE_CHECKING:
+    from psycopg.sql import Composed
 
 Engine = Literal["duckdb", "postgres"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "postgres")
@@ -355,14 +358,8 @@ class PostgresWarehouse(Warehouse):
         rows: Iterable[Sequence[Any]],
         columns: Sequence[str] | None = None,
     ) -> int:
-        from psycopg import sql
-
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
-        statement = sql.SQL("copy {}.{} ({}) from stdin").format(
-            sql.Identifier(schema),
-            sql.Identifier(table),
-            sql.SQL(", ").join(map(sql.Identifier, targets)),
-        )
+        statement = _copy_from_stdin(schema, table, targets, "")
         written = 0
         with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
             for row in _checked_rows(schema, table, rows, len(targets)):
@@ -373,14 +370,8 @@ class PostgresWarehouse(Warehouse):
     def copy_csv(
         self, schema: str, table: str, chunks: Iterable[str], columns: Sequence[str]
     ) -> None:
-        from psycopg import sql
-
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
-        statement = sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
-            sql.Identifier(schema),
-            sql.Identifier(table),
-            sql.SQL(", ").join(map(sql.Identifier, targets)),
-        )
+        statement = _copy_from_stdin(schema, table, targets, " (format csv)")
         with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
             for chunk in chunks:
                 copy.write(chunk)
@@ -433,3 +424,14 @@ def connect(
     if target == "postgres":
         return PostgresWarehouse(postgres)
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:
+    """`copy schema.table (columns) from stdin<options>`, every name quoted by psycopg."""
+    from psycopg import sql
+
+    return sql.SQL("copy {}.{} ({}) from stdin" + options).format(
+        sql.Identifier(schema),
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+    )

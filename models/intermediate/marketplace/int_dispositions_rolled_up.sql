@@ -15,8 +15,7 @@ dispositions as (
 by_item as (
 
     select
-        case when transaction_id is not null then 'lead_sale' else 'call' end as item_type,
-        coalesce(transaction_id, call_id) as item_id,
+        {{ disposition_item_columns() }},
         disposition_status,
         reported_at
     from dispositions

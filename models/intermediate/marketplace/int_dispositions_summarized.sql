@@ -21,8 +21,7 @@ rolled_up as (
 by_item as (
 
     select
-        case when transaction_id is not null then 'lead_sale' else 'call' end as item_type,
-        coalesce(transaction_id, call_id) as item_id,
+        {{ disposition_item_columns() }},
         disposition_id,
         disposition_status,
         reported_at
