@@ -7,6 +7,8 @@ which is why the dbt sources test them.
 
 from __future__ import annotations
 
+import re
+
 RAW_TABLES: dict[str, dict[str, str]] = {
     "billing": {
         "mortgage_broker": """
@@ -63,6 +65,13 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 }
 
 RAW_SCHEMAS: tuple[str, ...] = tuple(RAW_TABLES)
+
+
+def column_types(schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, SQL type) of every column of a raw table, in DDL order."""
+    # Split on commas outside parentheses: numeric(12,2) holds one.
+    parts = [part.split() for part in re.split(r",(?![^()]*\))", RAW_TABLES[schema][table])]
+    return [(part[0], part[1]) for part in parts]
 
 
 def create_statements(schema_names: dict[str, str] | None = None) -> list[str]:

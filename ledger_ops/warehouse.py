@@ -32,6 +32,8 @@ Row = tuple[Any, ...]
 # Lower case only: dbt quotes schema names on PostgreSQL, so a mixed-case name created
 # unquoted here would not be the schema the models read.
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# Bytes of a CSV file sent to PostgreSQL's COPY per write.
+_COPY_BLOCK = 1 << 20
 
 
 def validate_identifier(name: str) -> str:
@@ -120,16 +122,14 @@ class Warehouse(ABC):
         """
 
     @abstractmethod
-    def copy_csv(
-        self, schema: str, table: str, chunks: Iterable[str], columns: Sequence[str]
-    ) -> None:
-        """Append CSV text to schema.table through the engine's bulk path, all or nothing.
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
+        """Append a CSV file to schema.table through the engine's bulk path, all or nothing.
 
-        The text: no header, one row a line, fields separated by commas; a field with a
-        comma, quote or line break is quoted with double quotes, a quote inside doubled;
-        an unquoted empty field is NULL, a quoted one the empty string; values in the
-        text form of the column's type. Nothing checks them on the way: the engine
-        refuses what it cannot read.
+        The file: UTF-8, no header, one row a line, fields separated by commas; a field
+        with a comma, quote or line break is quoted with double quotes, a quote inside
+        doubled; an unquoted empty field is NULL, a quoted one the empty string; values
+        in the text form of the column's type. Nothing checks them on the way: the
+        engine refuses what it cannot read.
         """
 
     @abstractmethod
@@ -212,48 +212,34 @@ class DuckDBWarehouse(Warehouse):
         types = self._column_types(schema, table)
         targets = _target_columns(schema, table, list(types), columns)
         written = 0
-
-        def lines() -> Iterator[str]:
-            nonlocal written
-            for row in _checked_rows(schema, table, rows, len(targets)):
-                written += 1
-                yield ",".join(_csv_field(v) for v in row) + "\n"
-
-        self._insert_csv(schema, table, lines(), targets, types)
-        return written
-
-    def copy_csv(
-        self, schema: str, table: str, chunks: Iterable[str], columns: Sequence[str]
-    ) -> None:
-        types = self._column_types(schema, table)
-        targets = _target_columns(schema, table, list(types), columns)
-        self._insert_csv(schema, table, chunks, targets, types)
-
-    def _insert_csv(
-        self,
-        schema: str,
-        table: str,
-        chunks: Iterable[str],
-        targets: Sequence[str],
-        types: dict[str, str],
-    ) -> None:
-        # Through a file: read_csv parses it in parallel, with the columns' own types.
         with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
             path = Path(tmp) / "rows.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-            if not path.stat().st_size:
-                return
-            names = ", ".join(_quote(c) for c in targets)
-            csv_columns = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(targets))
-            source = str(path).replace("'", "''")
-            self._conn.execute(
-                f"insert into {_quote(schema)}.{_quote(table)} ({names}) "
-                f"select * from read_csv('{source}', header = false, auto_detect = false, "
-                "delim = ',', quote = '\"', escape = '\"', nullstr = '', "
-                f"allow_quoted_nulls = false, columns = {{{csv_columns}}})"
-            )
+                for row in _checked_rows(schema, table, rows, len(targets)):
+                    out.write(",".join(_csv_field(v) for v in row) + "\n")
+                    written += 1
+            if written:
+                self._insert_csv(schema, table, path, targets, types)
+        return written
+
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
+        types = self._column_types(schema, table)
+        targets = _target_columns(schema, table, list(types), columns)
+        self._insert_csv(schema, table, path, targets, types)
+
+    def _insert_csv(
+        self, schema: str, table: str, path: Path, targets: Sequence[str], types: dict[str, str]
+    ) -> None:
+        # read_csv with the table's own column types, parsed in parallel.
+        names = ", ".join(_quote(c) for c in targets)
+        csv_columns = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(targets))
+        source = str(path).replace("'", "''")
+        self._conn.execute(
+            f"insert into {_quote(schema)}.{_quote(table)} ({names}) "
+            f"select * from read_csv('{source}', header = false, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', nullstr = '', "
+            f"allow_quoted_nulls = false, columns = {{{csv_columns}}})"
+        )
 
     def _column_types(self, schema: str, table: str) -> dict[str, str]:
         found = self._conn.execute(
@@ -367,14 +353,17 @@ class PostgresWarehouse(Warehouse):
                 written += 1
         return written
 
-    def copy_csv(
-        self, schema: str, table: str, chunks: Iterable[str], columns: Sequence[str]
-    ) -> None:
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
         statement = _copy_from_stdin(schema, table, targets, " (format csv)")
-        with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
+        with (
+            self._conn.transaction(),
+            self._conn.cursor() as cur,
+            cur.copy(statement) as copy,
+            path.open("rb") as source,
+        ):
+            while block := source.read(_COPY_BLOCK):
+                copy.write(block)
 
     def _column_names(self, schema: str, table: str) -> list[str]:
         with self._conn.cursor() as cur:

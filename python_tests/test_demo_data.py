@@ -21,9 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import numpy as np
 import pytest
 
 from ledger_ops import demo_data, raw_schema
+from ledger_ops.demo import tables
+from ledger_ops.demo.common import texts
 from ledger_ops.demo_data import Dataset
 from ledger_ops.warehouse import (
     DuckDBWarehouse,
@@ -52,8 +56,15 @@ DELIVERY_TABLES = {
 }
 # Subprocesses import the work tree's package even where no .pth file points at it.
 SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-# (seed, scale) pairs every invariant is checked on; 1.0 is the documented default.
-CASES = [(42, 1.0), (7, 0.1), (2024, 0.2)]
+# (seed, scale) pairs every invariant is checked on; 1.0 is the documented default, 5.0
+# a size where the edge cases must exist without the floors that small scales get.
+CASES = [(42, 1.0), (7, 0.1), (2024, 0.2), (5, 5.0)]
+# Raw tables whose size does not depend on the scale.
+FIXED_SIZE = {
+    ("billing", "product"),
+    ("billing", "product_price"),
+    ("finance", "manual_journal_lines"),
+}
 
 
 @cache
@@ -135,6 +146,23 @@ def test_different_seeds_give_different_rows() -> None:
 def test_rejects_a_scale_that_is_not_positive(scale: float) -> None:
     with pytest.raises(ValueError, match="scale"):
         demo_data.generate(1, scale)
+
+
+def _sizes(seed: int, scale: float) -> dict[tuple[str, str], int]:
+    return {
+        key: len(next(iter(columns.values())))
+        for key, columns in demo_data.generate_tables(seed, scale).items()
+    }
+
+
+def test_row_counts_grow_linearly_with_the_scale() -> None:
+    single, double = _sizes(42, 10), _sizes(42, 20)
+    for key, count in single.items():
+        if key in FIXED_SIZE:
+            assert double[key] == count, key
+        else:
+            # Room for the sampling noise of the smaller tables (a few hundred plans).
+            assert 1.8 <= double[key] / count <= 2.2, (key, count, double[key])
 
 
 def test_scale_sets_the_size() -> None:
@@ -489,6 +517,24 @@ def test_a_failed_load_leaves_nothing_behind(tmp_path: Path) -> None:
         assert not any(warehouse.schema_exists(s) for s in raw_schema.RAW_SCHEMAS)
 
 
+def test_bulk_load_writes_the_same_rows(tmp_path: Path) -> None:
+    rows = _generated(7, 0.1)
+    with DuckDBWarehouse(tmp_path / "bulk.duckdb") as warehouse:
+        counts = demo_data.load_tables(warehouse, demo_data.generate_tables(7, 0.1))
+        assert counts == {key: len(table) for key, table in rows.items()}
+        _assert_round_trip(warehouse, rows, demo_data.resolve_schema_names())
+
+
+def test_a_failed_bulk_load_leaves_nothing_behind(tmp_path: Path) -> None:
+    data = demo_data.generate_tables(7, 0.1)
+    calls = data[("invoca", "calls")]
+    calls["duration_seconds"] = calls["duration_seconds"][:-1]
+    with DuckDBWarehouse(tmp_path / "bulk.duckdb") as warehouse:
+        with pytest.raises(ValueError, match="different lengths"):
+            demo_data.load_tables(warehouse, data)
+        assert not any(warehouse.schema_exists(s) for s in raw_schema.RAW_SCHEMAS)
+
+
 def test_schema_overrides_are_validated() -> None:
     with pytest.raises(ValueError, match="unknown raw schema"):
         demo_data.resolve_schema_names({"ledger": "x"})
@@ -660,6 +706,39 @@ def test_transaction_is_all_or_nothing(scratch: tuple[Warehouse, str]) -> None:
     with warehouse.transaction():
         warehouse.insert_rows(schema, "t", [("kept", 1, None, None)])
     assert warehouse.query(f"select note from {schema}.t") == [("kept",)]
+
+
+def test_bulk_csv_keeps_text_and_nulls_apart(
+    scratch: tuple[Warehouse, str], tmp_path: Path
+) -> None:
+    """The bulk path, text the demo data never has: quotes, commas, line breaks, ''."""
+    warehouse, schema = scratch
+    notes = ["", None, 'he said "hi",\nthen left', "back\\slash ünïcode", "\\N", "NULL", " x "]
+    n = len(notes)
+    table = {
+        "journal_id": texts(f"MJ-{i}" for i in range(n)),
+        "line_number": np.arange(n),
+        "account_code": texts(["1100"] * n),
+        "debit": np.array([0, 1, 150, 99_999_999_999, 0, 5, 7]),
+        "credit": np.zeros(n, np.int64),
+        "memo": texts(notes),
+        "entered_by": texts([None] * n),
+        "entered_at": np.array(
+            ["2025-01-01T00:00:00", "NaT", "2025-06-30T23:59:59"] + ["2025-03-01"] * 4,
+            "datetime64[s]",
+        ),
+    }
+    ddl = raw_schema.RAW_TABLES["finance"]["manual_journal_lines"]
+    warehouse.execute(f"create table {schema}.manual_journal_lines ({ddl})")
+    path = tmp_path / "lines.csv"
+    with duckdb.connect() as formatter:
+        tables.write_csv(formatter, "finance", "manual_journal_lines", table, path)
+    columns = demo_data.table_columns("finance", "manual_journal_lines")
+    warehouse.copy_csv(schema, "manual_journal_lines", path, columns)
+    stored = warehouse.query(f"select {', '.join(columns)} from {schema}.manual_journal_lines")
+    expected = tables.public_rows("finance", "manual_journal_lines", table)
+    assert Counter(stored) == Counter(expected)
+    assert expected[0][5] == "" and expected[1][5] is None and expected[1][7] is None
 
 
 def test_schema_exists(scratch: tuple[Warehouse, str]) -> None:

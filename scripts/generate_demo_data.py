@@ -116,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if refused is not None:
                 return refused
         started = time.perf_counter()
-        data = demo_data.generate_compact(args.seed, args.scale)
+        data = demo_data.generate_tables(args.seed, args.scale)
         generated = time.perf_counter()
-        counts = demo_data.load_compact(warehouse, data, names, replace=args.replace)
+        counts = demo_data.load_tables(warehouse, data, names, replace=args.replace)
         loaded = time.perf_counter()
         where = warehouse.describe()
     width = max(len(f"{names[s]}.{t}") for s, t in counts)

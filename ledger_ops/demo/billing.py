@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+
+import numpy as np
 
 from ledger_ops.demo.common import (
     DAY,
@@ -13,14 +14,25 @@ from ledger_ops.demo.common import (
     PERIOD_END,
     PRICE_UPDATED_AT,
     TERMS_START,
-    Broker,
-    Draws,
-    Row,
-    Weighted,
+    Bools,
+    Brokers,
+    Ints,
+    Rng,
+    Table,
     apportion,
-    order_by,
+    boundaries,
+    choose,
+    days,
+    instants,
+    integers,
+    repeated_in_run,
+    runs,
     seconds,
+    stable_order,
+    texts,
+    timestamps,
 )
+from ledger_ops.demo.tables import column_names
 
 
 @dataclass(frozen=True)
@@ -57,8 +69,11 @@ PLAN_TIERS: tuple[tuple[str, int], ...] = (
 # Every broker gets one layout; together they cover the plan lookup's cases.
 PLAN_LAYOUTS = ("none", "open", "ended", "gap", "back_to_back")
 PLAN_LAYOUT_WEIGHTS = (20, 30, 15, 15, 20)
-# How many brokers' filters match one lead.
-RECEIVERS = Weighted((1, 2, 3), (70, 22, 8))
+NONE, OPEN, ENDED, GAP, BACK_TO_BACK = range(len(PLAN_LAYOUTS))
+# How many brokers' filters match one lead: 1, 2 or 3.
+RECEIVER_WEIGHTS = (70, 22, 8)
+# How many filters of one delivery table a broker owns: 1, 2 or 3.
+FILTER_WEIGHTS = (40, 30, 30)
 
 BROKER_NAME_HEADS = (
     "Harbor", "Summit", "Pinecrest", "Lakeside", "Redwood", "Keystone", "Bluebird",
@@ -76,200 +91,219 @@ _PLAN_ENDS_FROM, _PLAN_ENDS_UNTIL = seconds(datetime(2025, 1, 15)), seconds(date
 
 
 @dataclass(frozen=True)
-class Plan:
-    broker_id: int
-    name: str
-    discount: int
-    starts_at: int
-    ends_at: int | None
-    updated_at: int
+class Plans:
+    """Subscription plans in (broker, start) order, as columns."""
+
+    broker_id: Ints
+    tier: Ints  # index into PLAN_TIERS
+    starts_at: Ints
+    ends_at: Ints  # meaningless where open
+    open: Bools
+    updated_at: Ints
+
+    def table(self) -> Table:
+        return {
+            "id": np.arange(1, len(self.broker_id) + 1),
+            "mortgage_broker_id": self.broker_id,
+            "plan_name": texts(PLAN_TIERS[t][0] for t in self.tier.tolist()),
+            "discount_percent": np.array([PLAN_TIERS[t][1] for t in self.tier.tolist()]),
+            "starts_at": timestamps(self.starts_at),
+            "ends_at": timestamps(self.ends_at, null=self.open),
+            "updated_at": timestamps(self.updated_at),
+        }
 
 
-def make_brokers(draws: Draws, count: int) -> list[Broker]:
+def make_brokers(rng: Rng, count: int) -> Brokers:
     names = [f"{h} {t}" for h in BROKER_NAME_HEADS for t in BROKER_NAME_TAILS]
-    picked = draws.sample(names, min(count, len(names)))
-    brokers = []
-    for broker_id in range(1, count + 1):
-        name = picked[broker_id - 1] if broker_id <= len(picked) else f"Broker {broker_id}"
+    named = [names[i] for i in rng.permutation(len(names))[:count].tolist()]
+    named += [f"Broker {broker_id}" for broker_id in range(len(named) + 1, count + 1)]
+    return Brokers(
+        ids=np.arange(1, count + 1),
+        names=texts(named),
         # Long before any plan or delivery.
-        created_at = draws.instant(_BROKERS_FROM, _BROKERS_UNTIL)
-        brokers.append(Broker(broker_id, name, created_at, 0.3 + 2.7 * draws.random()))
-    return brokers
+        created_at=instants(rng, _BROKERS_FROM, _BROKERS_UNTIL, count),
+        weights=0.3 + 2.7 * rng.random(count),
+    )
 
 
-def broker_ids(brokers: Sequence[Broker]) -> Weighted[int]:
-    """Broker ids, drawn in proportion to the brokers' volumes."""
-    return Weighted([b.id for b in brokers], [b.weight for b in brokers])
+def make_plans(rng: Rng, brokers: Brokers) -> Plans:
+    n = len(brokers)
+    layout = choose(rng, PLAN_LAYOUT_WEIGHTS, n)
+    # A few brokers get one layout each, so every case exists at any scale.
+    forced = min(n, len(PLAN_LAYOUTS))
+    layout[rng.permutation(n)[:forced]] = rng.permutation(len(PLAN_LAYOUTS))[:forced]
+    # Two different tiers, for brokers with two plans.
+    first_tier = rng.integers(0, len(PLAN_TIERS), n)
+    second_tier = (first_tier + rng.integers(1, len(PLAN_TIERS), n)) % len(PLAN_TIERS)
+
+    open_start = days(rng, _OPEN_PLANS_FROM, TERMS_START, n)
+    end = boundaries(rng, _PLAN_ENDS_FROM, _PLAN_ENDS_UNTIL, n)
+    start = end - end % DAY - DAY * integers(rng, 60, 300, n)
+    after_gap = end + DAY * integers(rng, 10, 60, n)
+
+    has_first = layout != NONE
+    has_second = (layout == GAP) | (layout == BACK_TO_BACK)
+    is_open = layout == OPEN
+    broker_id = np.concatenate([brokers.ids[has_first], brokers.ids[has_second]])
+    tier = np.concatenate([first_tier[has_first], second_tier[has_second]])
+    starts_at = np.concatenate(
+        [
+            np.where(is_open, open_start, start)[has_first],
+            np.where(layout == GAP, after_gap, end)[has_second],
+        ]
+    )
+    ends_at = np.concatenate([end[has_first], end[has_second]])
+    open_ended = np.concatenate([is_open[has_first], np.ones(int(has_second.sum()), bool)])
+
+    m = len(broker_id)
+    updated_at = np.where(
+        open_ended,
+        starts_at - DAY * integers(rng, 1, 20, m),
+        np.maximum(starts_at, ends_at - DAY * integers(rng, 0, 14, m)),
+    )
+    order = np.lexsort((starts_at, broker_id))
+    return Plans(
+        broker_id[order],
+        tier[order],
+        starts_at[order],
+        ends_at[order],
+        open_ended[order],
+        updated_at[order],
+    )
 
 
-def _plan_windows(draws: Draws, layout: str) -> list[tuple[int, int | None]]:
-    if layout == "none":
-        return []
-    if layout == "open":
-        return [(draws.day(_OPEN_PLANS_FROM, TERMS_START), None)]
-    end = draws.boundary(_PLAN_ENDS_FROM, _PLAN_ENDS_UNTIL)
-    start = end - end % DAY - DAY * draws.between(60, 300)
-    if layout == "ended":
-        return [(start, end)]
-    if layout == "gap":
-        return [(start, end), (end + DAY * draws.between(10, 60), None)]
-    return [(start, end), (end, None)]
+def _pinned_deliveries(
+    rng: Rng, quotas: list[int], brokers: Brokers, plans: Plans
+) -> list[tuple[list[int], list[int]]]:
+    """(instants, broker ids) per delivery table of the deliveries every scale must have.
 
+    One per table before the ledger start, one exactly at it, one at every plan start
+    and end instant. They count against `quotas`, which is updated.
+    """
+    pinned: list[tuple[list[int], list[int]]] = [([], []) for _ in PRODUCTS]
 
-def make_plans(draws: Draws, brokers: Sequence[Broker]) -> list[Plan]:
-    order = list(brokers)
-    draws.shuffle(order)
-    layouts = list(PLAN_LAYOUTS)
-    draws.shuffle(layouts)
-    random_layout = Weighted(PLAN_LAYOUTS, PLAN_LAYOUT_WEIGHTS)
-    plans = []
-    for index, broker in enumerate(order):
-        # The first brokers get one layout each, so every case exists at any scale.
-        layout = layouts[index] if index < len(layouts) else random_layout.draw(draws)
-        tiers = draws.sample(PLAN_TIERS, 2)
-        windows = _plan_windows(draws, layout)
-        for (starts_at, ends_at), (name, discount) in zip(windows, tiers, strict=False):
-            if ends_at is None:
-                updated_at = starts_at - DAY * draws.between(1, 20)
-            else:
-                updated_at = max(starts_at, ends_at - DAY * draws.between(0, 14))
-            plans.append(Plan(broker.id, name, discount, starts_at, ends_at, updated_at))
-    plans.sort(key=lambda p: (p.broker_id, p.starts_at))
-    return plans
+    def add(table: int, at: int, broker_id: int) -> None:
+        pinned[table][0].append(at)
+        pinned[table][1].append(broker_id)
+        quotas[table] -= 1
 
-
-class _FilterIds:
-    """Each broker owns one to three filters per lead table; ids are allocated on use."""
-
-    def __init__(self, first_id: int, brokers: int) -> None:
-        self._next = first_id
-        # Indexed by broker id (1..brokers): cheaper than a dict on the hot path.
-        self._owned: list[list[int]] = [[] for _ in range(brokers + 1)]
-
-    def pick(self, draws: Draws, broker_id: int) -> int:
-        owned = self._owned[broker_id]
-        if not owned or (len(owned) < 3 and draws.random() < 0.1):
-            owned.append(self._next)
-            self._next += 1
-        return owned[int(draws.random() * len(owned))]
-
-
-@dataclass
-class _Leads:
-    """The leads of one delivery table, as columns: when, pinned broker, receivers."""
-
-    starts: list[int] = field(default_factory=list)
-    pinned: list[int] = field(default_factory=list)  # broker id, 0 when drawn
-    sizes: list[int] = field(default_factory=list)
-
-    def add(self, at: int, pinned: int, size: int) -> None:
-        self.starts.append(at)
-        self.pinned.append(pinned)
-        self.sizes.append(size)
-
-
-def _leads_per_table(
-    draws: Draws, count: int, brokers: Weighted[int], plans: Sequence[Plan]
-) -> list[_Leads]:
-    """The leads of each delivery table (in PRODUCTS order), `count` deliveries in all."""
-    quotas = apportion(count, [p.share_percent for p in PRODUCTS])
-    leads = [_Leads() for _ in PRODUCTS]
-
-    def add(table: int, at: int, pinned: int, size: int) -> None:
-        leads[table].add(at, pinned, size)
-        quotas[table] -= size
-
-    # Pinned cases first, so they exist at every scale: one delivery per table before
-    # the ledger start, one exactly at it, one at every plan start and end instant.
-    for table in range(len(PRODUCTS)):
-        add(table, draws.instant(DELIVERIES_START, LEDGER_START), brokers.draw(draws), 1)
-    pinned = {
-        (plan.broker_id, at)
-        for plan in plans
-        for at in (plan.starts_at, plan.ends_at)
+    early = instants(rng, DELIVERIES_START, LEDGER_START, len(PRODUCTS)).tolist()
+    first_brokers = brokers.draw(rng, len(PRODUCTS)).tolist()
+    for table, (at, broker_id) in enumerate(zip(early, first_brokers, strict=True)):
+        add(table, at, broker_id)
+    on_boundary = {
+        (broker_id, at)
+        for broker_id, starts_at, ends_at, is_open in zip(
+            plans.broker_id.tolist(),
+            plans.starts_at.tolist(),
+            plans.ends_at.tolist(),
+            plans.open.tolist(),
+            strict=True,
+        )
+        for at in (starts_at, None if is_open else ends_at)
         if at is not None and DELIVERIES_START <= at < PERIOD_END
     }
-    pinned.add((brokers.draw(draws), LEDGER_START))
-    for broker_id, at in sorted(pinned):
-        open_tables = [t for t, quota in enumerate(quotas) if quota > 0]
-        if not open_tables:
+    on_boundary.add((int(brokers.draw(rng, 1)[0]), LEDGER_START))
+    # Each to a table in proportion to the deliveries it still has room for.
+    uniforms = rng.random(len(on_boundary)).tolist()
+    for (broker_id, at), u in zip(sorted(on_boundary), uniforms, strict=True):
+        room = [max(quota, 0) for quota in quotas]
+        if not sum(room):
             break
-        table = Weighted(open_tables, [quotas[t] for t in open_tables]).draw(draws)
-        add(table, at, broker_id, 1)
-
-    for table, quota in enumerate(quotas):
-        while quota > 0:
-            size = min(RECEIVERS.draw(draws), quota)
-            add(table, draws.instant(DELIVERIES_START, PERIOD_END), 0, size)
-            quota -= size
-    return leads
+        threshold, table = u * sum(room), 0
+        while threshold >= room[table]:
+            threshold -= room[table]
+            table += 1
+        add(table, at, broker_id)
+    return pinned
 
 
-class _Deliveries:
-    """The deliveries of one table, as columns: when, lead, broker, filter."""
-
-    def __init__(self, product: Product, brokers: int) -> None:
-        self._filters = _FilterIds(product.id * 1000 + 1, brokers)
-        self._at: list[int] = []
-        self._lead: list[int] = []
-        self._broker: list[int] = []
-        self._filter: list[int] = []
-
-    def add(self, draws: Draws, at: int, lead_id: int, broker_id: int) -> None:
-        self._at.append(at)
-        self._lead.append(lead_id)
-        self._broker.append(broker_id)
-        self._filter.append(self._filters.pick(draws, broker_id))
-
-    def rows(self) -> list[Row]:
-        """Ids from 1 in delivery order; the same instant keeps the order of `add`."""
-        return [
-            (row_id, self._filter[i], self._lead[i], self._broker[i], self._at[i])
-            for row_id, i in enumerate(order_by(self._at), start=1)
-        ]
+def _receiver_counts(rng: Rng, total: int) -> Ints:
+    """Receivers per lead, drawn until they add up to exactly `total` (the last one cut)."""
+    if total <= 0:
+        return np.empty(0, dtype=np.int64)
+    sizes = 1 + choose(rng, RECEIVER_WEIGHTS, total)  # enough: at least one receiver each
+    ends = np.cumsum(sizes)
+    leads = int(np.searchsorted(ends, total)) + 1
+    sizes = sizes[:leads]
+    sizes[-1] -= ends[leads - 1] - total
+    return sizes
 
 
-def make_deliveries(
-    draws: Draws, count: int, brokers: Sequence[Broker], plans: Sequence[Plan]
-) -> dict[str, list[Row]]:
-    """Rows of the four delivery tables, ids from 1 in each (in delivery order)."""
-    weighted = broker_ids(brokers)
-    per_table = _leads_per_table(draws, count, weighted, plans)
-    result: dict[str, list[Row]] = {}
-    for product, leads in zip(PRODUCTS, per_table, strict=True):
-        deliveries = _Deliveries(product, len(brokers))
-        lead_id = product.id * 100_000
-        for index in order_by(leads.starts):
-            at = leads.starts[index]
-            # Not every lead of the platform is delivered: ids have gaps.
-            lead_id += draws.between(1, 3)
-            if leads.pinned[index]:
-                deliveries.add(draws, at, lead_id, leads.pinned[index])
-                continue
-            receivers: list[int] = []
-            while len(receivers) < leads.sizes[index]:
-                broker_id = weighted.draw(draws)
-                if broker_id in receivers:
-                    continue
-                # The brokers sharing a lead receive it within a minute and a half.
-                later = at + draws.between(0, 90) if receivers else at
-                receivers.append(broker_id)
-                deliveries.add(draws, later if later < PERIOD_END else at, lead_id, broker_id)
-        result[product.delivery_table] = deliveries.rows()
-    return result
+def _delivery_table(
+    rng: Rng, product: Product, pinned: tuple[list[int], list[int]], quota: int, brokers: Brokers
+) -> Table:
+    # The leads of the table: the pinned ones go to one given broker each.
+    sizes = _receiver_counts(rng, quota)
+    lead_start = np.concatenate(
+        [pinned[0], instants(rng, DELIVERIES_START, PERIOD_END, len(sizes))]
+    )
+    lead_size = np.concatenate([np.ones(len(pinned[0]), np.int64), sizes])
+    lead_broker = np.concatenate([pinned[1], np.zeros(len(sizes), np.int64)])
+    order = stable_order(lead_start)
+    lead_start, lead_size, lead_broker = lead_start[order], lead_size[order], lead_broker[order]
+    # Not every lead of the platform is delivered: ids have gaps.
+    lead_id = product.id * 100_000 + np.cumsum(integers(rng, 1, 3, len(order)))
+
+    # One row per receiver, in lead order.
+    lead, slot = runs(lead_size)
+    broker_id = np.where(lead_broker[lead] > 0, lead_broker[lead], brokers.draw(rng, len(lead)))
+    while (again := repeated_in_run(lead, broker_id)).any():
+        broker_id[again] = brokers.draw(rng, int(again.sum()))
+    # The brokers sharing a lead receive it within a minute and a half.
+    start = lead_start[lead]
+    delivered = start + np.where(slot > 0, integers(rng, 0, 90, len(lead)), 0)
+    delivered = np.where(delivered < PERIOD_END, delivered, start)
+
+    # Each broker owns one to three filters of the table, numbered one broker after another.
+    owned = 1 + choose(rng, FILTER_WEIGHTS, len(brokers))
+    first_filter = product.id * 1000 + 1 + np.cumsum(owned) - owned
+    position = broker_id - 1
+    filter_id = first_filter[position] + (rng.random(len(lead)) * owned[position]).astype(np.int64)
+
+    # Ids in delivery order; the same instant keeps lead order.
+    by_time = stable_order(delivered)
+    values = (
+        np.arange(1, len(lead) + 1),
+        filter_id[by_time],
+        lead_id[lead][by_time],
+        broker_id[by_time],
+        timestamps(delivered[by_time]),
+    )
+    # The filter and lead id columns are named after the table.
+    names = column_names("billing", product.delivery_table)
+    return dict(zip(names, values, strict=True))
 
 
-def billing_rows(
-    brokers: Sequence[Broker], plans: Sequence[Plan], deliveries: dict[str, list[Row]]
-) -> dict[str, list[Row]]:
+def make_deliveries(rng: Rng, count: int, brokers: Brokers, plans: Plans) -> dict[str, Table]:
+    """The four delivery tables, `count` rows in all, ids from 1 in each."""
+    quotas = apportion(count, [p.share_percent for p in PRODUCTS])
+    pinned = _pinned_deliveries(rng, quotas, brokers, plans)
+    return {
+        product.delivery_table: _delivery_table(rng, product, own, quota, brokers)
+        for product, own, quota in zip(PRODUCTS, pinned, quotas, strict=True)
+    }
+
+
+def billing_tables(
+    brokers: Brokers, plans: Plans, deliveries: dict[str, Table]
+) -> dict[str, Table]:
     """Every table of the schema, by table name."""
     return {
-        "mortgage_broker": [(b.id, b.name, b.created_at) for b in brokers],
-        "product": [(p.id, p.code) for p in PRODUCTS],
-        "product_price": [(p.id, p.price_cents, PRICE_UPDATED_AT) for p in PRODUCTS],
-        "mortgage_broker_subscription_plan": [
-            (plan_id, p.broker_id, p.name, p.discount, p.starts_at, p.ends_at, p.updated_at)
-            for plan_id, p in enumerate(plans, start=1)
-        ],
+        "mortgage_broker": {
+            "id": brokers.ids,
+            "name": brokers.names,
+            "created_at": timestamps(brokers.created_at),
+        },
+        "product": {
+            "id": np.array([p.id for p in PRODUCTS]),
+            "code": texts(p.code for p in PRODUCTS),
+        },
+        "product_price": {
+            "product_id": np.array([p.id for p in PRODUCTS]),
+            "price": np.array([p.price_cents for p in PRODUCTS]),
+            "updated_at": timestamps(np.full(len(PRODUCTS), PRICE_UPDATED_AT)),
+        },
+        "mortgage_broker_subscription_plan": plans.table(),
         **deliveries,
     }

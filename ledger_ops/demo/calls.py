@@ -4,170 +4,220 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ledger_ops.demo.common import (
     DAY,
     PERIOD_END,
     TERMS_START,
-    Draws,
-    Row,
-    Weighted,
-    order_by,
+    Bools,
+    Brokers,
+    Ints,
+    Rng,
+    Table,
+    Texts,
+    change_instants,
+    choose,
+    instants,
+    integers,
+    labels,
+    runs,
     shuffled_quota,
+    stable_order,
+    texts,
+    timestamps,
 )
 from ledger_ops.demo.sales import Leads
 
 # Payouts in cents.
 CALL_PAYOUTS = (3500, 4250, 5000, 5500, 6500, 8000)
 MIN_DURATIONS = (60, 90, 120)
-TERMS_PER_CAMPAIGN = Weighted((1, 2, 3), (30, 45, 25))
+TERMS_PER_CAMPAIGN_WEIGHTS = (30, 45, 25)  # one, two or three terms
 # Campaigns Invoca tracks but boberdoo does not know: listed for review, never billed.
 UNKNOWN_CAMPAIGNS = ("CMP-UNKNOWN-1", "CMP-UNKNOWN-2")
 # Duration classes against the campaign's minimum: about 20% of calls are too short.
 # Unknown campaigns are 5% of calls and phones of no lead 10%.
-DURATION_KINDS = ("short", "one_under", "exact", "long")
+SHORT, ONE_UNDER, EXACT, LONG = range(4)
 DURATION_WEIGHTS = (15, 4, 4, 77)
-
-# A row of invoca.calls: call_id, campaign_id, caller_phone, started_at, duration_seconds.
-CallRow = tuple[str, str, str, int, int]
+UNKNOWN_WEIGHTS = (5, 95)
+STRAY_WEIGHTS = (10, 90)
+# Keys of (campaign, instant) pairs: campaign * _SPAN + seconds since TERMS_START.
+_SPAN = 1 << 34
 
 
 @dataclass(frozen=True)
-class CampaignTerm:
-    campaign_id: str
-    buyer_id: int
-    payout: int
-    min_duration: int
-    starts_at: int
-    ends_at: int | None
-
-
 class Campaigns:
-    """Every campaign term, indexed by campaign for the lookup of the terms in force."""
+    """Campaign terms in (campaign, start) order, as columns; campaign c is CMP-(1001+c).
 
-    def __init__(self, terms: list[CampaignTerm]) -> None:
-        self.terms = terms
-        self._by_id: dict[str, list[CampaignTerm]] = {}
-        for term in terms:
-            self._by_id.setdefault(term.campaign_id, []).append(term)
-        self.ids = list(self._by_id)
+    A call's campaign is a position in `ids`; negative positions name the campaigns
+    boberdoo does not know, the last of `ids` counting back (UNKNOWN_CAMPAIGNS).
+    """
 
-    def active(self, campaign_id: str, at: int) -> CampaignTerm | None:
-        """The campaign's terms in force at `at` (half-open), None for an unknown campaign."""
-        for term in self._by_id.get(campaign_id, ()):
-            if term.starts_at <= at and (term.ends_at is None or at < term.ends_at):
-                return term
-        return None
+    ids: Texts  # the known campaigns, then UNKNOWN_CAMPAIGNS reversed
+    count: int  # known campaigns
+    campaign: Ints
+    buyer_id: Ints
+    payout: Ints
+    min_duration: Ints
+    starts_at: Ints
+    ends_at: Ints  # meaningless where open
+    open: Bools
+
+    def table(self) -> Table:
+        return {
+            "campaign_id": self.ids[self.campaign],
+            "buyer_id": self.buyer_id,
+            "payout_amount": self.payout,
+            "min_duration_seconds": self.min_duration,
+            "starts_at": timestamps(self.starts_at),
+            "ends_at": timestamps(self.ends_at, null=self.open),
+        }
+
+    def active(self, campaign: Ints, at: Ints) -> Ints:
+        """The term in force for each (campaign, instant), half-open; -1 where none."""
+        term_keys = self.campaign * _SPAN + (self.starts_at - TERMS_START)
+        keys = campaign * _SPAN + (at - TERMS_START)
+        term = np.searchsorted(term_keys, keys, side="right") - 1
+        found = np.maximum(term, 0)
+        covers = (
+            (campaign >= 0)
+            & (term >= 0)
+            & (self.campaign[found] == campaign)
+            & (self.open[found] | (at < self.ends_at[found]))
+        )
+        return np.where(covers, term, -1)
 
 
-def make_campaigns(draws: Draws, count: int, brokers: Weighted[int]) -> Campaigns:
+def make_campaigns(rng: Rng, count: int, brokers: Brokers) -> Campaigns:
     """Campaigns of one buyer each, with one to three consecutive terms, the last open."""
-    terms = []
-    for index in range(count):
-        campaign_id = f"CMP-{1001 + index}"
-        buyer_id = brokers.draw(draws)
-        size = TERMS_PER_CAMPAIGN.draw(draws)
-        # One campaign with term changes and one without, whatever the scale.
-        size = {0: max(size, 2), 1: 1}.get(index, size)
-        changes = draws.change_instants(size - 1)
-        payout = draws.pick(CALL_PAYOUTS)
-        minimum = draws.pick(MIN_DURATIONS)
-        ends: list[int | None] = [*changes, None]
-        for starts_at, ends_at in zip([TERMS_START, *changes], ends, strict=True):
-            terms.append(CampaignTerm(campaign_id, buyer_id, payout, minimum, starts_at, ends_at))
-            payout = draws.pick([p for p in CALL_PAYOUTS if p != payout])
-            if draws.random() < 0.5:
-                minimum = draws.pick([m for m in MIN_DURATIONS if m != minimum])
-    return Campaigns(terms)
+    buyer = brokers.draw(rng, count)
+    terms = 1 + choose(rng, TERMS_PER_CAMPAIGN_WEIGHTS, count)
+    # One campaign with term changes and one without, whatever the scale.
+    terms[0] = max(terms[0], 2)
+    terms[1] = 1
+    change_at = change_instants(rng, count)
+    several = terms == 3
+    change_at[several] = np.sort(change_at[several], axis=1)
+    # Each term pays differently from the one before; every other one changes the minimum.
+    payout = np.zeros((count, 3), np.int64)
+    minimum = np.zeros((count, 3), np.int64)
+    payout[:, 0] = rng.integers(0, len(CALL_PAYOUTS), count)
+    minimum[:, 0] = rng.integers(0, len(MIN_DURATIONS), count)
+    for term in (1, 2):
+        payout[:, term] = (payout[:, term - 1] + integers(rng, 1, 5, count)) % len(CALL_PAYOUTS)
+        changed = (minimum[:, term - 1] + integers(rng, 1, 2, count)) % len(MIN_DURATIONS)
+        minimum[:, term] = np.where(rng.random(count) < 0.5, changed, minimum[:, term - 1])
+
+    campaign, term = runs(terms)
+    return Campaigns(
+        ids=texts([*(f"CMP-{1001 + c}" for c in range(count)), *reversed(UNKNOWN_CAMPAIGNS)]),
+        count=count,
+        campaign=campaign,
+        buyer_id=buyer[campaign],
+        payout=np.array(CALL_PAYOUTS)[payout[campaign, term]],
+        min_duration=np.array(MIN_DURATIONS)[minimum[campaign, term]],
+        starts_at=np.where(term == 0, TERMS_START, change_at[campaign, np.maximum(term - 1, 0)]),
+        ends_at=change_at[campaign, np.minimum(term, 1)],
+        open=term == terms[campaign] - 1,
+    )
 
 
-def _duration(draws: Draws, minimum: int, kind: str) -> int:
-    if kind == "short":
-        return draws.between(0, minimum - 2)
-    if kind == "one_under":
-        return minimum - 1
-    if kind == "exact":
-        return minimum
-    return minimum + draws.between(1, 1800)
+@dataclass(frozen=True)
+class Calls:
+    """Tracked calls in order of the call, as columns."""
+
+    call_ids: Texts
+    campaign: Ints  # position in Campaigns.ids
+    phones: Texts
+    started_at: Ints
+    duration: Ints
+    term: Ints  # the campaign term in force, -1 for an unknown campaign
+
+    def table(self, campaigns: Campaigns) -> Table:
+        return {
+            "call_id": self.call_ids,
+            "campaign_id": campaigns.ids[self.campaign],
+            "caller_phone": self.phones,
+            "started_at": timestamps(self.started_at),
+            "duration_seconds": self.duration,
+        }
 
 
-class _Calls:
-    """Calls as columns: when, phone, campaign, duration."""
-
-    def __init__(self, draws: Draws, campaigns: Campaigns) -> None:
-        self._draws = draws
-        self._campaigns = campaigns
-        self._at: list[int] = []
-        self._phone: list[str] = []
-        self._campaign: list[str] = []
-        self._duration: list[int] = []
-
-    def __len__(self) -> int:
-        return len(self._at)
-
-    def add(self, campaign_id: str, phone: str, at: int, kind: str) -> None:
-        term = self._campaigns.active(campaign_id, at)
-        minimum = term.min_duration if term else MIN_DURATIONS[0]
-        self._at.append(at)
-        self._phone.append(phone)
-        self._campaign.append(campaign_id)
-        self._duration.append(_duration(self._draws, minimum, kind))
-
-    def rows(self) -> list[CallRow]:
-        """Call ids in order of the call; the same instant keeps the order of `add`."""
-        return [
-            (f"CA-{n:07d}", self._campaign[i], self._phone[i], self._at[i], self._duration[i])
-            for n, i in enumerate(order_by(self._at), start=1)
-        ]
+def _durations(rng: Rng, minimum: Ints, kind: Ints) -> Ints:
+    n = len(kind)
+    short = (rng.random(n) * (minimum - 1)).astype(np.int64)  # 0 .. minimum - 2
+    long = minimum + integers(rng, 1, 1800, n)
+    return np.select(
+        [kind == SHORT, kind == ONE_UNDER, kind == EXACT], [short, minimum - 1, minimum], long
+    )
 
 
 def make_calls(
-    draws: Draws, count: int, leads: Leads, campaigns: Campaigns, used_phones: set[str]
-) -> list[CallRow]:
+    rng: Rng, count: int, leads: Leads, campaigns: Campaigns, stray_phones: Texts
+) -> Calls:
     """Calls mostly from lead phones, some from nobody's, a few to unknown campaigns."""
-    # Numbers of no lead; a few of them call more than once.
-    stray_phones = [draws.phone(used_phones) for _ in range(max(3, count // 15))]
-    calls = _Calls(draws, campaigns)
 
-    def after_lead(lead: int) -> int:
-        created_at = leads.created[lead]
-        room = PERIOD_END - created_at - 1
-        return created_at + draws.between(0, min(14 * DAY, room))
+    def after(lead: Ints) -> Ints:
+        created = leads.created_at[lead]
+        return created + integers(rng, 0, np.minimum(14 * DAY, PERIOD_END - created - 1), len(lead))
 
-    def any_lead() -> int:
-        return draws.below(len(leads))
+    def any_campaign(size: int) -> Ints:
+        return rng.integers(0, campaigns.count, size)
 
-    # Pinned cases first, so they exist at every scale.
-    for term in campaigns.terms:
-        if term.starts_at != TERMS_START:
-            phone = leads.phones[leads.before(draws, term.starts_at)]
-            calls.add(term.campaign_id, phone, term.starts_at, "long")
-    tie_call_at = leads.tie_at + draws.between(60, DAY)
-    calls.add(draws.pick(campaigns.ids), leads.tie_phone, tie_call_at, "long")
-    lead = any_lead()
-    calls.add(draws.pick(campaigns.ids), leads.phones[lead], leads.created[lead], "long")
-    for kind in ("exact", "exact", "one_under", "one_under"):
-        lead = any_lead()
-        calls.add(draws.pick(campaigns.ids), leads.phones[lead], after_lead(lead), kind)
-    lead = any_lead()
-    calls.add(UNKNOWN_CAMPAIGNS[0], leads.phones[lead], after_lead(lead), "long")
+    # Pinned cases first, so they exist at every scale: a call at each term change,
+    # on the phone with the lead tie, in the second a lead is created, lasting exactly
+    # and one second under the minimum, to an unknown campaign.
+    change = np.flatnonzero(campaigns.starts_at != TERMS_START)
+    change_at = campaigns.starts_at[change]
+    some = rng.integers(0, len(leads), 6)
+    pinned_campaign = np.concatenate([campaigns.campaign[change], any_campaign(6), [-1]])
+    pinned_phone = np.concatenate(
+        [
+            leads.phones[leads.before(rng, change_at)],
+            texts([leads.tie_phone]),
+            leads.phones[some],
+        ]
+    )
+    pinned_at = np.concatenate(
+        [
+            change_at,
+            [leads.tie_at + int(integers(rng, 60, DAY, 1)[0])],
+            leads.created_at[some[:1]],
+            after(some[1:]),
+        ]
+    )
+    pinned_kind = np.concatenate(
+        [np.full(len(change), LONG), [LONG, LONG, EXACT, EXACT, ONE_UNDER, ONE_UNDER, LONG]]
+    )
 
-    rest = max(0, count - len(calls))
-    unknown = shuffled_quota(draws, rest, (True, False), (5, 95))
-    stray = shuffled_quota(draws, rest, (True, False), (10, 90))
-    kinds = shuffled_quota(draws, rest, DURATION_KINDS, DURATION_WEIGHTS)
-    for is_unknown, is_stray, kind in zip(unknown, stray, kinds, strict=True):
-        campaign_id = draws.pick(UNKNOWN_CAMPAIGNS if is_unknown else campaigns.ids)
-        if is_stray:
-            phone, at = draws.pick(stray_phones), draws.instant(TERMS_START, PERIOD_END)
-        else:
-            lead = any_lead()
-            phone, at = leads.phones[lead], after_lead(lead)
-        calls.add(campaign_id, phone, at, kind)
-    return calls.rows()
+    rest = max(0, count - len(pinned_kind))
+    unknown = shuffled_quota(rng, rest, UNKNOWN_WEIGHTS) == 0
+    stray = shuffled_quota(rng, rest, STRAY_WEIGHTS) == 0
+    kind = shuffled_quota(rng, rest, DURATION_WEIGHTS)
+    # Negative positions are the unknown campaigns (see Campaigns).
+    campaign = np.where(
+        unknown, -integers(rng, 1, len(UNKNOWN_CAMPAIGNS), rest), any_campaign(rest)
+    )
+    lead = rng.integers(0, len(leads), rest)
+    phone = np.where(
+        stray, stray_phones[rng.integers(0, len(stray_phones), rest)], leads.phones[lead]
+    )
+    at = np.where(stray, instants(rng, TERMS_START, PERIOD_END, rest), after(lead))
 
+    campaign = np.concatenate([pinned_campaign, campaign])
+    phone = np.concatenate([pinned_phone, phone])
+    at = np.concatenate([pinned_at, at])
+    kind = np.concatenate([pinned_kind, kind])
+    term = campaigns.active(campaign, at)
+    minimum = np.where(term >= 0, campaigns.min_duration[np.maximum(term, 0)], MIN_DURATIONS[0])
+    duration = _durations(rng, minimum, kind)
 
-def campaigns_rows(campaigns: Campaigns) -> list[Row]:
-    return [
-        (t.campaign_id, t.buyer_id, t.payout, t.min_duration, t.starts_at, t.ends_at)
-        for t in campaigns.terms
-    ]
+    order = stable_order(at)
+    return Calls(
+        call_ids=labels("CA-", range(1, len(order) + 1), 7),
+        campaign=campaign[order],
+        phones=phone[order],
+        started_at=at[order],
+        duration=duration[order],
+        term=term[order],
+    )

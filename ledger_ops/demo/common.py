@@ -1,35 +1,37 @@
 """Time, money and random draws shared by the demo data generators.
 
-The generators work in integers: timestamps are whole seconds since EPOCH (naive UTC)
-and money is cents. Building a datetime or a Decimal per value costs more than drawing
-it; `ledger_ops.demo.tables` converts once, at the end, to whatever the consumer needs
-(public rows or CSV text). Tables are built as parallel lists (columns) and zipped into
-rows at the end: an append to a list is cheaper than a tuple per intermediate record.
+The generators draw whole columns at once with NumPy: the work per row runs in C, so
+the time grows linearly with the row count and a year of production volume (scale
+1000) takes seconds. Inside them, timestamps are int64 seconds since 1970-01-01 (naive
+UTC), numerics int64 hundredths (cents), text object arrays of str. A finished table
+is a `Table` (see `ledger_ops.demo.tables` for its column types).
 """
 
 from __future__ import annotations
 
-import gc
 import math
-import random
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 Row = tuple[object, ...]
-T = TypeVar("T")
+Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
+Texts = NDArray[np.object_]
+# Column name -> values, every column of a raw table, in DDL order.
+Table = dict[str, NDArray[Any]]
+Rng = np.random.Generator
 
-# Not 1970: seconds since 2020 stay below 2**30 until 2054, the ints that Python
-# stores in one digit and its sort compares fastest.
-EPOCH = datetime(2020, 1, 1)
 MINUTE, HOUR, DAY = 60, 3600, 86_400
 
 
 def seconds(at: datetime) -> int:
-    """Whole seconds since the epoch of a naive UTC datetime."""
-    return int((at - EPOCH).total_seconds())
+    """Whole seconds since 1970-01-01 of a naive UTC datetime."""
+    return (at - datetime(1970, 1, 1)) // timedelta(seconds=1)
 
 
 # Deals and campaign terms start here, so every sale and call falls inside one.
@@ -41,7 +43,7 @@ LEDGER_START = seconds(datetime(2025, 1, 1))
 PERIOD_END = seconds(datetime(2026, 1, 1))
 # Before every delivery, so the first snapshot version prices all of them.
 PRICE_UPDATED_AT = seconds(datetime(2024, 11, 1))
-
+# Deal and campaign terms change within these.
 _CHANGES_FROM, _CHANGES_UNTIL = seconds(datetime(2025, 2, 1)), seconds(datetime(2025, 12, 1))
 
 AREA_CODES = (212, 305, 312, 404, 415, 512, 602, 617, 704, 713, 786, 818, 904, 919, 972)
@@ -49,202 +51,68 @@ AREA_CODES = (212, 305, 312, 404, 415, 512, 602, 617, 704, 713, 786, 818, 904, 9
 _LOCAL_FIRST, _LOCAL_COUNT = 2_000_000, 8_000_000
 
 
-@dataclass(frozen=True)
-class Broker:
-    id: int
-    name: str
-    created_at: int
-    weight: float  # brokers differ a lot in volume
+def texts(values: Iterable[str | None]) -> Texts:
+    """An object array of str (None for NULL): DuckDB reads it as VARCHAR.
 
-
-class Draws:
-    """Every random value of one generation, all from one seeded `random.Random`.
-
-    Only `random()` is drawn from: it is a single C call, whereas choices, shuffle and
-    sample add Python-level work per value, which at a million rows is most of the
-    time. `int(random() * n)` is off uniform by less than n / 2**53, far below anything
-    a demo data set could show, and never reaches n (the product rounds below it).
+    A NumPy string array ('<U9') would be read as an ENUM of all its values instead.
     """
-
-    def __init__(self, seed: int) -> None:
-        self.random = random.Random(seed).random
-
-    def below(self, n: int) -> int:
-        """An integer in [0, n)."""
-        return int(self.random() * n)
-
-    def between(self, low: int, high: int) -> int:
-        """An integer in [low, high], both included."""
-        return low + int(self.random() * (high - low + 1))
-
-    def integers(self, low: int, high: int, k: int) -> list[int]:
-        """`k` integers in [low, high], both included: one list, no call per value."""
-        rand, span = self.random, high - low + 1
-        return [low + int(rand() * span) for _ in range(k)]
-
-    def instants(self, start: int, end: int, k: int) -> list[int]:
-        """`k` whole seconds in [start, end)."""
-        rand, span = self.random, end - start
-        return [start + int(rand() * span) for _ in range(k)]
-
-    def chance(self, probability: float) -> bool:
-        return self.random() < probability
-
-    def pick(self, items: Sequence[T]) -> T:
-        return items[int(self.random() * len(items))]
-
-    def shuffle(self, items: list[T]) -> None:
-        """Fisher-Yates in place."""
-        rand = self.random
-        for i in range(len(items) - 1, 0, -1):
-            j = int(rand() * (i + 1))
-            items[i], items[j] = items[j], items[i]
-
-    def sample(self, items: Sequence[T], k: int) -> list[T]:
-        """`k` distinct items in random order (a partial Fisher-Yates on a copy)."""
-        pool = list(items)
-        rand = self.random
-        for i in range(k):
-            j = i + int(rand() * (len(pool) - i))
-            pool[i], pool[j] = pool[j], pool[i]
-        return pool[:k]
-
-    def selection(self, n: int, k: int) -> Iterator[bool]:
-        """For each of `n` positions in order, whether it is one of exactly `k` chosen.
-
-        Selection sampling (Knuth's algorithm S): one draw per position, no index set.
-        """
-        rand = self.random
-        for i in range(n):
-            if int(rand() * (n - i)) < k:
-                k -= 1
-                yield True
-            else:
-                yield False
-
-    def instant(self, start: int, end: int) -> int:
-        """A whole second in [start, end)."""
-        return start + int(self.random() * (end - start))
-
-    def day(self, start: int, end: int) -> int:
-        """A midnight in [start, end); start must be a midnight."""
-        return start + DAY * int(self.random() * ((end - start) // DAY))
-
-    def boundary(self, start: int, end: int) -> int:
-        """A term change instant: usually midnight, now and then during business hours."""
-        at = self.day(start, end)
-        if self.random() < 0.25:
-            at += self.between(9, 17) * HOUR + self.pick((0, 15, 30, 45)) * MINUTE
-        return at
-
-    def change_instants(self, count: int) -> list[int]:
-        """Distinct term change instants during 2025, in order."""
-        instants: set[int] = set()
-        while len(instants) < count:
-            instants.add(self.boundary(_CHANGES_FROM, _CHANGES_UNTIL))
-        return sorted(instants)
-
-    def phone(self, used: set[str]) -> str:
-        """A US number in E.164 that is not in `used` (and is added to it)."""
-        while True:
-            area, local = divmod(self.below(len(AREA_CODES) * _LOCAL_COUNT), _LOCAL_COUNT)
-            phone = f"+1{AREA_CODES[area]}{_LOCAL_FIRST + local}"
-            if phone not in used:
-                used.add(phone)
-                return phone
+    items = list(values)
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
 
 
-class Weighted(Generic[T]):
-    """Draws items in proportion to their weights in O(1), by Walker's alias method.
+def labels(prefix: str, numbers: Iterable[int], width: int) -> Texts:
+    """Ids such as BL-000001: the prefix, then the number zero-padded to `width`."""
+    return texts([f"{prefix}{n:0{width}d}" for n in numbers])
 
-    A draw reads two slots of two lists whatever the population: a bisect over
-    cumulative weights reads some log2(n) floats scattered in memory, which at 40,000
-    brokers was most of the time of the deliveries. Built once per population.
+
+def timestamps(values: Ints, null: Bools | None = None) -> NDArray[np.datetime64]:
+    """Seconds since 1970 as datetime64[s], NaT (NULL) where `null`."""
+    stamps = values.astype("datetime64[s]")
+    if null is not None:
+        stamps[null] = np.datetime64("NaT")
+    return stamps
+
+
+def integers(rng: Rng, low: int, high: int | Ints, size: int | tuple[int, ...]) -> Ints:
+    """Integers in [low, high], both included."""
+    return rng.integers(low, high, size, endpoint=True)
+
+
+def instants(rng: Rng, start: int | Ints, end: int | Ints, size: int | tuple[int, ...]) -> Ints:
+    """Whole seconds in [start, end)."""
+    return rng.integers(start, end, size)
+
+
+def days(rng: Rng, start: int, end: int, size: int | tuple[int, ...]) -> Ints:
+    """Midnights in [start, end); start must be a midnight."""
+    return start + DAY * rng.integers(0, (end - start) // DAY, size)
+
+
+def boundaries(rng: Rng, start: int, end: int, size: int | tuple[int, ...]) -> Ints:
+    """Term change instants: usually midnight, now and then during business hours."""
+    at = days(rng, start, end, size)
+    during_business = rng.random(size) < 0.25
+    offset = HOUR * integers(rng, 9, 17, size) + MINUTE * rng.choice((0, 15, 30, 45), size)
+    return at + np.where(during_business, offset, 0)
+
+
+def change_instants(rng: Rng, size: int) -> Ints:
+    """Two different term change instants during 2025 per row, shape (size, 2).
+
+    Unordered, so that a row using only the first one takes an unbiased instant.
     """
-
-    def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
-        n = len(items)
-        if not n or n != len(weights) or min(weights) < 0 or not sum(weights) > 0:
-            raise ValueError("need one non-negative weight per item and a positive total")
-        total = sum(weights)
-        # Each slot i keeps item i with probability share[i] and hands the rest of its
-        # 1/n over to alias[i]; slots are filled from the smallest and largest shares.
-        share = [w * n / total for w in weights]
-        alias = list(range(n))
-        small = [i for i in range(n) if share[i] < 1.0]
-        large = [i for i in range(n) if share[i] >= 1.0]
-        while small and large:
-            low, high = small.pop(), large.pop()
-            alias[low] = high
-            share[high] -= 1.0 - share[low]
-            (small if share[high] < 1.0 else large).append(high)
-        for i in small + large:  # what rounding leaves over keeps its whole slot
-            share[i] = 1.0
-        self.items = list(items)
-        self._n = n
-        # Slot i of a uniform u in [0, n) keeps its item while u < i + share[i].
-        self._keep_below = [i + share[i] for i in range(n)]
-        self._aliased = [self.items[alias[i]] for i in range(n)]
-
-    def __len__(self) -> int:
-        return self._n
-
-    def draw(self, draws: Draws) -> T:
-        # One uniform gives both the slot (integer part) and the coin (fraction).
-        u = draws.random() * self._n
-        slot = int(u)
-        return self.items[slot] if u < self._keep_below[slot] else self._aliased[slot]
-
-    def draw_many(self, draws: Draws, k: int) -> list[T]:
-        """`k` independent draws: one list, no call per value."""
-        rand, n, items, keep_below, aliased = (
-            draws.random,
-            self._n,
-            self.items,
-            self._keep_below,
-            self._aliased,
-        )
-        return [
-            items[slot] if u < keep_below[slot] else aliased[slot]
-            for u in (rand() * n for _ in range(k))
-            for slot in (int(u),)
-        ]
-
-    def distinct(self, draws: Draws, k: int) -> list[T]:
-        """`k` different items (k <= len(self)), a repeat drawn again."""
-        if k == 1:
-            return [self.draw(draws)]
-        picked: list[T] = []
-        while len(picked) < k:
-            item = self.draw(draws)
-            if item not in picked:
-                picked.append(item)
-        return picked
+    pairs = boundaries(rng, _CHANGES_FROM, _CHANGES_UNTIL, (size, 2))
+    while (same := pairs[:, 0] == pairs[:, 1]).any():
+        pairs[same, 1] = boundaries(rng, _CHANGES_FROM, _CHANGES_UNTIL, int(same.sum()))
+    return pairs
 
 
-def order_by(keys: Sequence[int]) -> list[int]:
-    """Positions of `keys` by ascending key, ties in position order (a stable sort).
-
-    Sorting positions by a list of small ints is several times faster than sorting
-    tuples, which compare element by element.
-    """
-    return sorted(range(len(keys)), key=keys.__getitem__)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while millions of rows are built.
-
-    They form no reference cycles, yet each collection walks every live one: at scale
-    1000 that was a fifth of the generation time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def choose(rng: Rng, weights: Sequence[float] | NDArray[np.float64], size: int) -> Ints:
+    """Indices into `weights`, each drawn with a probability proportional to its weight."""
+    p = np.asarray(weights, dtype=np.float64)
+    return rng.choice(len(p), size=size, p=p / p.sum())
 
 
 def scaled(base: int, scale: float, minimum: int) -> int:
@@ -264,9 +132,82 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
     return counts
 
 
-def shuffled_quota(draws: Draws, total: int, kinds: Sequence[T], weights: Sequence[int]) -> list[T]:
-    """`total` kinds in proportion to `weights`, in random order."""
+def shuffled_quota(rng: Rng, total: int, weights: Sequence[int]) -> Ints:
+    """`total` indices into `weights`, in exact proportion to them, in random order."""
     counts = apportion(total, weights)
-    drawn = [kind for kind, count in zip(kinds, counts, strict=True) for _ in range(count)]
-    draws.shuffle(drawn)
-    return drawn
+    return rng.permutation(np.repeat(np.arange(len(weights)), counts))
+
+
+def stable_order(keys: Ints) -> Ints:
+    """Positions by ascending key; equal keys keep their order."""
+    return np.argsort(keys, kind="stable")
+
+
+def runs(sizes: Ints) -> tuple[Ints, Ints]:
+    """For runs of the given sizes laid end to end: the run and the slot in it of each row."""
+    run = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.cumsum(sizes) - sizes
+    return run, np.arange(len(run)) - starts[run]
+
+
+def repeated_in_run(run: Ints, values: Ints) -> Bools:
+    """Whether each value already occurs in its run at an earlier row.
+
+    Runs are contiguous and short (a few rows), so each row is compared with the few
+    rows before it: vector comparisons, no sort.
+    """
+    repeated = np.zeros(len(run), dtype=bool)
+    longest = int(np.bincount(run).max()) if len(run) else 0
+    for k in range(1, longest):
+        repeated[k:] |= (run[k:] == run[:-k]) & (values[k:] == values[:-k])
+    return repeated
+
+
+def first_occurrences(values: Ints) -> Bools:
+    """Whether each value occurs here for the first time (no earlier equal value)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(values), dtype=bool)
+    first[order[1:]] = ordered[1:] != ordered[:-1]
+    return first
+
+
+class PhoneBook:
+    """US numbers in E.164, never the same one twice across `take` calls."""
+
+    def __init__(self, rng: Rng) -> None:
+        self._rng = rng
+        self._used = np.empty(0, dtype=np.int64)  # sorted
+
+    def take(self, count: int) -> Texts:
+        fresh = np.empty(0, dtype=np.int64)
+        while len(fresh) < count:
+            drawn = self._rng.integers(0, len(AREA_CODES) * _LOCAL_COUNT, count - len(fresh) + 16)
+            # Membership by binary search: np.isin hashes, several times slower here.
+            at = np.minimum(np.searchsorted(self._used, drawn), max(len(self._used) - 1, 0))
+            used = self._used[at] == drawn if len(self._used) else np.zeros(len(drawn), bool)
+            drawn = drawn[first_occurrences(drawn) & ~used][: count - len(fresh)]
+            fresh = np.concatenate([fresh, drawn])
+            self._used = np.sort(np.concatenate([self._used, drawn]))
+        area, local = np.divmod(fresh, _LOCAL_COUNT)
+        return texts(
+            f"+1{AREA_CODES[a]}{_LOCAL_FIRST + n}"
+            for a, n in zip(area.tolist(), local.tolist(), strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class Brokers:
+    """Every mortgage broker, as columns; ids are 1..n, position = id - 1."""
+
+    ids: Ints
+    names: Texts
+    created_at: Ints
+    weights: NDArray[np.float64]  # brokers differ a lot in volume
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def draw(self, rng: Rng, size: int) -> Ints:
+        """Broker ids, each broker drawn in proportion to its volume."""
+        return self.ids[choose(rng, self.weights, size)]

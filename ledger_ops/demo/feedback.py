@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger_ops.demo.calls import CallRow, Campaigns
-from ledger_ops.demo.common import DAY, HOUR, PERIOD_END, Draws, Row, Weighted, order_by
-from ledger_ops.demo.sales import SaleRow
+import numpy as np
+
+from ledger_ops.demo.calls import Calls, Campaigns
+from ledger_ops.demo.common import (
+    DAY,
+    HOUR,
+    PERIOD_END,
+    Ints,
+    Rng,
+    Table,
+    Texts,
+    choose,
+    integers,
+    labels,
+    runs,
+    stable_order,
+    texts,
+    timestamps,
+)
+from ledger_ops.demo.sales import Sales
 
 Feedback = tuple[tuple[tuple[str, ...], int], ...]
-# Something a broker reports on: (transaction_id, call_id, buyer_id, sold or called at),
-# exactly one of the two ids set.
-_Item = tuple[str | None, str | None, int, int]
 
 # Status sequences with their weights. The rare ones are also forced once each
 # (`*_MUST_HAVE`), so the edge cases exist at every scale: `sold` reported twice,
@@ -48,87 +62,75 @@ CALL_FEEDBACK_SHARE = 0.4
 _FORCED_BEFORE = PERIOD_END - 45 * DAY
 
 
-class _Dispositions:
-    """Feedback as columns: when, transaction or call, buyer, status."""
-
-    def __init__(self) -> None:
-        self.at: list[int] = []
-        self._transaction: list[str | None] = []
-        self._call: list[str | None] = []
-        self._buyer: list[int] = []
-        self._status: list[str] = []
-
-    def add(self, at: int, item: _Item, status: str) -> None:
-        transaction_id, call_id, buyer_id, _ = item
-        self.at.append(at)
-        self._transaction.append(transaction_id)
-        self._call.append(call_id)
-        self._buyer.append(buyer_id)
-        self._status.append(status)
-
-    def rows(self) -> list[Row]:
-        # A stable order on the instant only: statuses of one item reported in the same
-        # second keep their order, so the later one gets the greater disposition_id.
-        return [
-            (
-                f"DSP-{n:07d}",
-                self._transaction[i],
-                self._call[i],
-                self._buyer[i],
-                self._status[i],
-                self.at[i],
-            )
-            for n, i in enumerate(order_by(self.at), start=1)
-        ]
-
-
 def _report(
-    draws: Draws,
-    out: _Dispositions,
-    items: Sequence[_Item],
+    rng: Rng,
+    item_at: Ints,
     share: float,
     feedback: Feedback,
     must_have: Sequence[tuple[str, ...]],
-) -> None:
-    forced = list(must_have)
-    sequences = Weighted([s for s, _ in feedback], [w for _, w in feedback])
-    chosen = draws.selection(len(items), round(share * len(items)))
-    for item, is_chosen in zip(items, chosen, strict=True):
-        if not is_chosen:
-            continue
-        item_at = item[3]
-        if forced and item_at < _FORCED_BEFORE:
-            sequence = forced.pop(0)
-            # The first forced sequence reports its second status in the same second.
-            tie_step = 1 if len(forced) == len(must_have) - 1 else None
-        else:
-            sequence = sequences.draw(draws)
-            tie_step = 1 if len(sequence) > 1 and draws.random() < 0.05 else None
-        at = item_at + draws.between(300, 3 * DAY)
-        for step, status in enumerate(sequence):
-            if step and step != tie_step:
-                at += draws.between(HOUR, 10 * DAY)
-            # Feedback still to come after the data's cut-off is simply not there yet.
-            if at >= PERIOD_END:
-                break
-            out.add(at, item, status)
+) -> tuple[Ints, Texts, Ints]:
+    """(item, status, reported_at) of every report on a share of the items.
+
+    Items are in time order; a sequence's statuses come in order, each some hours or
+    days after the one before, or, now and then, in the same second.
+    """
+    sequences = [s for s, _ in feedback]
+    lengths = np.array([len(s) for s in sequences])
+    statuses = texts(status for s in sequences for status in s)
+    first_status = np.cumsum(lengths) - lengths
+
+    chosen = np.sort(rng.choice(len(item_at), round(share * len(item_at)), replace=False))
+    sequence = choose(rng, [w for _, w in feedback], len(chosen))
+    tie = (lengths[sequence] > 1) & (rng.random(len(chosen)) < 0.05)
+    # The forced sequences go to the first chosen items early enough, in order; the
+    # first of them reports its second status in the same second.
+    forced = np.flatnonzero(item_at[chosen] < _FORCED_BEFORE)[: len(must_have)]
+    sequence[forced] = [sequences.index(s) for s in must_have[: len(forced)]]
+    tie[forced] = False
+    tie[forced[:1]] = lengths[sequence[forced[:1]]] > 1
+
+    report, step = runs(lengths[sequence])
+    gap = np.where(
+        step == 0,
+        integers(rng, 300, 3 * DAY, len(report)),
+        np.where(tie[report] & (step == 1), 0, integers(rng, HOUR, 10 * DAY, len(report))),
+    )
+    elapsed = np.cumsum(gap)
+    elapsed -= (elapsed - gap)[step == 0][report]  # restart at each report's first status
+    item = chosen[report]
+    reported_at = item_at[item] + elapsed
+    # Feedback still to come after the data's cut-off is simply not there yet.
+    known = reported_at < PERIOD_END
+    status = statuses[first_status[sequence[report]] + step]
+    return item[known], status[known], reported_at[known]
 
 
-def make_dispositions(
-    draws: Draws, sales: Sequence[SaleRow], calls: Sequence[CallRow], campaigns: Campaigns
-) -> list[Row]:
+def make_dispositions(rng: Rng, sales: Sales, calls: Calls, campaigns: Campaigns) -> Table:
     """Feedback on ~70% of sales and ~40% of billable calls; none on unbillable calls."""
-    sale_items: list[_Item] = [
-        (transaction_id, None, buyer_id, sold_at)
-        for transaction_id, _, buyer_id, _, _, sold_at in sales
-    ]
-    call_items: list[_Item] = []
-    for call_id, campaign_id, _, started_at, duration in calls:
-        term = campaigns.active(campaign_id, started_at)
-        if term is not None and duration >= term.min_duration:
-            call_items.append((None, call_id, term.buyer_id, started_at))
-    out = _Dispositions()
-    _report(draws, out, sale_items, SALE_FEEDBACK_SHARE, SALE_FEEDBACK, SALE_MUST_HAVE)
-    del sale_items
-    _report(draws, out, call_items, CALL_FEEDBACK_SHARE, CALL_FEEDBACK, CALL_MUST_HAVE)
-    return out.rows()
+    sale, sale_status, sale_at = _report(
+        rng, sales.sold_at, SALE_FEEDBACK_SHARE, SALE_FEEDBACK, SALE_MUST_HAVE
+    )
+    term = np.maximum(calls.term, 0)
+    billable = np.flatnonzero((calls.term >= 0) & (calls.duration >= campaigns.min_duration[term]))
+    call, call_status, call_at = _report(
+        rng, calls.started_at[billable], CALL_FEEDBACK_SHARE, CALL_FEEDBACK, CALL_MUST_HAVE
+    )
+    call = billable[call]
+
+    none_sale, none_call = texts([None] * len(call)), texts([None] * len(sale))
+    transaction_id = np.concatenate([sales.transaction_ids[sale], none_sale])
+    call_id = np.concatenate([none_call, calls.call_ids[call]])
+    buyer_id = np.concatenate([sales.buyer_id[sale], campaigns.buyer_id[calls.term[call]]])
+    status = np.concatenate([sale_status, call_status])
+    reported_at = np.concatenate([sale_at, call_at])
+    # A stable order on the instant: statuses of one item reported in the same second
+    # keep their order, so the later one gets the greater disposition_id.
+    order = stable_order(reported_at)
+    return {
+        "disposition_id": labels("DSP-", range(1, len(order) + 1), 7),
+        "transaction_id": transaction_id[order],
+        "call_id": call_id[order],
+        "buyer_id": buyer_id[order],
+        "status": status[order],
+        "reported_at": timestamps(reported_at[order]),
+    }

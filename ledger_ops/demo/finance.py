@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from ledger_ops.demo.common import Broker, Draws, Row, seconds
+import numpy as np
+
+from ledger_ops.demo.common import Brokers, Rng, Table, instants, seconds, texts, timestamps
 
 CLERKS = ("a.kowalski", "m.chen", "r.okafor")
 _ENTERED_FROM, _ENTERED_UNTIL = seconds(datetime(2025, 1, 6)), seconds(datetime(2025, 12, 20))
@@ -13,15 +14,15 @@ _ENTERED_FROM, _ENTERED_UNTIL = seconds(datetime(2025, 1, 6)), seconds(datetime(
 _Lines = list[tuple[str, int, int]]
 
 
-def make_journal_lines(draws: Draws, brokers: Sequence[Broker]) -> list[Row]:
+def make_journal_lines(rng: Rng, brokers: Brokers) -> Table:
     """Six balanced journals of the kinds finance posts by hand, on the chart's accounts."""
 
     def amount(low: int, high: int) -> int:
-        return draws.between(low * 100, high * 100)
+        return int(rng.integers(low * 100, high * 100, endpoint=True))
 
     def broker() -> str:
-        b = draws.pick(brokers)
-        return f"{b.name} (broker {b.id})"
+        position = int(rng.integers(0, len(brokers)))
+        return f"{brokers.names[position]} (broker {brokers.ids[position]})"
 
     write_off, goodwill, reclass = amount(80, 600), amount(25, 150), amount(100, 400)
     missed, missed_calls = amount(100, 400), amount(20, 80)
@@ -52,13 +53,33 @@ def make_journal_lines(draws: Draws, brokers: Sequence[Broker]) -> list[Row]:
             [("4300", reversal, 0), ("1100", 0, reversal)],
         ),
     ]
-    dated = sorted(
-        (draws.instant(_ENTERED_FROM, _ENTERED_UNTIL), draws.pick(CLERKS), journal)
-        for journal in journals
-    )
-    rows: list[Row] = []
-    for number, (entered_at, clerk, (memo, lines)) in enumerate(dated, start=1):
-        journal_id = f"MJ-2025-{number:03d}"
+    entered = instants(rng, _ENTERED_FROM, _ENTERED_UNTIL, len(journals)).tolist()
+    clerks = [CLERKS[i] for i in rng.integers(0, len(CLERKS), len(journals)).tolist()]
+    rows = []
+    for number, (entered_at, clerk, (memo, lines)) in enumerate(
+        sorted(zip(entered, clerks, journals, strict=True)), start=1
+    ):
         for line_number, (account, debit, credit) in enumerate(lines, start=1):
-            rows.append((journal_id, line_number, account, debit, credit, memo, clerk, entered_at))
-    return rows
+            rows.append(
+                (
+                    f"MJ-2025-{number:03d}",
+                    line_number,
+                    account,
+                    debit,
+                    credit,
+                    memo,
+                    clerk,
+                    entered_at,
+                )
+            )
+    journal, line, account, debit, credit, memo, clerk, entered_at = zip(*rows, strict=True)
+    return {
+        "journal_id": texts(journal),
+        "line_number": np.array(line, np.int64),
+        "account_code": texts(account),
+        "debit": np.array(debit, np.int64),
+        "credit": np.array(credit, np.int64),
+        "memo": texts(memo),
+        "entered_by": texts(clerk),
+        "entered_at": timestamps(np.array(entered_at, np.int64)),
+    }

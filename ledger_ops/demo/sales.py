@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ledger_ops.demo.common import (
     DAY,
@@ -13,226 +14,298 @@ from ledger_ops.demo.common import (
     LEDGER_START,
     PERIOD_END,
     TERMS_START,
-    Broker,
-    Draws,
-    Row,
-    Weighted,
-    order_by,
+    Bools,
+    Brokers,
+    Ints,
+    PhoneBook,
+    Rng,
+    Table,
+    Texts,
+    change_instants,
+    choose,
+    instants,
+    integers,
+    labels,
+    repeated_in_run,
+    runs,
     seconds,
     shuffled_quota,
+    stable_order,
+    texts,
+    timestamps,
 )
 
-LEAD_TYPES = Weighted(("purchase", "refinance", "heloc"), (50, 35, 15))
-DEAL_TYPES = ("cpa_cpt", "warm_transfer")
-# Payouts in cents.
-DEAL_PAYOUTS: dict[str, tuple[int, ...]] = {
-    "cpa_cpt": (15000, 17500, 18750, 20000, 22500, 25000),
-    "warm_transfer": (6000, 7500, 8250, 9500, 11000),
-}
-SALES_PER_LEAD = Weighted((0, 1, 2, 3), (45, 40, 12, 3))
-SALE_DEAL_TYPE = Weighted(DEAL_TYPES, (60, 40))
-BUYER_DEAL_TYPES = Weighted((DEAL_TYPES, ("cpa_cpt",), ("warm_transfer",)), (50, 30, 20))
+LEAD_TYPES = texts(("purchase", "refinance", "heloc"))
+LEAD_TYPE_WEIGHTS = (50, 35, 15)
+DEAL_TYPES = texts(("cpa_cpt", "warm_transfer"))
+CPA, WARM = 0, 1
+SALE_DEAL_TYPE_WEIGHTS = (60, 40)
+# Payouts in cents, per deal type.
+DEAL_PAYOUTS = (
+    (15000, 17500, 18750, 20000, 22500, 25000),
+    (6000, 7500, 8250, 9500, 11000),
+)
+# How many buyers one lead sells to: 0 to 3.
+SALES_PER_LEAD_WEIGHTS = (45, 40, 12, 3)
+# What a buyer buys under: both deal types, CPA/CPT only, warm transfers only.
+BUYER_KIND_WEIGHTS = (50, 30, 20)
+# A repeat buyer for a lead is drawn again this often before the sale is dropped: a
+# deal type may have fewer buyers than the lead has sales of that type.
+REDRAWS = 30
 _TIE_UNTIL = seconds(datetime(2025, 11, 1))
-
-# A row of boberdoo.lead_sales: transaction_id, lead_id, buyer_id, deal_type, price, sold_at.
-SaleRow = tuple[str, str, int, str, int, int]
 
 
 @dataclass(frozen=True)
-class Deal:
-    deal_id: str
-    buyer_id: int
-    deal_type: str
-    payout: int
-    starts_at: int
-    ends_at: int | None
-
-
 class Leads:
-    """Leads in creation order, as columns (position i is lead BL-i+1)."""
+    """Leads in creation order, as columns; lead BL-n is at position n - 1."""
 
-    def __init__(
-        self, phones: list[str], created: list[int], lead_types: list[str], tie: tuple[str, int]
-    ) -> None:
-        self.ids = [f"BL-{n:06d}" for n in range(1, len(created) + 1)]
-        self.phones = phones
-        self.created = created
-        self.lead_types = lead_types
-        # The phone of the two leads created in the same instant, and that instant.
-        self.tie_phone, self.tie_at = tie
+    ids: Texts
+    phones: Texts
+    lead_types: Texts
+    created_at: Ints
+    # The phone of the two leads created in the same instant, and that instant.
+    tie_phone: str
+    tie_at: int
 
     def __len__(self) -> int:
-        return len(self.created)
+        return len(self.ids)
 
-    def rows(self) -> list[Row]:
-        return list(zip(self.ids, self.phones, self.lead_types, self.created, strict=True))
+    def table(self) -> Table:
+        return {
+            "lead_id": self.ids,
+            "phone": self.phones,
+            "lead_type": self.lead_types,
+            "created_at": timestamps(self.created_at),
+        }
 
-    def before(self, draws: Draws, at: int) -> int:
-        """The position of one of the last leads created at or before `at`."""
-        end = bisect.bisect_right(self.created, at)
-        if end == 0:
-            raise ValueError(f"no lead created at or before {at}")
-        return draws.between(max(0, end - 20), end - 1)
+    def before(self, rng: Rng, at: Ints) -> Ints:
+        """Positions of one of the last 20 leads created at or before each instant."""
+        end = np.searchsorted(self.created_at, at, side="right")
+        if (end == 0).any():
+            raise ValueError("no lead created at or before some instant")
+        low = np.maximum(end - 20, 0)
+        return low + (rng.random(len(end)) * (end - low)).astype(np.int64)
 
 
-def make_leads(draws: Draws, count: int, used_phones: set[str]) -> Leads:
+def make_leads(rng: Rng, count: int, phones: PhoneBook) -> Leads:
     """Leads whose phones repeat: about 18% of phones have two or three leads.
 
     The first phone gets two leads created in the same instant, the tie that call
     attribution breaks by lead_id.
     """
     # One shared phone per ~7 leads gives ~18% shared phones with sizes 2, 2, 3.
-    shared = shuffled_quota(draws, max(1, round(count / 7)), (2, 3), (2, 1))
-    shared.remove(2)
-    # Every phone draws its own times, so the order of the phones matters only for
-    # the first (the tie) and the second (opens before the ledger start).
-    sizes = shared + [1] * (count - 2 - sum(shared))
-    tie_phone, tie_at = draws.phone(used_phones), draws.instant(LEDGER_START, _TIE_UNTIL)
-    times, phone_of = [tie_at, tie_at], [tie_phone, tie_phone]
-    for group, size in enumerate(sizes):
-        phone = draws.phone(used_phones)
-        # The second phone opens in December 2024, so some sales precede the ledger.
-        first = draws.instant(TERMS_START, LEDGER_START if group == 0 else PERIOD_END)
-        times.append(first)
-        phone_of.append(phone)
-        if size > 1:
-            later_end = min(first + 60 * DAY, PERIOD_END)
-            for _ in range(size - 1):
-                times.append(draws.instant(first, later_end))
-                phone_of.append(phone)
-    order = order_by(times)
+    shared = np.array([2, 3])[shuffled_quota(rng, max(1, round(count / 7)), (2, 1))]
+    shared = np.delete(shared, np.flatnonzero(shared == 2)[0])  # the tie phone's
+    singles = count - 2 - int(shared.sum())
+    # Phone 0 is the tie; phone 1, a shared one, opens before the ledger start.
+    sizes = np.concatenate([[2], shared, np.ones(singles, np.int64)])
+    first = instants(rng, TERMS_START, PERIOD_END, len(sizes))
+    first[0] = instants(rng, LEDGER_START, _TIE_UNTIL, 1)[0]
+    first[1] = instants(rng, TERMS_START, LEDGER_START, 1)[0]
+    phone_numbers = phones.take(len(sizes))
+
+    phone, slot = runs(sizes)
+    # A phone's later leads come within 60 days of its first.
+    later_end = np.minimum(first + 60 * DAY, PERIOD_END)
+    later = instants(rng, first[phone], later_end[phone], len(phone))
+    created = np.where((slot > 0) & (phone > 0), later, first[phone])
+    order = stable_order(created)
     return Leads(
-        [phone_of[i] for i in order],
-        [times[i] for i in order],
-        [LEAD_TYPES.draw(draws) for _ in order],
-        (tie_phone, tie_at),
+        ids=labels("BL-", range(1, count + 1), 6),
+        phones=phone_numbers[phone[order]],
+        lead_types=LEAD_TYPES[choose(rng, LEAD_TYPE_WEIGHTS, count)],
+        created_at=created[order],
+        tie_phone=str(phone_numbers[0]),
+        tie_at=int(first[0]),
     )
 
 
-def make_buyers(draws: Draws, brokers: Sequence[Broker]) -> dict[int, tuple[str, ...]]:
-    """The brokers buying on the platform, each with the deal types it buys under."""
-    buyers = sorted(draws.sample(brokers, max(3, round(len(brokers) * 0.6))), key=lambda b: b.id)
-    types: dict[int, tuple[str, ...]] = {}
-    for index, buyer in enumerate(buyers):
-        # The first two take both, so each deal type has two buyers at any scale.
-        types[buyer.id] = DEAL_TYPES if index < 2 else BUYER_DEAL_TYPES.draw(draws)
-    return types
+@dataclass(frozen=True)
+class Buyers:
+    """The brokers buying on the platform, with the deal types each buys under."""
+
+    ids: Ints
+    weights: NDArray[np.float64]
+    buys: tuple[Bools, Bools]  # per deal type: whether each buyer buys it
+
+    def draw(self, rng: Rng, deal_type: int, size: int) -> Ints:
+        """Buyers of a deal type, each in proportion to its volume."""
+        own = self.buys[deal_type]
+        return self.ids[own][choose(rng, self.weights[own], size)]
 
 
-def make_deals(draws: Draws, buyer_types: Mapping[int, tuple[str, ...]]) -> list[Deal]:
+def make_buyers(rng: Rng, brokers: Brokers) -> Buyers:
+    count = max(3, round(len(brokers) * 0.6))
+    picked = np.sort(rng.choice(len(brokers), count, replace=False))
+    kind = choose(rng, BUYER_KIND_WEIGHTS, count)
+    # The first two buy both, so each deal type has two buyers at any scale.
+    kind[:2] = 0
+    return Buyers(
+        ids=brokers.ids[picked],
+        weights=brokers.weights[picked],
+        buys=(kind != 2, kind != 1),
+    )
+
+
+@dataclass(frozen=True)
+class Deals:
+    """Broker deals in (buyer, deal type, start) order, as columns."""
+
+    buyer_id: Ints
+    deal_type: Ints
+    payout: Ints
+    starts_at: Ints
+    ends_at: Ints  # meaningless where open
+    open: Bools
+
+    def table(self) -> Table:
+        return {
+            "deal_id": labels("DEAL-", range(1, len(self.buyer_id) + 1), 4),
+            "buyer_id": self.buyer_id,
+            "deal_type": DEAL_TYPES[self.deal_type],
+            "payout_amount": self.payout,
+            "starts_at": timestamps(self.starts_at),
+            "ends_at": timestamps(self.ends_at, null=self.open),
+        }
+
+
+def make_deals(rng: Rng, buyers: Buyers) -> Deals:
     """Per (buyer, deal type): two or three consecutive terms from TERMS_START, last open."""
-    terms: list[tuple[int, str, int, int, int | None]] = []
-    for buyer_id, types in buyer_types.items():
-        for deal_type in types:
-            changes = draws.change_instants(draws.between(1, 2))
-            payouts = draws.sample(DEAL_PAYOUTS[deal_type], len(changes) + 1)
-            ends: list[int | None] = [*changes, None]
-            for payout, starts_at, ends_at in zip(
-                payouts, [TERMS_START, *changes], ends, strict=True
-            ):
-                terms.append((buyer_id, deal_type, payout, starts_at, ends_at))
-    terms.sort(key=lambda t: (t[0], t[1], t[3]))
-    return [Deal(f"DEAL-{n:04d}", *term) for n, term in enumerate(terms, start=1)]
+    pair_buyer = np.concatenate([buyers.ids[buyers.buys[t]] for t in (CPA, WARM)])
+    pair_type = np.concatenate([np.full(int(buyers.buys[t].sum()), t) for t in (CPA, WARM)])
+    order = np.lexsort((pair_type, pair_buyer))
+    pair_buyer, pair_type = pair_buyer[order], pair_type[order]
+    pairs = len(pair_buyer)
+    changes = integers(rng, 1, 2, pairs)
+    change_at = change_instants(rng, pairs)
+    two = changes == 2
+    change_at[two] = np.sort(change_at[two], axis=1)
+    # Different payouts for the terms of a pair: the first ones of a shuffled list.
+    payouts = np.zeros((pairs, 3), np.int64)
+    for t in (CPA, WARM):
+        own = pair_type == t
+        options = np.array(DEAL_PAYOUTS[t])
+        shuffled = np.argsort(rng.random((int(own.sum()), len(options))), axis=1)
+        payouts[own] = options[shuffled[:, :3]]
+
+    pair, term = runs(changes + 1)
+    last = term == changes[pair]
+    return Deals(
+        buyer_id=pair_buyer[pair],
+        deal_type=pair_type[pair],
+        payout=payouts[pair, term],
+        starts_at=np.where(term == 0, TERMS_START, change_at[pair, np.maximum(term - 1, 0)]),
+        ends_at=change_at[pair, np.minimum(term, 1)],
+        open=last,
+    )
 
 
-class _Sales:
-    """Lead sales as columns, with the rule that a lead sells at most once to a buyer."""
-
-    def __init__(self, draws: Draws) -> None:
-        self._draws = draws
-        # (lead position, buyer id) as one int: a million pairs stay small.
-        self._sold: set[int] = set()
-        self.at: list[int] = []
-        self._lead: list[int] = []
-        self._buyer: list[int] = []
-        self._deal_type: list[str] = []
-        self._price: list[int] = []
-
-    def has_sold(self, lead: int, buyer_id: int) -> bool:
-        return (lead << 32 | buyer_id) in self._sold
-
-    def add(self, lead: int, buyer_id: int, deal_type: str, at: int) -> None:
-        draws = self._draws
-        if deal_type == "cpa_cpt":
-            # The auction price of a CPA/CPT lead is symbolic: the payout is what counts.
-            price = 0 if draws.random() < 0.1 else draws.between(1, 500)
-        else:
-            price = draws.between(1000, 4000)
-        self._sold.add(lead << 32 | buyer_id)
-        self.at.append(at)
-        self._lead.append(lead)
-        self._buyer.append(buyer_id)
-        self._deal_type.append(deal_type)
-        self._price.append(price)
-
-    def rows(self, lead_ids: Sequence[str]) -> list[SaleRow]:
-        """Transaction ids in order of sale; the same instant keeps the order of `add`."""
-        return [
-            (
-                f"TX-{n:07d}",
-                lead_ids[self._lead[i]],
-                self._buyer[i],
-                self._deal_type[i],
-                self._price[i],
-                self.at[i],
-            )
-            for n, i in enumerate(order_by(self.at), start=1)
-        ]
+def _prices(rng: Rng, deal_type: Ints) -> Ints:
+    # The auction price of a CPA/CPT lead is symbolic: the payout is what counts.
+    n = len(deal_type)
+    cpa = np.where(rng.random(n) < 0.1, 0, integers(rng, 1, 500, n))
+    return np.where(deal_type == CPA, cpa, integers(rng, 1000, 4000, n))
 
 
-def make_sales(
-    draws: Draws,
-    leads: Leads,
-    buyer_types: Mapping[int, tuple[str, ...]],
-    brokers: Sequence[Broker],
-    deals: Sequence[Deal],
-) -> list[SaleRow]:
+@dataclass(frozen=True)
+class Sales:
+    """Lead sales in order of sale, as columns."""
+
+    transaction_ids: Texts
+    lead_ids: Texts
+    buyer_id: Ints
+    deal_type: Ints
+    price: Ints
+    sold_at: Ints
+
+    def table(self) -> Table:
+        return {
+            "transaction_id": self.transaction_ids,
+            "lead_id": self.lead_ids,
+            "buyer_id": self.buyer_id,
+            "deal_type": DEAL_TYPES[self.deal_type],
+            "price": self.price,
+            "sold_at": timestamps(self.sold_at),
+        }
+
+
+def _sales_at_term_changes(
+    rng: Rng, leads: Leads, deals: Deals, lead: Ints, buyer_id: Ints
+) -> Ints:
+    """Rows (lead, buyer, deal type, instant) of a sale exactly at each deal's term change.
+
+    They exercise the half-open deal lookup. The lead is one created just before,
+    which has not sold to that buyer yet.
+    """
+    stride = int(buyer_id.max(initial=0)) + 1
+    sold = set((lead * stride + buyer_id).tolist())
+    changing = np.flatnonzero(deals.starts_at != TERMS_START)
+    tries = 20
+    candidates = leads.before(rng, np.repeat(deals.starts_at[changing], tries))
+    found: list[tuple[int, int, int, int]] = []
+    for deal, options in zip(
+        changing.tolist(), candidates.reshape(-1, tries).tolist(), strict=True
+    ):
+        buyer = int(deals.buyer_id[deal])
+        for option in options:
+            if option * stride + buyer not in sold:
+                sold.add(option * stride + buyer)
+                found.append(
+                    (option, buyer, int(deals.deal_type[deal]), int(deals.starts_at[deal]))
+                )
+                break
+    return np.array(found, np.int64).reshape(-1, 4)
+
+
+def make_sales(rng: Rng, leads: Leads, buyers: Buyers, deals: Deals) -> Sales:
     """Lead sales: most leads sell to zero, one or two buyers, never twice to one buyer."""
-    buyers = [b for b in brokers if b.id in buyer_types]
-    by_type: dict[str, Weighted[int]] = {}
-    for deal_type in DEAL_TYPES:
-        own = [b for b in buyers if deal_type in buyer_types[b.id]]
-        by_type[deal_type] = Weighted([b.id for b in own], [b.weight for b in own])
-    sales = _Sales(draws)
-    sold_instantly = False
-    last_second = PERIOD_END - 1
+    lead, _ = runs(choose(rng, SALES_PER_LEAD_WEIGHTS, len(leads)))
+    deal_type = choose(rng, SALE_DEAL_TYPE_WEIGHTS, len(lead))
+    buyer_id = np.zeros(len(lead), np.int64)
+    again = np.ones(len(lead), bool)
+    for _ in range(REDRAWS):
+        for t in (CPA, WARM):
+            redraw = again & (deal_type == t)
+            buyer_id[redraw] = buyers.draw(rng, t, int(redraw.sum()))
+        again = repeated_in_run(lead, buyer_id)
+        if not again.any():
+            break
+    keep = ~again
+    lead, deal_type, buyer_id = lead[keep], deal_type[keep], buyer_id[keep]
 
-    for lead, created_at in enumerate(leads.created):
-        sold_to: list[int] = []
-        for _ in range(SALES_PER_LEAD.draw(draws)):
-            deal_type = SALE_DEAL_TYPE.draw(draws)
-            candidates = by_type[deal_type]
-            # Few buyers of a type may all have bought this lead already.
-            if len(candidates) <= 3 and all(b in sold_to for b in candidates.items):
-                continue
-            buyer_id = candidates.draw(draws)
-            while buyer_id in sold_to:
-                buyer_id = candidates.draw(draws)
-            if deal_type == "warm_transfer":
-                delay = draws.between(0, 600)  # a live transfer follows the lead closely
-            else:
-                # Some sell in the second they arrive (sold_at = created_at), one at least.
-                at_once = draws.random() < 0.1 or not sold_instantly
-                delay = 0 if at_once else draws.between(30, 6 * HOUR)
-                sold_instantly = sold_instantly or at_once
-            sold_to.append(buyer_id)
-            sales.add(lead, buyer_id, deal_type, min(created_at + delay, last_second))
-    # Sales exactly at a deal's term change exercise the half-open deal lookup.
-    for deal in deals:
-        if deal.starts_at == TERMS_START:
-            continue
-        for _ in range(20):
-            lead = leads.before(draws, deal.starts_at)
-            if not sales.has_sold(lead, deal.buyer_id):
-                sales.add(lead, deal.buyer_id, deal.deal_type, deal.starts_at)
-                break
-    if not any(at < LEDGER_START for at in sales.at):
-        for buyer in buyers:
-            if not sales.has_sold(0, buyer.id):
-                sales.add(0, buyer.id, buyer_types[buyer.id][0], leads.created[0])
-                break
-    return sales.rows(leads.ids)
+    warm = deal_type == WARM
+    at_once = (rng.random(len(lead)) < 0.1) & ~warm
+    # Some sell in the second they arrive (sold_at = created_at), one at least.
+    if not at_once.any() and not warm.all():
+        at_once[np.argmin(warm)] = True
+    delay = np.where(
+        warm,
+        integers(rng, 0, 600, len(lead)),  # a live transfer follows the lead closely
+        np.where(at_once, 0, integers(rng, 30, 6 * HOUR, len(lead))),
+    )
+    sold_at = np.minimum(leads.created_at[lead] + delay, PERIOD_END - 1)
 
+    extra = _sales_at_term_changes(rng, leads, deals, lead, buyer_id)
+    lead = np.concatenate([lead, extra[:, 0]])
+    buyer_id = np.concatenate([buyer_id, extra[:, 1]])
+    deal_type = np.concatenate([deal_type, extra[:, 2]])
+    sold_at = np.concatenate([sold_at, extra[:, 3]])
+    if not (sold_at < LEDGER_START).any():
+        # The first lead opens before the ledger start: one sale of it at creation.
+        first_buyers = buyer_id[lead == 0]
+        buyer = next(int(b) for b in buyers.ids if b not in first_buyers)
+        kind = CPA if buyers.buys[CPA][np.searchsorted(buyers.ids, buyer)] else WARM
+        lead = np.append(lead, 0)
+        buyer_id = np.append(buyer_id, buyer)
+        deal_type = np.append(deal_type, kind)
+        sold_at = np.append(sold_at, leads.created_at[0])
 
-def deals_rows(deals: Sequence[Deal]) -> list[Row]:
-    return [(d.deal_id, d.buyer_id, d.deal_type, d.payout, d.starts_at, d.ends_at) for d in deals]
+    order = stable_order(sold_at)
+    return Sales(
+        transaction_ids=labels("TX-", range(1, len(order) + 1), 7),
+        lead_ids=leads.ids[lead[order]],
+        buyer_id=buyer_id[order],
+        deal_type=deal_type[order],
+        price=_prices(rng, deal_type[order]),
+        sold_at=sold_at[order],
+    )
