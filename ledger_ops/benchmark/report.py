@@ -151,7 +151,8 @@ def _errors(scale: ScaleFigures) -> list[str]:
 
 
 def scale_title(scale: ScaleFigures) -> str:
-    return f"scale {scale.scale:g}"
+    load = f" (load average at its end {scale.load_average})" if scale.load_average else ""
+    return f"scale {scale.scale:g}{load}"
 
 
 def format_scale_text(scale: ScaleFigures, repeats: int) -> str:
@@ -197,6 +198,7 @@ def to_json(run: dict[str, Any], machine: dict[str, str], scales: list[ScaleFigu
             {
                 "scale": scale.scale,
                 "filters": None if scale.filters is None else dataclasses.asdict(scale.filters),
+                "load_average_at_end": scale.load_average,
                 "engines": [_engine_json(e) for e in scale.engines],
             }
             for scale in scales

@@ -34,3 +34,6 @@ class ScaleFigures:
     scale: float
     engines: list[EngineFigures] = field(default_factory=list)
     filters: BrokerMonth | None = None
+    # 1, 5 and 15 minute load averages once the scale is done: other work on the machine
+    # during the scale shows here, the benchmark's own adding about 1 to 2 on its own.
+    load_average: str | None = None

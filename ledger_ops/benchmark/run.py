@@ -336,6 +336,7 @@ def run_benchmark(settings: Settings, out: TextIO | None = None) -> list[ScaleFi
                     else PostgresEngine(server, directory)  # type: ignore[arg-type]
                 )
                 scale.engines.append(bench_engine(engine, settings, scale, directory))
+            scale.load_average = " ".join(f"{x:.2f}" for x in os.getloadavg())
             scales.append(scale)
             print(report.format_scale_text(scale, settings.repeats), file=out, flush=True)
             _write_outputs(settings, run, machine, scales)
