@@ -27,7 +27,8 @@ help:
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make setup  create .venv with the pinned dependencies"
 	@echo "make docs   generate the dbt docs site (target/docs)"
-	@echo "make benchmark  print build and read timings on DuckDB at growing data sizes"
+	@echo "make benchmark  time the nightly job and analysts' reads, DuckDB and PostgreSQL side by side"
+	@echo "                (SCALES=\"1 10\" ENGINES=\"duckdb postgres\" REPEATS=5 BENCH_ARGS=...)"
 
 setup: $(VENV)/.installed profiles.yml
 
@@ -97,9 +98,16 @@ pytest: setup
 docs: setup
 	$(DBT) docs generate --target-path target/docs
 
-# Prints figures, asserts nothing: speed is watched here, not in timed tests.
+# Prints figures, asserts nothing, not part of `make test`: speed is watched here, not in
+# timed tests. PostgreSQL is the server of BILLING_DB_* when set (only schemas prefixed
+# ledger_bench are touched), else a throwaway one. Tables also go to $(BENCH_OUT).
+SCALES ?= 1 10
+ENGINES ?= duckdb postgres
+REPEATS ?= 5
+BENCH_OUT ?= target/benchmark
 benchmark: setup
-	$(PY) scripts/benchmark_build.py $(if $(SCALES),--scales $(SCALES))
+	$(PY) scripts/benchmark_build.py --scales $(SCALES) --engines $(ENGINES) --repeats $(REPEATS) \
+		--json $(BENCH_OUT)/benchmark.json --markdown $(BENCH_OUT)/benchmark.md $(BENCH_ARGS)
 
 clean:
 	rm -rf target logs/dbt.log

@@ -1,0 +1,208 @@
+"""The benchmark's code, cheaply: its formatting on fixed figures, its reading of dbt's
+run_results.json, its memory measurement, and one end-to-end run at a tiny scale on DuckDB.
+
+Nothing here looks at how fast anything is: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger_ops.benchmark import report
+from ledger_ops.benchmark.build import BuildFigures, NodeTiming, read_build_figures
+from ledger_ops.benchmark.process import Measured, run_measured
+from ledger_ops.benchmark.reads import READS, BrokerMonth, ReadFigures, Timing, time_read
+from ledger_ops.benchmark.results import EngineFigures, ScaleFigures
+from ledger_ops.benchmark.run import main, parse_args
+
+
+def _engine(name: str, billed: str, seconds: float) -> EngineFigures:
+    timing = Timing(warmup_s=0.5, median_s=0.25, runs_s=[0.2, 0.25, 0.3])
+    table = Timing(warmup_s=0.01, median_s=0.005, runs_s=[0.005])
+    return EngineFigures(
+        engine=name,
+        raw_rows=7451,
+        load=Measured(0, 1.5, 120.0, 130.0),
+        analyze_s=0.5,
+        job=Measured(0, seconds, 350.0, 420.0, 90.0, 40.0),
+        build=BuildFigures(
+            17.25,
+            {"pass": 3},
+            [NodeTiming("lead_sales_ledger", "model", "success", 1.5)],
+        ),
+        copies_s=0.3,
+        ledger_rows=4150,
+        ledger_billed=billed,
+        reads=[ReadFigures(r.key, r.label, r.sql, timing, table) for r in READS],
+    )
+
+
+def _scale(postgres_billed: str = "1234567.89") -> ScaleFigures:
+    return ScaleFigures(
+        scale=1.0,
+        engines=[_engine("duckdb", "1234567.89", 25.0), _engine("postgres", postgres_billed, 31)],
+        filters=BrokerMonth(12, date(2025, 6, 1)),
+    )
+
+
+def test_text_block_puts_engines_side_by_side() -> None:
+    text = report.format_scale_text(_scale(), repeats=3)
+    lines = text.splitlines()
+    assert lines[0] == "== scale 1 =="
+    duckdb_row = next(line for line in lines if line.startswith("duckdb "))
+    figures = ["7,451", "2.00", "25.0", "0", "17.2", "420", "350", "90", "0.30", "4,150"]
+    assert duckdb_row.split() == ["duckdb", *figures, "1,234,567.89"]
+    assert "ledger totals identical on duckdb and postgres" in text
+    assert "duckdb view  duckdb table  view/table  postgres view" in text
+    assert "(broker 12, 2025-06)" in text
+    balance = next(line for line in lines if line.startswith("ledger_balance_check"))
+    assert balance.split()[1:] == ["0.250", "0.005", "50.0"] * 2
+    assert "1.50  lead_sales_ledger" in text
+    # Every row of a table is as wide as its header: the columns line up.
+    header = next(line for line in lines if line.startswith("read (median of 3 runs, s)"))
+    assert len(balance) == len(header)
+
+
+def test_differing_totals_are_called_out() -> None:
+    assert "LEDGER TOTALS DIFFER" in report.format_scale_text(_scale("1.00"), repeats=3)
+    # The same amount written differently is the same total.
+    assert "identical" in report.format_scale_text(_scale("1234567.890"), repeats=3)
+
+
+def test_markdown_and_json_hold_the_same_figures() -> None:
+    markdown = report.format_scale_markdown(_scale(), repeats=3)
+    assert "| duckdb | 7,451 | 2.00 | 25.0 | 0 | 17.2 |" in markdown
+    assert "| --- | ---: |" in markdown
+    document = report.to_json({"title": "t"}, {"cores": "2"}, [_scale()])
+    engine = json.loads(json.dumps(document, default=str))["scales"][0]["engines"][0]
+    assert engine["load_s"] == 2.0
+    assert engine["reads"][0]["ratio_view_table"] == 50.0
+    assert engine["job"]["peak_backend_rss_mb"] == 90.0
+
+
+def test_a_failed_engine_shows_dashes_and_its_error() -> None:
+    scale = _scale()
+    scale.engines[1] = EngineFigures("postgres", error="the build exited with 1")
+    text = report.format_scale_text(scale, repeats=3)
+    assert "ERROR postgres: the build exited with 1" in text
+    postgres_row = next(line for line in text.splitlines() if line.startswith("postgres "))
+    assert set(postgres_row.split()[1:]) == {"-"}
+
+
+def test_a_read_too_slow_to_repeat_runs_once_and_is_marked() -> None:
+    class Session:
+        calls = 0
+
+        def query(self, sql: str) -> list[tuple[int]]:
+            Session.calls += 1
+            return [(Session.calls,)]
+
+    session: Any = Session()
+    timing, rows = time_read(session, "select 1", repeats=3, once_over_s=float("inf"))
+    assert (Session.calls, len(timing.runs_s), rows) == (4, 3, [(4,)])
+    timing, _ = time_read(session, "select 1", repeats=3, once_over_s=-1)
+    assert (Session.calls, timing.runs_s, timing.median_s) == (5, [], timing.warmup_s)
+
+    scale = _scale()
+    scale.engines[1].reads[2] = dataclasses.replace(
+        scale.engines[1].reads[2], view=Timing(75.0, 75.0, [])
+    )
+    text = report.format_scale_text(scale, repeats=3)
+    balance = next(line for line in text.splitlines() if line.startswith("ledger_balance_check"))
+    assert balance.split()[4:] == ["75.000*", "0.005", "15,000"]
+    assert report.ONCE_NOTE in text
+    assert report.ONCE_NOTE not in report.format_scale_text(_scale(), repeats=3)
+
+
+def test_build_figures_come_from_a_build_only(tmp_path: Path) -> None:
+    path = tmp_path / "run_results.json"
+    results = [
+        {"unique_id": "model.p.fast", "status": "success", "execution_time": 0.1},
+        {"unique_id": "test.p.not_null_x.abc123", "status": "pass", "execution_time": 2.0},
+        {"unique_id": "unit_test.p.model_y.test_z", "status": "fail", "execution_time": 1.0},
+    ]
+    path.write_text(
+        json.dumps({"args": {"which": "build"}, "elapsed_time": 9.5, "results": results})
+    )
+    figures = read_build_figures(path, top=2)
+    assert figures is not None
+    assert figures.elapsed_s == 9.5
+    assert figures.statuses == {"fail": 1, "pass": 1, "success": 1}
+    assert [(n.name, n.seconds) for n in figures.slowest] == [("not_null_x", 2.0), ("test_z", 1.0)]
+    path.write_text(json.dumps({"args": {"which": "show"}, "results": results}))
+    assert read_build_figures(path) is None
+
+
+def test_memory_is_the_childs_not_the_benchmarks(tmp_path: Path) -> None:
+    grown = bytearray(200 * 2**20)  # the benchmark's own memory must not show
+    grown[::4096] = b"\1" * len(grown[::4096])
+    measured = run_measured(
+        [sys.executable, "-c", 'import sys; b = b"x" * (40 * 2**20); sys.exit(3)'],
+        env=os.environ,
+        cwd=tmp_path,
+        log_path=tmp_path / "child.log",
+    )
+    assert measured.exit_code == 3
+    assert 40 < measured.max_process_rss_mb < 150
+    assert measured.peak_tree_rss_mb is not None
+    assert measured.peak_tree_rss_mb >= measured.max_process_rss_mb
+
+
+def test_engines_and_scales_are_words_of_one_or_many_arguments() -> None:
+    settings = parse_args(["--engines", "duckdb postgres", "--scales", "0.5", "5"])
+    assert settings.engines == ["duckdb", "postgres"]
+    assert settings.scales == [0.5, 5.0]
+    with pytest.raises(SystemExit):
+        parse_args(["--engines", "oracle"])
+    with pytest.raises(SystemExit):
+        parse_args(["--scales", "0"])
+
+
+@pytest.mark.dbt
+def test_end_to_end_on_duckdb_at_a_tiny_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_path, markdown_path = tmp_path / "bench.json", tmp_path / "bench.md"
+    code = main(
+        [
+            "--scales",
+            "0.05",
+            "--engines",
+            "duckdb",
+            "--repeats",
+            "1",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(json_path),
+            "--markdown",
+            str(markdown_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("ledger benchmark ")
+    assert "cores" in out.splitlines()[1]
+    assert "== scale 0.05 (load average at its end " in out
+
+    engine = json.loads(json_path.read_text())["scales"][0]["engines"][0]
+    assert engine["error"] is None
+    assert engine["raw_rows"] > 0
+    assert engine["job"]["exit_code"] == 0
+    assert engine["job"]["max_process_rss_mb"] > 0
+    assert len(engine["build"]["slowest"]) == 5
+    assert engine["ledger_rows"] > 0
+    assert [r["key"] for r in engine["reads"]] == [r.key for r in READS]
+    for read in engine["reads"]:
+        assert read["error"] is None, read
+        assert len(read["view"]["runs_s"]) == len(read["table"]["runs_s"]) == 1
+        assert "ledger_bench_marts." in read["sql"]
+    assert "| duckdb |" in markdown_path.read_text()
