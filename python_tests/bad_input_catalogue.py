@@ -791,8 +791,8 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             description="a delivery before the first price version of its product",
             table="billing.mortgage_broker_filter_to_mortgage_lead",
             rows=rows,
-            test="expression_is_true_int_lead_deliveries_priced_price_version_count_1",
-            names=f"delivery_id={rows[0]['id']}",
+            test="deliveries_priced_by_one_price_version",
+            names=f"key_value=professional:{rows[0]['id']}",
             relation="model int_lead_deliveries_priced",
         )
 
@@ -827,8 +827,8 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             description="a sale reported sold whose buyer has no deal of its type in force",
             table="boberdoo.lead_sales",
             rows=sale,
-            test="expression_is_true_int_sale_conversions_priced_deal_count_1",
-            names=f"transaction_id={key}",
+            test="conversions_priced_by_one_deal",
+            names=f"key_value={key}",
             relation="model int_sale_conversions_priced",
             extra={"boberdoo.dispositions": (report,)},
         )

@@ -319,10 +319,10 @@ def test_a_refund_beyond_one_row_amount_fails_and_names_the_sale(run: EngineRun)
 
 def test_deliveries_with_two_price_versions_fail_and_are_named(run: EngineRun) -> None:
     assert run.alone_build.returncode != 0
-    hard_money_delivery = ("delivery_id=1,", "lead_type=hard_money,", "price_version_count=2,")
+    hard_money_delivery = ("key_value=hard_money:1,", "broken_rules=unique: 2 rows share this key")
     assert any(
         p.status == "FAIL"
-        and p.test == "expression_is_true_int_lead_deliveries_priced_price_version_count_1"
+        and p.test == "deliveries_priced_by_one_price_version"
         and p.relation == "model int_lead_deliveries_priced"
         and any(all(cell in line for cell in hard_money_delivery) for line in p.rows.splitlines())
         for p in run.printed(run.alone_build)

@@ -50,3 +50,19 @@ def test_no_data_test_keeps_only_the_bad_value() -> None:
 def test_the_row_returning_versions_are_used() -> None:
     used = set().union(*(_tests_in(yaml.safe_load(p.read_text())) for p in _properties_files()))
     assert {"accepted_values_rows", "relationships_rows", "not_in_the_future"} <= used
+
+
+def _unit_test_names(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for test in node.get("unit_tests") or []:
+            yield test["name"]
+
+
+def test_unit_test_names_fit_a_postgres_identifier() -> None:
+    # dbt names a unit test's temporary relation after the test; PostgreSQL refuses names
+    # over 63 bytes, and only a PostgreSQL run would say so.
+    names = [
+        n for p in _properties_files() for n in _unit_test_names(yaml.safe_load(p.read_text()))
+    ]
+    assert len(names) > 10  # the walk finds unit tests at all
+    assert [n for n in names if len(n.encode()) > 63] == []

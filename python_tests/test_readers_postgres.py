@@ -30,6 +30,7 @@ from readers import (
     run_job,
 )
 
+from ledger_ops.dbt_runner import DbtRunner
 from ledger_ops.paths import dbt_executable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
@@ -253,3 +254,14 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
     healed = run_job(tmp_path / "healed", job_env(tmp_path / "healed"))
     assert healed.returncode == 0, job_log(tmp_path / "healed")[-3000:]
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+
+def test_job_sessions_run_without_jit_and_with_the_lock_timeout(
+    built: DbtSandbox, tmp_path: Path
+) -> None:
+    """The settings the job's dbt sessions really get from the server, and who may override."""
+    query = "select current_setting('jit') as jit, current_setting('lock_timeout') as lock_timeout"
+    env = job_env(tmp_path, PGOPTIONS="")
+    assert DbtRunner(env=env).show(query) == [{"jit": "off", "lock_timeout": "2s"}]
+    env = job_env(tmp_path, PGOPTIONS="-c jit=on", LEDGER_PG_LOCK_TIMEOUT="750ms")
+    assert DbtRunner(env=env).show(query) == [{"jit": "on", "lock_timeout": "750ms"}]

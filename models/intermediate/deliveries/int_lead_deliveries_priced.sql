@@ -1,8 +1,10 @@
 {#
     Spec 3.1: each delivery is priced as of its delivery instant. The price version and the
     broker's plan are both matched on half-open intervals, so a delivery at the exact instant
-    of a change takes the new terms. price_version_count is kept so the build can fail on,
-    and name, a delivery with no price version or with two.
+    of a change takes the new terms. A delivery with no price version keeps a null
+    price_version_id, one with two comes out twice: the model's row rules fail on either and
+    name the delivery. (Counting versions per delivery in a window would cost every read a
+    sort of all deliveries.)
 #}
 
 with
@@ -36,10 +38,7 @@ with_price as (
     select
         deliveries.*,
         price_versions.price_version_id,
-        price_versions.price as msrp,
-        count(price_versions.price_version_id) over (
-            partition by deliveries.lead_type, deliveries.delivery_id
-        ) as price_version_count
+        price_versions.price as msrp
     from deliveries
     left join products
         on deliveries.product_code = products.product_code
@@ -88,7 +87,6 @@ final as (
         delivered_at,
         product_code,
         price_version_id,
-        price_version_count,
         subscription_plan_id,
         cast(msrp as numeric(12, 2)) as msrp,
         cast(discount_percent as numeric(5, 2)) as discount_percent,

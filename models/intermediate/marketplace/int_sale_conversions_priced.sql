@@ -1,8 +1,8 @@
 {#
     Spec 3.3: a sale the broker reports `sold` converts once, at the first `sold` report, for
     the payout of the buyer's deal of that deal type active when the lead was sold (not when
-    the report came in). deal_count is kept so the build can fail on, and name, a
-    conversion with no active deal.
+    the report came in). A conversion with no active deal keeps a null deal_id, one with two
+    comes out twice: the model's row rules fail on either and name the sale.
 #}
 
 with
@@ -44,10 +44,7 @@ with_deal as (
     select
         converted_sales.*,
         broker_deals.deal_id,
-        broker_deals.payout_amount,
-        count(broker_deals.deal_id) over (
-            partition by converted_sales.transaction_id
-        ) as deal_count
+        broker_deals.payout_amount
     from converted_sales
     left join broker_deals
         on
