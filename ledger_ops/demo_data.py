@@ -19,6 +19,7 @@ handed to the engine's bulk CSV path without a Python object per value.
 
 from __future__ import annotations
 
+import argparse
 import math
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,17 @@ Tables = dict[TableKey, "Table"]
 def table_columns(schema: str, table: str) -> list[str]:
     """Column names of a raw table, in DDL order (the order of the generated tuples)."""
     return [name for name, _ in raw_schema.column_types(schema, table)]
+
+
+def parse_scale(text: str) -> float:
+    """A command line's scale: a finite number above 0 (an argparse `type`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
 
 
 def generate(seed: int, scale: float = 1.0) -> Dataset:

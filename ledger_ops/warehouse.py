@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ledger_ops import paths
 
 if TYPE_CHECKING:
+    import psycopg
     from psycopg.sql import Composed
 
 Engine = Literal["duckdb", "postgres"]
@@ -305,6 +306,22 @@ class PostgresSettings:
     def describe(self) -> str:
         return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
 
+    def connect(self, *, autocommit: bool = True, **options: Any) -> psycopg.Connection[Any]:
+        """A psycopg connection; `options` go to `psycopg.connect` (options=, application_name=)."""
+        import psycopg
+
+        # Keyword arguments rather than a conninfo string, so the password can never
+        # be echoed back inside a connection error.
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            dbname=self.dbname,
+            password=self.password or None,
+            autocommit=autocommit,
+            **options,
+        )
+
 
 class PostgresWarehouse(Warehouse):
     """A PostgreSQL database through psycopg 3, in autocommit outside `transaction()`."""
@@ -312,21 +329,8 @@ class PostgresWarehouse(Warehouse):
     engine: Engine = "postgres"
 
     def __init__(self, settings: PostgresSettings | None = None) -> None:
-        import psycopg
-
         self.settings = settings or PostgresSettings.from_env()
-        s = self.settings
-        # Keyword arguments rather than a conninfo string, so the password can never
-        # be echoed back inside a connection error.
-        self._conn = psycopg.connect(
-            host=s.host,
-            port=s.port,
-            user=s.user,
-            dbname=s.dbname,
-            password=s.password or None,
-            autocommit=True,
-            options="-c TimeZone=UTC",
-        )
+        self._conn = self.settings.connect(options="-c TimeZone=UTC")
 
     def execute(self, sql: str) -> None:
         with self._conn.cursor() as cur:

@@ -39,16 +39,7 @@ POLLED_MARTS = ("lead_sales_ledger", "ledger_entries", "ledger_balance_check", "
 
 
 def pg_connect(*, autocommit: bool = True) -> psycopg.Connection:
-    s = PostgresSettings.from_env()
-    return psycopg.connect(
-        host=s.host,
-        port=s.port,
-        user=s.user,
-        dbname=s.dbname,
-        password=s.password or None,
-        autocommit=autocommit,
-        application_name="analyst",
-    )
+    return PostgresSettings.from_env().connect(autocommit=autocommit, application_name="analyst")
 
 
 @dataclass

@@ -10,7 +10,6 @@ Usage: .venv/bin/python scripts/generate_demo_data.py [--target duckdb|postgres]
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -18,16 +17,6 @@ from collections.abc import Sequence
 from ledger_ops import demo_data
 from ledger_ops.raw_schema import RAW_SCHEMAS
 from ledger_ops.warehouse import ENGINES, Warehouse, connect, validate_identifier
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
 
 
 def _schema_override(text: str) -> tuple[str, str]:
@@ -48,7 +37,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--target", choices=ENGINES, default="duckdb", help="engine to load (default duckdb)"
     )
     parser.add_argument(
-        "--scale", type=_scale, default=1.0, help="1.0 is about 2,000 deliveries (default)"
+        "--scale",
+        type=demo_data.parse_scale,
+        default=1.0,
+        help="1.0 is about 2,000 deliveries (default)",
     )
     parser.add_argument(
         "--seed", type=int, default=42, help="same seed and scale, same rows (default 42)"

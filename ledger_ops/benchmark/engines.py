@@ -168,21 +168,10 @@ def _backend_watch(connection: Any, settings: PostgresSettings) -> BackendWatch 
 
 
 def _pg_connect(settings: PostgresSettings, *, read_only: bool, options: str = "") -> _Connection:
-    import psycopg
-
     options = f"-c TimeZone=UTC {options}".strip()
     if read_only:
         options += " -c default_transaction_read_only=on"
-    return psycopg.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        dbname=settings.dbname,
-        password=settings.password or None,
-        autocommit=True,
-        options=options,
-        application_name="ledger_benchmark",
-    )
+    return settings.connect(options=options, application_name="ledger_benchmark")
 
 
 class PostgresEngine(BenchEngine):

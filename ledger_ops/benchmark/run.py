@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import shutil
 import signal
@@ -20,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ledger_ops import paths, pg_sandbox
+from ledger_ops import demo_data, paths, pg_sandbox
 from ledger_ops.benchmark import report
 from ledger_ops.benchmark.build import (
     BUILDERS,
@@ -65,16 +64,6 @@ class Settings:
     json_path: Path | None = None
     markdown_path: Path | None = None
     pg_options: str = ""
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
 
 
 def _positive(text: str) -> int:
@@ -145,7 +134,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     if unknown or not engines:
         parser.error(f"--engines: choose from {', '.join(ENGINE_NAMES)}, got {engines}")
     try:
-        scales = [_scale(word) for word in _words(args.scales)]
+        scales = [demo_data.parse_scale(word) for word in _words(args.scales)]
     except argparse.ArgumentTypeError as exc:
         parser.error(f"--scales: {exc}")
     return Settings(
