@@ -18,10 +18,18 @@ import pytest
 
 from ledger_ops.benchmark import report
 from ledger_ops.benchmark.build import BuildFigures, NodeTiming, read_build_figures
-from ledger_ops.benchmark.process import Measured, run_measured
+from ledger_ops.benchmark.engines import find_backends
+from ledger_ops.benchmark.process import (
+    BackendWatch,
+    Measured,
+    parent_of,
+    process_title,
+    run_measured,
+)
 from ledger_ops.benchmark.reads import READS, BrokerMonth, ReadFigures, Timing, time_read
 from ledger_ops.benchmark.results import EngineFigures, ScaleFigures
 from ledger_ops.benchmark.run import main, parse_args
+from ledger_ops.warehouse import PostgresSettings
 
 
 def _engine(name: str, billed: str, seconds: float) -> EngineFigures:
@@ -206,3 +214,32 @@ def test_end_to_end_on_duckdb_at_a_tiny_scale(
         assert len(read["view"]["runs_s"]) == len(read["table"]["runs_s"]) == 1
         assert "ledger_bench_marts." in read["sql"]
     assert "| duckdb |" in markdown_path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("title", "counted"),
+    [
+        ("postgres: bench bench 127.0.0.1(5432) SELECT", True),
+        ("postgres: 15/main: bench bench 127.0.0.1(5432) idle", True),
+        ("postgres: 15/main: parallel worker for PID 42", True),
+        ("postgres: parallel worker for PID 42", True),
+        ("postgres: 15/main: benchmark benchmark [local] idle", False),
+        ("postgres: 15/main: checkpointer", False),
+        ("python3 bench", False),
+    ],
+)
+def test_query_backends_are_told_by_their_title(title: str, counted: bool) -> None:
+    assert BackendWatch(1, "bench").is_query_backend(title) is counted
+
+
+@pytest.mark.postgres
+def test_a_local_servers_backends_are_found_without_superuser() -> None:
+    settings = PostgresSettings.from_env()
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        pytest.skip("the server is not on this machine")
+    with settings.connect() as connection:
+        watch = find_backends(connection, settings)
+        assert watch is not None
+        backend = int(connection.execute("select pg_backend_pid()").fetchone()[0])
+        assert parent_of(backend) == watch.postmaster_pid
+        assert watch.is_query_backend(process_title(backend))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ledger_ops.benchmark.process import BackendWatch
+from ledger_ops.benchmark.process import BackendWatch, parent_of, process_title
 from ledger_ops.raw_schema import RAW_SCHEMAS, RAW_TABLES
 from ledger_ops.warehouse import PostgresSettings
 
@@ -151,20 +151,21 @@ class PostgresServer:
                     [list(names)],
                 ).fetchall()
             }
-            backends = _backend_watch(connection, settings)
+            backends = find_backends(connection, settings)
         return cls(settings, origin, version.split()[0], parameters, backends, options)
 
 
-def _backend_watch(connection: Any, settings: PostgresSettings) -> BackendWatch | None:
+def find_backends(connection: Any, settings: PostgresSettings) -> BackendWatch | None:
     """The postmaster's pid when the server runs on this machine and lets us see it."""
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         return None
-    try:
-        data_dir = str(connection.execute("show data_directory").fetchone()[0])
-        pid = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
-    except Exception:  # no privilege to see the data directory, or not this machine's
+    # Our own backend is a child of the postmaster; a role without the privilege to read
+    # data_directory can still see its pid. A server in a container shows another pid space.
+    backend = int(connection.execute("select pg_backend_pid()").fetchone()[0])
+    postmaster = parent_of(backend)
+    if postmaster is None or not process_title(backend).startswith("postgres: "):
         return None
-    return BackendWatch(pid, settings.user) if Path(f"/proc/{pid}").exists() else None
+    return BackendWatch(postmaster, settings.user)
 
 
 def _pg_connect(settings: PostgresSettings, *, read_only: bool, options: str = "") -> _Connection:

@@ -38,9 +38,16 @@ class BackendWatch:
     user: str
 
     def is_query_backend(self, title: str) -> bool:
-        # Backends retitle themselves "postgres: <user> <db> <client> <state>"; parallel
-        # workers run part of a query, so their memory is the query's too.
-        return title.startswith((f"postgres: {self.user} ", "postgres: parallel worker"))
+        # Backends retitle themselves "postgres: [<cluster_name>: ]<user> <db> <client>
+        # <state>" (Debian names clusters "15/main"); parallel workers run part of a query,
+        # so their memory is the query's too.
+        rest = title.removeprefix("postgres: ")
+        if rest == title:
+            return False
+        first, _, after = rest.partition(" ")
+        if first.endswith(":"):
+            rest = after
+        return rest.startswith((f"{self.user} ", "parallel worker"))
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class Measured:
     peak_backend_private_mb: float | None = None
 
 
-def _parent_of(pid: int) -> int | None:
+def parent_of(pid: int) -> int | None:
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
@@ -75,7 +82,7 @@ def _memory_mb(pid: int) -> tuple[float, float] | None:
     return resident * _PAGE_MB, (resident - shared) * _PAGE_MB
 
 
-def _title(pid: int) -> str:
+def process_title(pid: int) -> str:
     try:
         raw = (_PROC / str(pid) / "cmdline").read_bytes()
     except OSError:
@@ -109,7 +116,7 @@ class _Sampler(threading.Thread):
         children: dict[int, list[int]] = {}
         for entry in _PROC.iterdir():
             if entry.name.isdigit():
-                parent = _parent_of(int(entry.name))
+                parent = parent_of(int(entry.name))
                 if parent is not None:
                     children.setdefault(parent, []).append(int(entry.name))
         # The root is the wrapper, not part of what is measured.
@@ -125,7 +132,7 @@ class _Sampler(threading.Thread):
             return
         for pid in children.get(self.backends.postmaster_pid, []):
             memory = _memory_mb(pid)
-            if memory and self.backends.is_query_backend(_title(pid)):
+            if memory and self.backends.is_query_backend(process_title(pid)):
                 self.peak_backend = max(self.peak_backend or 0.0, memory[0])
                 self.peak_backend_private = max(self.peak_backend_private or 0.0, memory[1])
 
