@@ -165,3 +165,27 @@ def test_late_feedback_shows_on_the_next_read_without_a_rebuild(fresh_duckdb: Db
         ("refund", -(price + payout)),
     ]
     assert payout > 0
+
+
+def test_posting_that_loses_a_ledger_transaction_fails_the_receivable_check(
+    fresh_duckdb: DbtSandbox,
+) -> None:
+    """Every line well formed, every transaction balanced, one ledger row never posted."""
+    entries = fresh_duckdb.relation("marts", "ledger_entries")
+    with fresh_duckdb.warehouse() as warehouse:
+        warehouse.execute(f"alter view {entries} rename to ledger_entries_posted")
+        posted = fresh_duckdb.relation("marts", "ledger_entries_posted")
+        [(lost, receivable)] = warehouse.query(
+            f"select transaction_id, sum(debit) - sum(credit) from {posted} "
+            f"where source = 'ledger' and account_code = '1100' group by transaction_id "
+            f"having sum(debit) - sum(credit) > 0 order by transaction_id limit 1"
+        )
+        warehouse.execute(
+            f"create view {entries} as select * from {posted} where transaction_id <> '{lost}'"
+        )
+    result = fresh_duckdb.dbt("test", "--select", "assert_ledger_entries_well_formed")
+    output = output_of(result)
+    assert result.returncode != 0, output[-3000:]
+    assert "FAIL assert_ledger_entries_well_formed" in output
+    assert "receivable_differs: lead_sales_ledger billed_amount total" in output
+    assert receivable > 0

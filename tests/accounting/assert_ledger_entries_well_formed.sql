@@ -1,8 +1,14 @@
 {#
-    Every line of the double-entry ledger is well formed, checked in one read of the view:
-      unknown_account  its account is in the chart of accounts (a typo in a manual journal);
-      not_one_sided    its amount is on exactly one side: one of debit and credit is > 0
-                       and the other is 0.
+    The double-entry ledger checked in one query, because each separate test computed the
+    whole ledger again:
+      unknown_account     a line's account is in the chart of accounts (a typo in a manual
+                          journal);
+      not_one_sided       a line's amount is on exactly one side: one of debit and credit is
+                          > 0 and the other is 0;
+      receivable_differs  accounts receivable, manual journals aside, equals the sum of
+                          billed_amount in lead_sales_ledger: posting loses or invents no
+                          revenue. Returned as one row on account 1100, its balance as debit,
+                          the ledger's total in broken_rules.
     Returns each offending line whole, with the rules it breaks, so the failure names it.
 #}
 {{ run_after_balance_reports() }}
@@ -21,6 +27,12 @@ chart_of_accounts as (
 
 ),
 
+ledger as (
+
+    select * from {{ ref('lead_sales_ledger') }}
+
+),
+
 checked as (
 
     select
@@ -34,7 +46,7 @@ checked as (
 
 ),
 
-failures as (
+malformed_lines as (
 
     select
         entry_id,
@@ -47,6 +59,46 @@ failures as (
         || case when is_not_one_sided then 'not_one_sided; ' else '' end as broken_rules
     from checked
     where is_unknown_account or is_not_one_sided
+
+),
+
+receivable as (
+
+    select coalesce(sum(debit) - sum(credit), 0) as receivable_balance
+    from entries
+    where account_code = '1100' and source = 'ledger'
+
+),
+
+billed as (
+
+    select coalesce(sum(billed_amount), 0) as billed_total
+    from ledger
+
+),
+
+receivable_mismatch as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as entry_id,
+        cast(null as {{ dbt.type_string() }}) as transaction_id,
+        cast('1100' as {{ dbt.type_string() }}) as account_code,
+        receivable.receivable_balance as debit,
+        cast(null as numeric(38, 2)) as credit,
+        cast('ledger' as {{ dbt.type_string() }}) as source,
+        'receivable_differs: lead_sales_ledger billed_amount total '
+        || cast(billed.billed_total as {{ dbt.type_string() }}) || '; ' as broken_rules
+    from receivable
+    cross join billed
+    where receivable.receivable_balance <> billed.billed_total
+
+),
+
+failures as (
+
+    select * from malformed_lines
+    union all
+    select * from receivable_mismatch
 
 )
 
