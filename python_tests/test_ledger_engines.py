@@ -168,22 +168,30 @@ def test_late_feedback_shows_on_the_next_read_without_a_rebuild(fresh_duckdb: Db
 
 
 def test_posting_that_loses_a_ledger_transaction_fails_the_receivable_check(
-    fresh_duckdb: DbtSandbox,
+    demo_duckdb: DbtSandbox,
 ) -> None:
     """Every line well formed, every transaction balanced, one ledger row never posted."""
-    entries = fresh_duckdb.relation("marts", "ledger_entries")
-    with fresh_duckdb.warehouse() as warehouse:
+    entries = demo_duckdb.relation("marts", "ledger_entries")
+    posted = demo_duckdb.relation("marts", "ledger_entries_posted")
+    with demo_duckdb.warehouse() as warehouse:
         warehouse.execute(f"alter view {entries} rename to ledger_entries_posted")
-        posted = fresh_duckdb.relation("marts", "ledger_entries_posted")
-        [(lost, receivable)] = warehouse.query(
-            f"select transaction_id, sum(debit) - sum(credit) from {posted} "
-            f"where source = 'ledger' and account_code = '1100' group by transaction_id "
-            f"having sum(debit) - sum(credit) > 0 order by transaction_id limit 1"
-        )
-        warehouse.execute(
-            f"create view {entries} as select * from {posted} where transaction_id <> '{lost}'"
-        )
-    result = fresh_duckdb.dbt("test", "--select", "assert_ledger_entries_well_formed")
+    try:
+        with demo_duckdb.warehouse() as warehouse:
+            [(lost, receivable)] = warehouse.query(
+                f"select transaction_id, sum(debit) - sum(credit) from {posted} "
+                "where source = 'ledger' and account_code = '1100' group by transaction_id "
+                "having sum(debit) - sum(credit) > 0 order by transaction_id limit 1"
+            )
+            warehouse.execute(
+                f"create view {entries} as select * from {posted} where transaction_id <> '{lost}'"
+            )
+        # The DuckDB file allows one writer: dbt runs with no connection of ours open.
+        result = demo_duckdb.dbt("test", "--select", "assert_ledger_entries_well_formed")
+    finally:
+        # The module's other tests read this warehouse: put the real view back.
+        with demo_duckdb.warehouse() as warehouse:
+            warehouse.execute(f"drop view if exists {entries}")
+            warehouse.execute(f"alter view {posted} rename to ledger_entries")
     output = output_of(result)
     assert result.returncode != 0, output[-3000:]
     assert "FAIL assert_ledger_entries_well_formed" in output
