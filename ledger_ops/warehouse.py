@@ -306,6 +306,10 @@ class PostgresSettings:
     def describe(self) -> str:
         return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
 
+    def is_loopback(self) -> bool:
+        """Whether the server is reached over this machine's loopback interface."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
     def connect(self, *, autocommit: bool = True, **options: Any) -> psycopg.Connection[Any]:
         """A psycopg connection; `options` go to `psycopg.connect` (options=, application_name=)."""
         import psycopg

@@ -235,7 +235,7 @@ def test_query_backends_are_told_by_their_title(title: str, counted: bool) -> No
 @pytest.mark.postgres
 def test_a_local_servers_backends_are_found_without_superuser() -> None:
     settings = PostgresSettings.from_env()
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+    if not settings.is_loopback():
         pytest.skip("the server is not on this machine")
     with settings.connect() as connection:
         watch = find_backends(connection, settings)

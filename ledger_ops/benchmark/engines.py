@@ -157,7 +157,7 @@ class PostgresServer:
 
 def find_backends(connection: Any, settings: PostgresSettings) -> BackendWatch | None:
     """The postmaster's pid when the server runs on this machine and lets us see it."""
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+    if not settings.is_loopback():
         return None
     # Our own backend is a child of the postmaster; a role without the privilege to read
     # data_directory can still see its pid. A server in a container shows another pid space.
