@@ -63,6 +63,7 @@ class DbtInvocation:
     invocation_id: str | None = None
     errors: list[str] = field(default_factory=list)
     show_rows: list[dict[str, Any]] | None = None
+    macro_logs: list[str] = field(default_factory=list)
     freshness_problems: list[str] = field(default_factory=list)
     fatal: str | None = None
 
@@ -221,6 +222,9 @@ class DbtRunner:
             # The rows go to the caller, not to the log: they can be many.
             invocation.show_rows = _show_rows(data, message)
             return
+        if info.get("name") == "JinjaLogInfo":
+            # What a macro of `dbt run-operation` logged: its result, for the caller.
+            invocation.macro_logs.append(str(data.get("msg", message)))
         if info.get("name") == "LogFreshnessResult" and data.get("status") != "pass":
             # Taken from the events: sources.json omits sources whose check errored.
             table = f"{data.get('source_name')}.{data.get('table_name')}"
@@ -277,6 +281,20 @@ class DbtRunner:
             reason = invocation.last_error or f"exit code {invocation.returncode}, no rows reported"
             raise DbtError(f"dbt show failed: {' '.join(reason.split())}")
         return invocation.show_rows
+
+    def run_operation(self, macro: str) -> list[str]:
+        """What `dbt run-operation <macro>` logged with `log(..., info=True)`, in order.
+
+        Raises DbtError with dbt's own error message when the macro does not run.
+        """
+        self._prime_query_target()
+        invocation = self.invoke(
+            ["run-operation", macro, "--target-path", str(self.query_target_path)], quiet=True
+        )
+        if invocation.returncode != 0:
+            reason = invocation.last_error or f"exit code {invocation.returncode}"
+            raise DbtError(f"dbt run-operation {macro} failed: {' '.join(reason.split())}")
+        return invocation.macro_logs
 
     def _prime_query_target(self) -> None:
         """Give the query target dbt's parse cache of the build, to skip a full parse.

@@ -7,38 +7,33 @@ Amounts travel as decimal strings so no JSON consumer rounds them.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
-from ledger_ops.balance_report import QueryRunner
 from ledger_ops.money import plain, to_decimal
 
-TOTALS_SQL = """
-with ledger as (
-    select count(*) as row_count, sum(billed_amount) as billed_amount
-    from {{ ref('lead_sales_ledger') }}
-),
-entries as (
-    select count(*) as entry_count, sum(debit) as total_debits, sum(credit) as total_credits
-    from {{ ref('ledger_entries') }}
-)
-select ledger.row_count,
-       cast(coalesce(ledger.billed_amount, 0) as varchar) as billed_amount,
-       entries.entry_count,
-       cast(coalesce(entries.total_debits, 0) as varchar) as total_debits,
-       cast(coalesce(entries.total_credits, 0) as varchar) as total_credits
-from ledger
-cross join entries
-"""
+# The macro (macros/ledger_totals.sql) logs one line: this prefix, then a JSON object.
+TOTALS_MACRO = "ledger_totals"
+_PREFIX = f"{TOTALS_MACRO} "
+
+
+class OperationRunner(Protocol):
+    """What the totals need from dbt: the lines a `dbt run-operation` macro logged."""
+
+    def run_operation(self, macro: str) -> list[str]: ...
+
 
 log = logging.getLogger(__name__)
 
 
-def fetch_ledger_totals(runner: QueryRunner) -> dict[str, Any] | None:
-    """Totals of the ledger views, or None (logged) when the query cannot run."""
+def fetch_ledger_totals(runner: OperationRunner) -> dict[str, Any] | None:
+    """Totals of the ledger views, or None (logged) when they cannot be read."""
     try:
-        rows = runner.show(TOTALS_SQL, limit=1)
-        row = {str(k).lower(): v for k, v in rows[0].items()}
+        lines = [line for line in runner.run_operation(TOTALS_MACRO) if line.startswith(_PREFIX)]
+        if not lines:
+            raise ValueError(f"the {TOTALS_MACRO} macro logged no totals")
+        row = json.loads(lines[-1][len(_PREFIX) :])
         totals = {
             "rows": int(row["row_count"]),
             "billed_amount": plain(to_decimal(row["billed_amount"])),
@@ -46,7 +41,7 @@ def fetch_ledger_totals(runner: QueryRunner) -> dict[str, Any] | None:
             "total_debits": plain(to_decimal(row["total_debits"])),
             "total_credits": plain(to_decimal(row["total_credits"])),
         }
-    except (RuntimeError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         log.warning("ledger totals unavailable: %s", exc)
         return None
     log.info(

@@ -953,9 +953,16 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
         journal(
             "unbalanced-journal",
             "a manual journal whose debits and credits differ",
-            "assert_ledger_transactions_balance",
+            "assert_ledger_balances",
             "transaction_id=manual:{key}",
             [("4900", "12.34", "0.00"), ("1100", "0.00", "12.00")],
+        ),
+        journal(
+            "journal-unbalancing-the-ledger",
+            "a manual journal that leaves the whole ledger's debits and credits unequal",
+            "assert_ledger_balances",
+            "transaction_id=(whole ledger)",
+            [("1100", "100.00", "0.00")],
         ),
         journal(
             "journal-line-unknown-account",

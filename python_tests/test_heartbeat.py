@@ -201,13 +201,13 @@ def test_payload_carries_counts_tests_and_ledger() -> None:
         started_at="2025-06-02T00:05:00Z",
         finished_at="2025-06-02T00:06:10Z",
         counts={"models_built": 20, "models_failed": 0, "tests_failed": 1},
-        failing_tests=["assert_ledger_total_balances"],
+        failing_tests=["assert_ledger_balances"],
         ledger={"rows": 12, "billed_amount": "1234.50"},
-        failed_nodes=["test.lead_revenue_ledger.assert_ledger_total_balances"],
+        failed_nodes=["test.lead_revenue_ledger.assert_ledger_balances"],
     )
     assert payload["status"] == "failure"
     assert payload["run_id"] is None
     assert payload["models_built"] == 20 and payload["tests_failed"] == 1
-    assert payload["failing_tests"] == ["assert_ledger_total_balances"]
+    assert payload["failing_tests"] == ["assert_ledger_balances"]
     assert payload["ledger"] == {"rows": 12, "billed_amount": "1234.50"}
-    assert payload["failed_nodes"] == ["test.lead_revenue_ledger.assert_ledger_total_balances"]
+    assert payload["failed_nodes"] == ["test.lead_revenue_ledger.assert_ledger_balances"]
