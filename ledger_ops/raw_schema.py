@@ -34,6 +34,15 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "land_lead_filter_to_land_lead": """
             id bigint, land_lead_filter_id bigint, land_lead_id bigint,
             mortgage_broker_id bigint, created_at timestamp""",
+        # Cutover tables (spec 2): optional, the build works without them.
+        "product_price_history": """
+            product_id bigint, price numeric(12,2), valid_from timestamp,
+            valid_to timestamp""",
+        "legacy_lead_sales_ledger": """
+            id bigint, lead_type text, delivery_id bigint, mortgage_broker_id bigint,
+            delivered_at timestamp, msrp numeric(12,2), discount_percent numeric(5,2),
+            discount_amount numeric(12,2), billed_amount numeric(12,2),
+            processed_at timestamp""",
     },
     "boberdoo": {
         "leads": """

@@ -63,6 +63,7 @@ CASES = [(42, 1.0), (7, 0.1), (2024, 0.2), (5, 5.0)]
 FIXED_SIZE = {
     ("billing", "product"),
     ("billing", "product_price"),
+    ("billing", "product_price_history"),
     ("finance", "manual_journal_lines"),
 }
 
@@ -243,7 +244,34 @@ def test_products_and_prices(data: Dataset) -> None:
     assert [p["price"] for p in prices] == [
         Decimal(x) for x in ("45.00", "62.50", "35.00", "24.99")
     ]
-    assert {p["updated_at"] for p in prices} == {PRICE_UPDATED_AT}
+    # Two products changed price before the snapshot began: it starts at their change, and
+    # the earlier prices exist only in the cutover history, open-ended to that change.
+    assert [p["updated_at"] for p in prices] == [
+        datetime(2025, 6, 16, 9, 30),
+        PRICE_UPDATED_AT,
+        datetime(2025, 8, 1),
+        PRICE_UPDATED_AT,
+    ]
+    assert records(data, "billing", "product_price_history") == [
+        {
+            "product_id": 1,
+            "price": Decimal("42.00"),
+            "valid_from": PRICE_UPDATED_AT,
+            "valid_to": None,
+        },
+        {
+            "product_id": 3,
+            "price": Decimal("30.00"),
+            "valid_from": PRICE_UPDATED_AT,
+            "valid_to": datetime(2025, 3, 1),
+        },
+        {
+            "product_id": 3,
+            "price": Decimal("32.50"),
+            "valid_from": datetime(2025, 3, 1),
+            "valid_to": None,
+        },
+    ]
 
 
 def test_subscription_plans(data: Dataset) -> None:

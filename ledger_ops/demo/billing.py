@@ -42,10 +42,30 @@ class Product:
     delivery_table: str
     price_cents: int
     share_percent: int
+    # When billing.product_price got the current price: the snapshot's first version.
+    price_updated_at: int = PRICE_UPDATED_AT
+    # Prices before that, oldest first, as (valid from, cents): what the legacy job billed,
+    # known to the new ledger only through billing.product_price_history (cutover).
+    earlier_prices: tuple[tuple[int, int], ...] = ()
+
+    def price_cents_at(self, instants: Ints) -> Ints:
+        """The price in force at each instant (every instant at or after the first price)."""
+        starts = np.array([at for at, _ in self.earlier_prices] + [self.price_updated_at])
+        cents = np.array([c for _, c in self.earlier_prices] + [self.price_cents])
+        return cents[np.searchsorted(starts, instants, side="right") - 1]
 
 
 PRODUCTS: tuple[Product, ...] = (
-    Product(1, "professional_lead", "mortgage_broker_filter_to_mortgage_lead", 4500, 50),
+    # Raised in June 2025; the snapshot begins with the new price.
+    Product(
+        1,
+        "professional_lead",
+        "mortgage_broker_filter_to_mortgage_lead",
+        4500,
+        50,
+        price_updated_at=seconds(datetime(2025, 6, 16, 9, 30)),
+        earlier_prices=((PRICE_UPDATED_AT, 4200),),
+    ),
     Product(
         2,
         "construction_loan_lead",
@@ -53,7 +73,16 @@ PRODUCTS: tuple[Product, ...] = (
         6250,
         20,
     ),
-    Product(3, "hard_money_lead", "hard_money_lead_filter_to_hard_money_lead", 3500, 20),
+    # Two increases before the snapshot began.
+    Product(
+        3,
+        "hard_money_lead",
+        "hard_money_lead_filter_to_hard_money_lead",
+        3500,
+        20,
+        price_updated_at=seconds(datetime(2025, 8, 1)),
+        earlier_prices=((PRICE_UPDATED_AT, 3000), (seconds(datetime(2025, 3, 1)), 3250)),
+    ),
     Product(4, "land_lead", "land_lead_filter_to_land_lead", 2499, 10),
 )
 
@@ -302,8 +331,27 @@ def billing_tables(
         "product_price": {
             "product_id": np.array([p.id for p in PRODUCTS]),
             "price": np.array([p.price_cents for p in PRODUCTS]),
-            "updated_at": timestamps(np.full(len(PRODUCTS), PRICE_UPDATED_AT)),
+            "updated_at": timestamps(np.array([p.price_updated_at for p in PRODUCTS])),
         },
         "mortgage_broker_subscription_plan": plans.table(),
         **deliveries,
+        "product_price_history": price_history_table(),
+    }
+
+
+def price_history_table() -> Table:
+    """The prices before the snapshot began, as loaded at cutover: the last one of each
+    product open-ended (null: until the snapshot's first version)."""
+    rows = [
+        (product.id, cents, start, ends[index] if index < len(ends) else None)
+        for product in PRODUCTS
+        for ends in [[at for at, _ in product.earlier_prices[1:]]]
+        for index, (start, cents) in enumerate(product.earlier_prices)
+    ]
+    valid_to = np.array([end if end is not None else 0 for *_, end in rows], dtype=np.int64)
+    return {
+        "product_id": np.array([r[0] for r in rows], dtype=np.int64),
+        "price": np.array([r[1] for r in rows], dtype=np.int64),
+        "valid_from": timestamps(np.array([r[2] for r in rows], dtype=np.int64)),
+        "valid_to": timestamps(valid_to, null=np.array([r[3] is None for r in rows], dtype=bool)),
     }

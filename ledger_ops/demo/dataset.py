@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ledger_ops import raw_schema
-from ledger_ops.demo import billing, calls, feedback, finance, sales
+from ledger_ops.demo import billing, calls, feedback, finance, legacy, sales
 from ledger_ops.demo.common import PhoneBook, Table, scaled
 
 Tables = dict[tuple[str, str], Table]
@@ -53,6 +53,10 @@ def generate(seed: int, scale: float) -> Tables:
     data[("boberdoo", "dispositions")] = dispositions
     data[("invoca", "calls")] = tracked.table(campaigns)
     data[("finance", "manual_journal_lines")] = finance.make_journal_lines(rng, brokers)
+    # Its own stream: the legacy table never shifts the draws of the tables above.
+    data[("billing", "legacy_lead_sales_ledger")] = legacy.legacy_ledger(
+        np.random.default_rng([seed, 1]), deliveries, plans
+    )
     # In DDL order, so loads and printed counts follow raw_schema.
     return {
         (schema, table): data[(schema, table)]

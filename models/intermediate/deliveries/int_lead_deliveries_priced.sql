@@ -23,7 +23,7 @@ products as (
 
 price_versions as (
 
-    select * from {{ ref('stg_billing__product_price_versions') }}
+    select * from {{ ref('int_product_price_versions_combined') }}
 
 ),
 
