@@ -69,7 +69,7 @@ measured as (
         gap,
         gap_from,
         gap_to,
-        {{ dbt.datediff('gap_from', 'gap_to', 'second') }} as gap_seconds
+        {{ dbt.datediff('gap_from', 'gap_to', 'second') | trim }} as gap_seconds
     from gaps
 
 ),
