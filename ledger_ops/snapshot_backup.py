@@ -205,7 +205,11 @@ def restore_snapshot(
     """
     header, lines = _read_csv(path, required=REQUIRED_COLUMNS)
     runs_path = runs_file_of(path)
-    run_log = _read_csv(runs_path, required=RUN_LOG_COLUMNS) if runs_path.exists() else None
+    run_log = (
+        _read_csv(runs_path, required=RUN_LOG_COLUMNS, allow_empty=True)
+        if runs_path.exists()
+        else None
+    )
     with warehouse.transaction():
         warehouse.execute(f"create schema if not exists {_quote(relations.snapshot.schema)}")
         columns = table_columns(warehouse, relations.snapshot)
@@ -332,7 +336,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
 
 
 def _read_csv(
-    path: Path, *, required: Sequence[str]
+    path: Path, *, required: Sequence[str], allow_empty: bool = False
 ) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
     """Header and (line number, fields) of a backup file; empty fields are None."""
     if not path.is_file():
@@ -369,7 +373,7 @@ def _read_csv(
         raise BackupRefused(f"{path}, line {reader.line_num}: not valid CSV: {exc}") from None
     except UnicodeDecodeError as exc:
         raise BackupRefused(f"{path}: not UTF-8 text: {exc}") from None
-    if required == REQUIRED_COLUMNS and not lines:
+    if not lines and not allow_empty:
         raise BackupRefused(f"{path} holds no rows: nothing to restore")
     return names, lines
 
