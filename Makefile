@@ -15,18 +15,27 @@ PY := $(BIN)/python
 export LEDGER_DUCKDB_PATH := $(abspath $(or $(LEDGER_DUCKDB_PATH),warehouse/ledger.duckdb))
 export DBT_PROFILES_DIR := $(CURDIR)
 
+# The price snapshot's backup: the target is chosen as for the job (LEDGER_TARGET, else
+# DuckDB at LEDGER_DUCKDB_PATH; PostgreSQL from BILLING_DB_*). The run log goes beside FILE.
+SNAPSHOT_FILE := backups/snap_billing__product_prices.csv
+FILE ?= $(SNAPSHOT_FILE)
+REPLACE ?=
+SNAPSHOT_FLAGS = --file "$(FILE)" $(if $(filter 1 yes true,$(REPLACE)),--replace)
+
 # Everything `make test` creates lives here and is rebuilt on every run.
 TEST_DIR := target/test
 DEMO_SCALE ?= 0.5
 
 .PHONY: help setup run test lint check-redshift test-engines test-duckdb test-postgres pytest docs \
-	benchmark clean
+	benchmark clean snapshot-export snapshot-restore
 
 help:
 	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make setup  create .venv with the pinned dependencies"
 	@echo "make docs   generate the dbt docs site (target/docs)"
+	@echo "make snapshot-export   back up the price history (FILE=$(SNAPSHOT_FILE))"
+	@echo "make snapshot-restore  load it into an empty snapshot (FILE=..., REPLACE=1 to overwrite)"
 	@echo "make benchmark  time the nightly job and analysts' reads, DuckDB and PostgreSQL side by side"
 	@echo "                (SCALES=\"1 10\" ENGINES=\"duckdb postgres\" REPEATS=5 BENCH_ARGS=...)"
 
@@ -108,6 +117,12 @@ BENCH_OUT ?= target/benchmark
 benchmark: setup
 	$(PY) scripts/benchmark_build.py --scales $(SCALES) --engines $(ENGINES) --repeats $(REPEATS) \
 		--json $(BENCH_OUT)/benchmark.json --markdown $(BENCH_OUT)/benchmark.md $(BENCH_ARGS)
+
+snapshot-export: setup
+	$(PY) scripts/snapshot_backup.py export $(SNAPSHOT_FLAGS)
+
+snapshot-restore: setup
+	$(PY) scripts/snapshot_backup.py restore $(SNAPSHOT_FLAGS)
 
 clean:
 	rm -rf target logs/dbt.log
