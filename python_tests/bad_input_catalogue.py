@@ -796,6 +796,54 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             relation="model int_lead_deliveries_priced",
         )
 
+    def history(product_id: int, price: Decimal, start: datetime, end: datetime | None) -> RawRow:
+        return {"product_id": product_id, "price": price, "valid_from": start, "valid_to": end}
+
+    def price_history_overlapping(n: int) -> BadInput:
+        # A product of its own, so the overlap is the only thing wrong with its versions.
+        product = 9000 + n
+        rows = (
+            history(product, D("1.00"), datetime(2020, 1, 1), datetime(2020, 3, 1)),
+            history(product, D("2.00"), datetime(2020, 2, 1), None),
+        )
+        return BadInput(
+            id="price-history-overlapping",
+            description="two versions of one product's cutover price history at once",
+            table="billing.product_price_history",
+            rows=rows,
+            test="no_overlapping_intervals_stg_billing__product_price_history",
+            names=f"partition_value={product}",
+            relation="model stg_billing__product_price_history",
+        )
+
+    def price_history_contradicting_snapshot(n: int) -> BadInput:
+        # Land leads have cost 24.99 since the snapshot's first version (2024-11-01).
+        price = D(f"{n}.01")
+        rows = (history(4, price, datetime(2024, 12, 1), datetime(2025, 1, 1)),)
+        return BadInput(
+            id="price-history-contradicting-snapshot",
+            description="a cutover price that contradicts the snapshot at an instant both cover",
+            table="billing.product_price_history",
+            rows=rows,
+            test="assert_price_history_agrees_with_snapshot",
+            names=f"price={price}",
+            relation=None,
+        )
+
+    def price_history_with_gap(n: int) -> BadInput:
+        # Ends a fortnight before the construction price's snapshot begins (2024-11-01).
+        start = datetime(2024, 10, 1) + timedelta(hours=n)
+        rows = (history(2, D("60.00"), start, datetime(2024, 10, 15)),)
+        return BadInput(
+            id="price-history-with-gap",
+            description="a cutover price history that stops before the snapshot begins",
+            table="billing.product_price_history",
+            rows=rows,
+            test="contiguous_intervals_int_product_price_versions_combined",
+            names=f"starts_at={start}",
+            relation="model int_product_price_versions_combined",
+        )
+
     def overlapping(table: str, test: str, **changes: Any) -> Callable[[int], BadInput]:
         def make(n: int) -> BadInput:
             rows = _variant(table, n, **changes)
@@ -926,6 +974,9 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
         price_of_unknown_product,
         two_products_one_code,
         delivery_without_price,
+        price_history_overlapping,
+        price_history_contradicting_snapshot,
+        price_history_with_gap,
         overlapping(
             "billing.mortgage_broker_subscription_plan",
             "no_overlapping_intervals_stg_billing__subscription_plans",

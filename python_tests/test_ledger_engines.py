@@ -114,7 +114,10 @@ def test_price_change_keeps_history_and_survives_a_rebuild(fresh_duckdb: DbtSand
     change_at = "2025-06-01 00:00:00"
     with fresh_duckdb.warehouse() as warehouse:
         product_id, old_price = warehouse.query(
-            "select product_id, price from billing.product_price order by product_id limit 1"
+            # A product whose current price is older than the change: a change dated before
+            # it would contradict the snapshot (assert_price_history_agrees_with_snapshot).
+            f"select product_id, price from billing.product_price where updated_at < '{change_at}'"
+            " order by product_id limit 1"
         )[0]
         code = warehouse.query(f"select code from billing.product where id = {product_id}")[0][0]
         warehouse.execute(

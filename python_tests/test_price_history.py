@@ -242,3 +242,19 @@ def test_the_runs_are_the_same_on_duckdb_and_postgres(
         (1, D("45.00"), 2, 5),
         (4, D("24.99"), 1, 7),
     ]
+
+
+@pytest.mark.dbt
+def test_a_price_changed_without_a_later_updated_at_fails_and_is_named(tmp_path: Path) -> None:
+    sandbox = duckdb_sandbox(tmp_path)
+    sandbox.load_demo_data(seed=7, scale=0.05)
+    assert sandbox.build().returncode == 0
+    with sandbox.warehouse() as warehouse:
+        # Changed in place with its timestamp left behind: the snapshot would never see it.
+        warehouse.execute("update billing.product_price set price = 63.00 where product_id = 2")
+    result = sandbox.build("--select", "+assert_price_history_agrees_with_snapshot")
+    output = output_of(result)
+    assert result.returncode != 0
+    assert "FAIL 1 assert_price_history_agrees_with_snapshot" in output
+    assert "broken_rule=live_disagrees" in output and "product_id=2" in output
+    assert "price=63.00" in output and "snapshot_price=62.50" in output
