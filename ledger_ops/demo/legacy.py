@@ -74,7 +74,7 @@ def plan_discounts(plans: Plans, broker_id: Ints, at: Ints) -> Ints:
 
 
 def discount_cents(msrp: Ints, percent: Ints) -> Ints:
-    """round(msrp × percent / 100, 2) half away from zero, in cents (hundredths of a percent)."""
+    """round(msrp * percent / 100, 2) half away from zero: cents, and percent in hundredths."""
     return (msrp * percent + 5000) // 10000
 
 

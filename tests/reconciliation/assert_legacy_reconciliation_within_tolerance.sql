@@ -8,6 +8,10 @@
     for the runs that decide the switch.
 #}
 
+{%- set tolerance = ledger_setting(
+    'legacy_reconciliation_tolerance', 'LEDGER_LEGACY_RECONCILIATION_TOLERANCE'
+) | trim %}
+
 {{ config(
     severity=ledger_setting(
         'legacy_reconciliation_severity', 'LEDGER_LEGACY_RECONCILIATION_SEVERITY'
@@ -40,13 +44,13 @@ final as (
         legacy_billed_amount,
         new_billed_amount,
         cast(
-            '{{ ledger_setting("legacy_reconciliation_tolerance", "LEDGER_LEGACY_RECONCILIATION_TOLERANCE") | trim }}'
+            '{{ tolerance }}'
             as {{ money_total_type() }}
         ) as tolerance
     from daily
     where
         unexplained_absolute_difference > cast(
-            '{{ ledger_setting("legacy_reconciliation_tolerance", "LEDGER_LEGACY_RECONCILIATION_TOLERANCE") | trim }}'
+            '{{ tolerance }}'
             as {{ money_total_type() }}
         )
 

@@ -26,7 +26,12 @@ daily as (
         cast(sum(unexplained_difference) as {{ money_total_type() }}) as unexplained_difference,
         -- Differences of opposite sign must not cancel out in the gate.
         cast(
-            sum(case when unexplained_difference < 0 then -unexplained_difference else unexplained_difference end)
+            sum(
+                case
+                    when unexplained_difference < 0 then -unexplained_difference
+                    else unexplained_difference
+                end
+            )
             as {{ money_total_type() }}
         ) as unexplained_absolute_difference,
         count(*) as compared_row_count,
