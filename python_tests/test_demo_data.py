@@ -338,6 +338,85 @@ def test_deliveries(data: Dataset) -> None:
     )
 
 
+def test_legacy_ledger(data: Dataset) -> None:
+    """What the legacy job left: matched rows, plus each difference a parallel run explains."""
+    products = {
+        "professional": (1, "mortgage_broker_filter_to_mortgage_lead"),
+        "construction": (2, "construction_loan_lead_filter_to_construction_loan_lead"),
+        "hard_money": (3, "hard_money_lead_filter_to_hard_money_lead"),
+        "land": (4, "land_lead_filter_to_land_lead"),
+    }
+    deliveries = {
+        (lead_type, r["id"]): r
+        for lead_type, (_, table) in products.items()
+        for r in records(data, "billing", table)
+    }
+    plans = records(data, "billing", "mortgage_broker_subscription_plan")
+    by_broker: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for plan in plans:
+        by_broker[plan["mortgage_broker_id"]].append(plan)
+    prices = {p["product_id"]: p for p in records(data, "billing", "product_price")}
+    history = records(data, "billing", "product_price_history")
+
+    def price(product_id: int, at: datetime) -> Decimal:
+        if at >= prices[product_id]["updated_at"]:
+            return prices[product_id]["price"]
+        (found,) = [
+            h["price"]
+            for h in history
+            if h["product_id"] == product_id
+            and h["valid_from"] <= at
+            and (h["valid_to"] is None or at < h["valid_to"])
+        ] or [prices[product_id]["price"]]
+        return found
+
+    rows = records(data, "billing", "legacy_lead_sales_ledger")
+    assert [r["id"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [r["processed_at"] for r in rows] == sorted(r["processed_at"] for r in rows)
+    last_run = max(r["processed_at"] for r in rows)
+    assert last_run <= PERIOD_END - timedelta(days=1) + timedelta(minutes=5)
+    kinds: Counter[str] = Counter()
+    seen: set[tuple[str, int]] = set()
+    for r in rows:
+        at = r["delivered_at"]
+        assert at >= LEDGER_START, "the legacy job's floor"
+        # The first daily 00:05 run after the delivery.
+        first_run = datetime.combine((at - timedelta(minutes=5)).date(), datetime.min.time())
+        assert r["processed_at"] == first_run + timedelta(days=1, minutes=5)
+        percent = r["discount_percent"]
+        discount = (r["msrp"] * percent / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert r["discount_amount"] == discount
+        assert r["billed_amount"] == r["msrp"] - discount
+        key = (r["lead_type"], r["delivery_id"])
+        delivery = deliveries.get(key)
+        if key in seen:
+            kinds["duplicate"] += 1
+            continue
+        seen.add(key)
+        if delivery is None:
+            kinds["deleted"] += 1
+            continue
+        assert (delivery["mortgage_broker_id"], delivery["created_at"]) == (
+            r["mortgage_broker_id"],
+            at,
+        )
+        active = covering(by_broker[r["mortgage_broker_id"]], at)
+        expected_percent = active[0]["discount_percent"] if active else Decimal("0.00")
+        if r["msrp"] != price(products[r["lead_type"]][0], at):
+            kinds["stale_price"] += 1
+        elif percent != expected_percent:
+            kinds["old_discount"] += 1
+        else:
+            kinds["matched"] += 1
+    assert min(kinds[k] for k in ("duplicate", "deleted", "stale_price", "old_discount")) >= 2
+    assert kinds["matched"] >= 0.95 * len(rows)
+    unrecorded = [d for key, d in deliveries.items() if key not in seen]
+    # Never recorded: before its floor, or delivered since its last run; nothing else.
+    assert any(d["created_at"] < LEDGER_START for d in unrecorded)
+    assert any(d["created_at"] >= last_run for d in unrecorded)
+    assert all(d["created_at"] < LEDGER_START or d["created_at"] >= last_run for d in unrecorded)
+
+
 # --- boberdoo and invoca --------------------------------------------------------------
 
 

@@ -1,0 +1,60 @@
+{#
+    The legacy job's ledger (spec 2, cutover), for the parallel-run reconciliation. Renamed
+    and cast only: a delivery the legacy job recorded twice must stay twice, it is one of
+    the differences the reconciliation reports. The table is optional: without it the
+    model is empty and every delivery of the new ledger counts as not yet seen by it.
+#}
+
+{%- set legacy_ledger = optional_source('billing', 'legacy_lead_sales_ledger') %}
+
+with
+
+source as (
+
+    {%- if legacy_ledger is not none %}
+
+    select * from {{ legacy_ledger }}
+
+    {%- else %}
+
+    select
+        cast(null as bigint) as id,
+        cast(null as {{ dbt.type_string() }}) as lead_type,
+        cast(null as bigint) as delivery_id,
+        cast(null as bigint) as mortgage_broker_id,
+        cast(null as timestamp) as delivered_at,
+        cast(null as numeric(12, 2)) as msrp,
+        cast(null as numeric(5, 2)) as discount_percent,
+        cast(null as numeric(12, 2)) as discount_amount,
+        cast(null as numeric(12, 2)) as billed_amount,
+        cast(null as timestamp) as processed_at
+    where 1 = 0
+
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as legacy_row_id,
+        cast(lead_type as {{ dbt.type_string() }}) as lead_type,
+        cast(delivery_id as bigint) as delivery_id,
+        cast(mortgage_broker_id as bigint) as mortgage_broker_id,
+        cast(delivered_at as timestamp) as delivered_at,
+        cast(msrp as numeric(12, 2)) as msrp,
+        cast(discount_percent as numeric(5, 2)) as discount_percent,
+        cast(discount_amount as numeric(12, 2)) as discount_amount,
+        cast(billed_amount as numeric(12, 2)) as billed_amount,
+        cast(processed_at as timestamp) as processed_at
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

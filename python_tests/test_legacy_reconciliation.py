@@ -1,0 +1,266 @@
+"""The parallel run against the legacy job, on real DuckDB and PostgreSQL builds of demo data.
+
+The reconciliation's totals must equal sums taken independently (the legacy side from the
+raw legacy table, the new side from lead_sales_ledger), every difference class the demo
+legacy ledger plants must show with its rows, and the cutover gate must warn, fail when
+told to, and stay quiet within its tolerance. The build must also work without the table.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dbt_harness import DbtSandbox, output_of
+
+from ledger_ops import demo_data
+
+pytestmark = pytest.mark.dbt
+
+SEED = 7
+SCALE = 0.3
+# From before the legacy job's 2025-01-01 floor, so deliveries it could never record show.
+VARIABLES = {"ledger_start_date": "2024-12-15"}
+CLASSES = {
+    "matched",
+    "missing_in_legacy",
+    "missing_in_new",
+    "price_differs",
+    "discount_differs",
+    "outside_legacy_window",
+    "duplicate_in_legacy",
+}
+GATE = "assert_legacy_reconciliation_within_tolerance"
+LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit")
+
+
+def build(sandbox: DbtSandbox) -> DbtSandbox:
+    sandbox.load_demo_data(seed=SEED, scale=SCALE)
+    result = sandbox.build(variables=VARIABLES)
+    assert result.returncode == 0, output_of(result)[-4000:]
+    return sandbox
+
+
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory: pytest.TempPathFactory) -> DbtSandbox:
+    workdir = tmp_path_factory.mktemp("recon_duckdb")
+    return build(DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "l.duckdb"))
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
+    sandbox = DbtSandbox(
+        target="postgres",
+        workdir=tmp_path_factory.mktemp("recon_postgres"),
+        schema_prefix="ledger_recon_pytest",
+    )
+    try:
+        yield build(sandbox)
+    finally:
+        sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", *LAYERS)
+
+
+def query(sandbox: DbtSandbox, sql: str) -> list[tuple]:
+    names = {
+        "billing": sandbox.raw_schemas["billing"],
+        "marts": f"{sandbox.schema_prefix}_marts",
+    }
+    with sandbox.warehouse() as warehouse:
+        return warehouse.query(sql.format(**names))
+
+
+def assert_totals_match_independent_sums(sandbox: DbtSandbox) -> None:
+    legacy_raw = query(
+        sandbox, "select count(*), sum(billed_amount) from {billing}.legacy_lead_sales_ledger"
+    )
+    new_ledger = query(
+        sandbox,
+        "select count(*), sum(billed_amount) from {marts}.lead_sales_ledger"
+        " where deal_type = 'plain' and event_type = 'lead_delivery'",
+    )
+    rows = query(
+        sandbox,
+        "select count(legacy_row_id), sum(legacy_billed_amount), count(ledger_id),"
+        " sum(new_billed_amount), sum(billed_difference) from {marts}.legacy_reconciliation_rows",
+    )
+    daily = query(
+        sandbox,
+        "select sum(legacy_billed_amount), sum(new_billed_amount), sum(billed_difference),"
+        " sum(compared_row_count) from {marts}.legacy_reconciliation_daily",
+    )
+    (legacy_count, legacy_sum), (new_count, new_sum) = legacy_raw[0], new_ledger[0]
+    assert legacy_count > 100 and new_count > 100
+    assert rows == [(legacy_count, legacy_sum, new_count, new_sum, new_sum - legacy_sum)]
+    assert daily[0][:3] == (legacy_sum, new_sum, new_sum - legacy_sum)
+    for value in daily[0][:3]:
+        assert isinstance(value, Decimal) and value.as_tuple().exponent == -2
+
+
+def class_counts(sandbox: DbtSandbox) -> dict[str, int]:
+    return dict(
+        query(
+            sandbox,
+            "select difference_class, count(*) from {marts}.legacy_reconciliation_rows"
+            " group by difference_class",
+        )
+    )
+
+
+def test_duckdb_totals_equal_independent_sums(duck: DbtSandbox) -> None:
+    assert_totals_match_independent_sums(duck)
+
+
+def test_every_class_shows_with_its_rows(duck: DbtSandbox) -> None:
+    counts = class_counts(duck)
+    assert set(counts) >= CLASSES, counts
+    # Independently of dbt: the generated rows' duplicates and keys without a delivery.
+    data = demo_data.generate(SEED, SCALE)
+    legacy = data[("billing", "legacy_lead_sales_ledger")]
+    keys = Counter((row[1], row[2]) for row in legacy)
+    deliveries = {
+        (lead_type, row[0])
+        for lead_type, table in (
+            ("professional", "mortgage_broker_filter_to_mortgage_lead"),
+            ("construction", "construction_loan_lead_filter_to_construction_loan_lead"),
+            ("hard_money", "hard_money_lead_filter_to_hard_money_lead"),
+            ("land", "land_lead_filter_to_land_lead"),
+        )
+        for row in data[("billing", table)]
+    }
+    assert counts["duplicate_in_legacy"] == sum(n - 1 for n in keys.values())
+    assert counts["missing_in_new"] == len(set(keys) - deliveries)
+    assert counts["matched"] > 0.9 * len(keys)
+    # The daily mart counts every row once, under one class.
+    daily = query(
+        duck,
+        "select sum(compared_row_count), sum(matched_count + missing_in_legacy_count"
+        " + missing_in_new_count + price_differs_count + discount_differs_count"
+        " + details_differ_count + outside_legacy_window_count + duplicate_in_legacy_count)"
+        " from {marts}.legacy_reconciliation_daily",
+    )
+    assert daily == [(sum(counts.values()), sum(counts.values()))]
+
+
+def test_explained_classes(duck: DbtSandbox) -> None:
+    rows = query(
+        duck,
+        "select difference_class, explanation, is_explained, count(*),"
+        " sum(unexplained_difference) from {marts}.legacy_reconciliation_rows"
+        " group by difference_class, explanation, is_explained",
+    )
+    by_class = {(r[0], r[1]): (r[2], r[4]) for r in rows}
+    # Deliveries before the floor, and those of the day after the legacy job's last run.
+    assert by_class[("outside_legacy_window", "before_legacy_floor")] == (True, Decimal("0.00"))
+    assert by_class[("missing_in_legacy", "after_last_legacy_run")] == (True, Decimal("0.00"))
+    for name in ("price_differs", "discount_differs", "duplicate_in_legacy", "missing_in_new"):
+        explained, unexplained = by_class[(name, None)]
+        assert not explained and unexplained != 0, name
+    assert ("missing_in_legacy", None) not in by_class  # the demo job missed nothing it saw
+
+
+def test_gate_warns_by_default_and_names_the_days(duck: DbtSandbox) -> None:
+    offending = query(
+        duck,
+        "select delivery_date, mortgage_broker_id, lead_type"
+        " from {marts}.legacy_reconciliation_daily"
+        " where unexplained_absolute_difference > 0 order by 1, 2, 3",
+    )
+    assert offending
+    result = duck.dbt("test", "--select", GATE, variables=VARIABLES)
+    out = output_of(result)
+    assert result.returncode == 0, out[-3000:]
+    assert f"WARN {GATE}: {len(offending)} offending row(s)" in out
+    day, broker, lead_type = offending[0]
+    assert f"delivery_date={day}, mortgage_broker_id={broker}, lead_type={lead_type}" in out
+
+
+def test_gate_fails_when_the_severity_says_error(duck: DbtSandbox) -> None:
+    result = duck.dbt(
+        "test", "--select", GATE, variables={**VARIABLES, "legacy_reconciliation_severity": "error"}
+    )
+    assert result.returncode == 1
+    assert f"FAIL {GATE}" in output_of(result)
+
+
+def test_gate_severity_from_the_environment(duck: DbtSandbox) -> None:
+    sandbox = DbtSandbox(
+        target=duck.target,
+        workdir=duck.workdir / "env",
+        duckdb_path=duck.duckdb_path,
+        extra_env={"LEDGER_LEGACY_RECONCILIATION_SEVERITY": "error"},
+    )
+    result = sandbox.dbt("test", "--select", GATE, variables=VARIABLES)
+    assert result.returncode == 1, output_of(result)[-3000:]
+
+
+def test_gate_passes_within_tolerance(duck: DbtSandbox) -> None:
+    largest = query(
+        duck, "select max(unexplained_absolute_difference) from {marts}.legacy_reconciliation_daily"
+    )[0][0]
+    within = {**VARIABLES, "legacy_reconciliation_severity": "error"}
+    at_largest = duck.dbt(
+        "test", "--select", GATE, variables={**within, "legacy_reconciliation_tolerance": largest}
+    )
+    assert at_largest.returncode == 0, output_of(at_largest)[-3000:]
+    assert GATE not in "".join(
+        line for line in output_of(at_largest).splitlines() if "WARN" in line or "FAIL" in line
+    )
+    below = largest - Decimal("0.01")
+    just_below = duck.dbt(
+        "test", "--select", GATE, variables={**within, "legacy_reconciliation_tolerance": below}
+    )
+    assert just_below.returncode == 1
+    assert f"FAIL {GATE}" in output_of(just_below)
+
+
+def test_build_works_without_the_legacy_table(duck: DbtSandbox, tmp_path: Path) -> None:
+    copy = DbtSandbox(target="dev", workdir=tmp_path, duckdb_path=tmp_path / "copy.duckdb")
+    shutil.copy(duck.duckdb_path, copy.duckdb_path)
+    with copy.warehouse() as warehouse:
+        warehouse.execute("drop table billing.legacy_lead_sales_ledger")
+    result = copy.build(
+        "--select", "stg_billing__legacy_lead_sales_ledger+", "--exclude", "test_type:unit",
+        variables={**VARIABLES, "legacy_reconciliation_severity": "error"},
+    )  # fmt: skip
+    assert result.returncode == 0, output_of(result)[-4000:]
+    counts = query(
+        copy,
+        "select difference_class, explanation, count(*), sum(unexplained_difference)"
+        " from {marts}.legacy_reconciliation_rows group by 1, 2",
+    )
+    plain_sql = "select count(*) from {marts}.lead_sales_ledger where deal_type = 'plain'"
+    plain = query(copy, plain_sql)[0][0]
+    # Nothing to compare with: no difference is unexplained, the gate (at error) passed.
+    (missing, _, seen, missing_total), (window, _, unseen, window_total) = sorted(counts)
+    assert (missing, window) == ("missing_in_legacy", "outside_legacy_window")
+    assert sorted(counts)[0][1] == "no_legacy_rows" and seen + unseen == plain
+    assert missing_total == window_total == Decimal("0.00")
+
+
+@pytest.mark.postgres
+def test_postgres_reconciles_like_duckdb(duck: DbtSandbox, postgres: DbtSandbox) -> None:
+    assert_totals_match_independent_sums(postgres)
+    sql = "select * from {marts}.legacy_reconciliation_rows order by compared_row_id"
+    duck_rows, postgres_rows = query(duck, sql), query(postgres, sql)
+    assert len(duck_rows) == len(postgres_rows) > 100
+    assert duck_rows == postgres_rows
+    sql = (
+        "select * from {marts}.legacy_reconciliation_daily"
+        " order by delivery_date, mortgage_broker_id, lead_type"
+    )
+    assert query(duck, sql) == query(postgres, sql)
+    assert set(class_counts(postgres)) >= CLASSES
+
+
+@pytest.mark.postgres
+def test_postgres_gate_warns_then_fails_on_error(postgres: DbtSandbox) -> None:
+    warned = postgres.dbt("test", "--select", GATE, variables=VARIABLES)
+    assert warned.returncode == 0 and f"WARN {GATE}" in output_of(warned)
+    failed = postgres.dbt(
+        "test", "--select", GATE, variables={**VARIABLES, "legacy_reconciliation_severity": "error"}
+    )
+    assert failed.returncode == 1 and f"FAIL {GATE}" in output_of(failed)
