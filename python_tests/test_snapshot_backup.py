@@ -24,7 +24,7 @@ pytestmark = pytest.mark.dbt
 
 SEED = 11
 SCALE = 0.1
-CHANGE_AT = "2025-06-01 00:00:00"
+CHANGE_AT = "2025-09-01 00:00:00"
 NEW_PRICE = "99.00"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 RAW = ("billing", "boberdoo", "invoca", "finance")

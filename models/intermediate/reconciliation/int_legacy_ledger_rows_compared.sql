@@ -24,7 +24,7 @@ legacy_rows as (
 
 ledger_rows as (
 
-    select * from {{ ref('lead_sales_ledger') }}
+    select * from {{ ref('int_ledger_rows_unioned') }}
 
 ),
 
@@ -78,6 +78,8 @@ new_deliveries as (
     where
         deal_type = 'plain'
         and event_type = 'lead_delivery'
+        -- What lead_sales_ledger keeps; read from its own layer, never from the mart.
+        and event_at >= {{ ledger_start_at() }}
 
 ),
 
