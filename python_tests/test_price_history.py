@@ -21,6 +21,17 @@ SCRIPT = PROJECT_ROOT / "scripts" / "derive_price_history.py"
 D = Decimal
 
 
+def derive_history(sandbox: DbtSandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        env=sandbox.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=PROJECT_ROOT,
+    )
+
+
 def run(price: str, first: str, last: str, rows: int, first_id: int = 1) -> PriceRun:
     return PriceRun(
         1, D(price), datetime.fromisoformat(first), datetime.fromisoformat(last), rows, first_id
@@ -105,14 +116,7 @@ def test_first_build_passes_once_the_derived_history_is_loaded(tmp_path: Path) -
     assert first.returncode != 0
     assert "deliveries_priced_by_one_price_version" in output_of(first)
 
-    derived = subprocess.run(
-        [sys.executable, str(SCRIPT), "--write"],
-        env=sandbox.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT_ROOT,
-    )
+    derived = derive_history(sandbox, "--write")
     assert derived.returncode == 0, derived.stderr
     assert "wrote" in derived.stderr and "the earliest delivery" in derived.stderr
     assert sandbox.build().returncode == 0
@@ -137,14 +141,7 @@ def test_first_build_passes_once_the_derived_history_is_loaded(tmp_path: Path) -
     assert count > 300
     assert differing == []
 
-    written_again = subprocess.run(
-        [sys.executable, str(SCRIPT), "--write"],
-        env=sandbox.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=PROJECT_ROOT,
-    )
+    written_again = derive_history(sandbox, "--write")
     assert written_again.returncode == 2
     assert "already holds rows" in written_again.stderr
 
@@ -213,7 +210,7 @@ LEGACY_ROWS = [
 def postgres_raw(tmp_path: Path) -> Iterator[DbtSandbox]:
     sandbox = DbtSandbox(target="postgres", workdir=tmp_path, schema_prefix="ledger_pytest_prices")
     yield sandbox
-    sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance")
+    sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", "staging", "audit")
 
 
 @pytest.mark.postgres
@@ -258,3 +255,23 @@ def test_a_price_changed_without_a_later_updated_at_fails_and_is_named(tmp_path:
     assert "FAIL 1 assert_price_history_agrees_with_snapshot" in output
     assert "broken_rule=live_disagrees" in output and "product_id=2" in output
     assert "price=63.00" in output and "snapshot_price=62.50" in output
+
+
+@pytest.mark.postgres
+@pytest.mark.dbt
+def test_staging_reads_absent_cutover_tables_as_empty_on_both_engines(
+    tmp_path: Path, postgres_raw: DbtSandbox
+) -> None:
+    models = ("stg_billing__product_price_history", "stg_billing__legacy_lead_sales_ledger")
+    for sandbox in (duckdb_sandbox(tmp_path / "duckdb"), postgres_raw):
+        sandbox.load_demo_data(seed=7, scale=0.05)
+        billing = sandbox.raw_schemas["billing"]
+        with sandbox.warehouse() as warehouse:
+            warehouse.execute(f"drop table {billing}.product_price_history")
+            warehouse.execute(f"drop table {billing}.legacy_lead_sales_ledger")
+        result = sandbox.dbt("run", "--select", *models)
+        assert result.returncode == 0, output_of(result)[-3000:]
+        with sandbox.warehouse() as warehouse:
+            for model in models:
+                relation = sandbox.relation("staging", model)
+                assert warehouse.query(f"select count(*) from {relation}") == [(0,)]

@@ -5,32 +5,11 @@
     model is empty and every delivery of the new ledger counts as not yet seen by it.
 #}
 
-{%- set legacy_ledger = optional_source('billing', 'legacy_lead_sales_ledger') %}
-
 with
 
 source as (
 
-    {%- if legacy_ledger is not none %}
-
-    select * from {{ legacy_ledger }}
-
-    {%- else %}
-
-    select
-        cast(null as bigint) as id,
-        cast(null as {{ dbt.type_string() }}) as lead_type,
-        cast(null as bigint) as delivery_id,
-        cast(null as bigint) as mortgage_broker_id,
-        cast(null as timestamp) as delivered_at,
-        cast(null as numeric(12, 2)) as msrp,
-        cast(null as numeric(5, 2)) as discount_percent,
-        cast(null as numeric(12, 2)) as discount_amount,
-        cast(null as numeric(12, 2)) as billed_amount,
-        cast(null as timestamp) as processed_at
-    where 1 = 0
-
-    {%- endif %}
+    select * from {{ optional_source('billing', 'legacy_lead_sales_ledger') }}
 
 ),
 

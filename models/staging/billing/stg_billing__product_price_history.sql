@@ -4,26 +4,11 @@
     no earlier history, and every delivery must fall within the snapshot's versions.
 #}
 
-{%- set price_history = optional_source('billing', 'product_price_history') %}
-
 with
 
 source as (
 
-    {%- if price_history is not none %}
-
-    select * from {{ price_history }}
-
-    {%- else %}
-
-    select
-        cast(null as bigint) as product_id,
-        cast(null as numeric(12, 2)) as price,
-        cast(null as timestamp) as valid_from,
-        cast(null as timestamp) as valid_to
-    where 1 = 0
-
-    {%- endif %}
+    select * from {{ optional_source('billing', 'product_price_history') }}
 
 ),
 
