@@ -12,7 +12,7 @@ final as (
 
     select
         account_type,
-        sum(case when entry_count > 0 then 1 else 0 end) as account_count,
+        cast(sum(case when entry_count > 0 then 1 else 0 end) as bigint) as account_count,
         cast(sum(total_debits) as {{ money_total_type() }}) as total_debits,
         cast(sum(total_credits) as {{ money_total_type() }}) as total_credits,
         cast(sum(balance) as {{ money_total_type() }}) as balance

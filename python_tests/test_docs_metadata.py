@@ -1,0 +1,216 @@
+"""The docs site and the catalog stay complete: descriptions, owners, grain tests, contracts.
+
+Analysts read the marts through any SQL client (descriptions persist as comments) and the
+docs site. Each check names what is missing, so a new column, model or macro without its
+metadata fails here by name rather than showing up later as a blank in the docs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dbt_harness import DbtSandbox, output_of
+
+from ledger_ops.paths import PROJECT_ROOT, dbt_executable
+
+PACKAGE = "lead_revenue_ledger"
+# The marts whose columns the spec fixes, and the accounting marts the alert reads.
+CONTRACTED = {
+    "lead_sales_ledger",
+    "ledger_entries",
+    "account_balances",
+    "ledger_balance_check",
+    "ledger_unbalanced_transactions",
+    "ledger_imbalance_accounts",
+    "ledger_imbalance_by_account_type",
+    "ledger_top_accounts",
+    "trial_balance_monthly",
+}
+# Generic tests that fix a model's grain: its key is unique.
+GRAIN_TESTS = {"unique", "row_rules"}
+
+
+def _own(nodes: dict[str, Any], *types: str) -> dict[str, Any]:
+    return {
+        uid: node
+        for uid, node in nodes.items()
+        if node.get("package_name") == PACKAGE and node["resource_type"] in types
+    }
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    workdir = tmp_path_factory.mktemp("docs_parse")
+    sandbox = DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "parse.duckdb")
+    result = sandbox.dbt("parse")
+    assert result.returncode == 0, output_of(result)
+    return json.loads((workdir / "target" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtSandbox, dict[str, Any]]:
+    """Every relation built on a small DuckDB (no tests), and the catalog of their columns."""
+    workdir = tmp_path_factory.mktemp("docs_catalog")
+    sandbox = DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "ledger.duckdb")
+    sandbox.load_demo_data(scale=0.05)
+    result = sandbox.build("--exclude-resource-type", "test", "unit_test")
+    assert result.returncode == 0, output_of(result)
+    result = sandbox.dbt("docs", "generate")
+    assert result.returncode == 0, output_of(result)
+    return sandbox, json.loads((workdir / "target" / "catalog.json").read_text())
+
+
+def test_every_model_seed_snapshot_and_source_is_described(manifest: dict[str, Any]) -> None:
+    nodes = _own(manifest["nodes"], "model", "seed", "snapshot") | _own(
+        manifest["sources"], "source"
+    )
+    missing = sorted(uid for uid, node in nodes.items() if not node["description"].strip())
+    assert len(nodes) > 50
+    assert missing == []
+
+
+def test_every_column_of_every_relation_is_declared_and_described(
+    manifest: dict[str, Any], built: tuple[DbtSandbox, dict[str, Any]]
+) -> None:
+    # The catalog lists the columns the engine reports, so a column the YAML never declares
+    # is caught too, not only a declared one left blank.
+    _, catalog = built
+    declared = _own(manifest["nodes"], "model", "seed", "snapshot") | _own(
+        manifest["sources"], "source"
+    )
+    relations = {**catalog["nodes"], **catalog["sources"]}
+    checked = 0
+    missing = []
+    for uid, node in declared.items():
+        described = {
+            name.lower() for name, col in node["columns"].items() if col["description"].strip()
+        }
+        assert uid in relations, f"{uid} is not in the catalog"
+        for column in relations[uid]["columns"]:
+            checked += 1
+            if column.lower() not in described:
+                missing.append(f"{node['name']}.{column.lower()}")
+    assert checked > 400
+    assert sorted(missing) == []
+
+
+def test_shared_columns_use_docs_blocks(manifest: dict[str, Any]) -> None:
+    # Written once in models/docs.md: the blocks exist, and the recurring ids reference them.
+    blocks = {d["name"] for d in manifest["docs"].values() if d["package_name"] == PACKAGE}
+    assert {"__overview__", "mortgage_broker_id", "lead_id", "billed_amount"} <= blocks
+    models = _own(manifest["nodes"], "model")
+    broker_columns = [n["name"] for n in models.values() if "mortgage_broker_id" in n["columns"]]
+    overview = next(d for d in manifest["docs"].values() if d["name"] == "__overview__")
+    assert "Money" in overview["block_contents"] and "UTC" in overview["block_contents"]
+    assert len(broker_columns) > 10
+
+
+def test_every_model_has_an_owner(manifest: dict[str, Any]) -> None:
+    models = _own(manifest["nodes"], "model")
+    groups = manifest.get("groups", {})
+    without = sorted(
+        node["name"]
+        for node in models.values()
+        if not (node["config"].get("meta") or {}).get("owner")
+        or f"group.{PACKAGE}.{node.get('group')}" not in groups
+    )
+    assert without == []
+
+
+def test_every_model_has_a_grain_test(manifest: dict[str, Any]) -> None:
+    models = _own(manifest["nodes"], "model")
+    with_grain = set()
+    for test in _own(manifest["nodes"], "test").values():
+        metadata = test.get("test_metadata") or {}
+        if metadata.get("name") in GRAIN_TESTS and test.get("attached_node"):
+            with_grain.add(test["attached_node"])
+    assert sorted(node["name"] for uid, node in models.items() if uid not in with_grain) == []
+
+
+def test_every_macro_is_described(manifest: dict[str, Any]) -> None:
+    macros = [m for m in manifest["macros"].values() if m["package_name"] == PACKAGE]
+    assert len(macros) > 30
+    assert sorted(m["name"] for m in macros if not m["description"].strip()) == []
+
+
+def test_the_spec_marts_have_enforced_contracts(manifest: dict[str, Any]) -> None:
+    models = {n["name"]: n for n in _own(manifest["nodes"], "model").values()}
+    not_enforced = sorted(
+        name for name in CONTRACTED if not models[name]["config"]["contract"]["enforced"]
+    )
+    untyped = sorted(
+        f"{name}.{column}"
+        for name in CONTRACTED
+        for column, spec in models[name]["columns"].items()
+        if not spec.get("data_type")
+    )
+    assert not_enforced == []
+    assert untyped == []
+
+
+def test_the_nightly_job_is_an_exposure_of_the_ledger(manifest: dict[str, Any]) -> None:
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    heartbeat = set(exposures["nightly_job_heartbeat"]["depends_on"]["nodes"])
+    alert = set(exposures["ledger_imbalance_alert"]["depends_on"]["nodes"])
+    assert {f"model.{PACKAGE}.lead_sales_ledger", f"model.{PACKAGE}.ledger_entries"} <= heartbeat
+    assert f"model.{PACKAGE}.ledger_balance_check" in alert
+
+
+def test_a_changed_type_on_a_contracted_mart_fails_the_build_by_name(
+    built: tuple[DbtSandbox, dict[str, Any]], tmp_path: Path
+) -> None:
+    """A copy of the project whose contract says billed_amount is numeric(14,2)."""
+    sandbox, _ = built
+    project = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "target*",
+            "logs",
+            "warehouse",
+            "backups",
+            "dbt_packages",
+            "__pycache__",
+        ),
+    )
+    ledger_yml = project / "models" / "marts" / "ledger" / "_ledger__models.yml"
+    text = ledger_yml.read_text()
+    marker = "      - name: billed_amount\n        data_type: numeric(12,2)\n"
+    assert marker in text
+    ledger_yml.write_text(text.replace(marker, marker.replace("(12,2)", "(14,2)")))
+    # The view as built is unchanged SQL; without it, the contract is checked on creation.
+    with sandbox.warehouse() as warehouse:
+        warehouse.execute("drop view if exists ledger_marts.lead_sales_ledger")
+    result = subprocess.run(
+        [
+            str(dbt_executable()),
+            "run",
+            "--select",
+            "lead_sales_ledger",
+            "--target",
+            "dev",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--vars",
+            "{" + ", ".join(f"{k}_schema: {v}" for k, v in sandbox.raw_schemas.items()) + "}",
+        ],
+        cwd=project,
+        env=sandbox.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = output_of(result)
+    assert result.returncode == 1, output
+    assert "lead_sales_ledger" in output and "contract" in output.lower(), output
+    assert "billed_amount" in output, output
