@@ -126,3 +126,38 @@ snapshot-restore: setup
 
 clean:
 	rm -rf target logs/dbt.log
+
+# --- Pull requests: what a change does to the numbers (README, "Pull requests") -------------
+.PHONY: data-diff test-changed
+
+# The marts of two builds compared, as markdown for a PR comment. Two DuckDB files:
+#   make data-diff BASE_DUCKDB=base.duckdb HEAD_DUCKDB=head.duckdb
+# or two LEDGER_SCHEMA prefixes of the PostgreSQL of BILLING_DB_*:
+#   make data-diff BASE_SCHEMA=ledger HEAD_SCHEMA=ledger_pr
+BASE_DUCKDB ?=
+HEAD_DUCKDB ?=
+BASE_SCHEMA ?= ledger
+HEAD_SCHEMA ?=
+DIFF_OUT ?= target/data-diff.md
+DIFF_ARGS ?=
+data-diff: setup
+	$(PY) scripts/data_diff.py --output "$(DIFF_OUT)" --base-schema $(BASE_SCHEMA) \
+		$(if $(BASE_DUCKDB),--base-duckdb "$(BASE_DUCKDB)" \
+			--head-duckdb "$(or $(HEAD_DUCKDB),$(error HEAD_DUCKDB= is needed with BASE_DUCKDB=))" \
+			$(if $(HEAD_SCHEMA),--head-schema $(HEAD_SCHEMA)),\
+		--target postgres --head-schema $(or $(HEAD_SCHEMA),ledger_pr)) $(DIFF_ARGS)
+
+# Builds and tests only the models the branch modified and everything downstream of them;
+# the unmodified parents are read from production's relations (--defer). STATE is a
+# directory holding production's manifest.json (the target/ of the last build of main).
+# Without it the target stops and says so: a silent full build would look like a slim one.
+# DBT_ARGS for the rest (--target postgres, --vars ...).
+STATE ?=
+DBT_ARGS ?=
+test-changed: setup
+	@if [ -z "$(STATE)" ] || [ ! -f "$(STATE)/manifest.json" ]; then \
+		echo "make test-changed needs STATE=<dir with production's manifest.json, e.g. the target/ of the last main build>; make test builds everything" >&2; \
+		exit 2; \
+	fi
+	$(DBT) build --select state:modified+ --defer --state "$(STATE)" \
+		--target-path $(TEST_DIR)/changed/target $(DBT_ARGS)

@@ -7,6 +7,7 @@ manifests or the developer's own target/ directory.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,29 @@ from ledger_ops.paths import PROJECT_ROOT, dbt_executable
 from ledger_ops.warehouse import PostgresSettings, Warehouse, connect
 
 RAW_SCHEMAS = ("billing", "boberdoo", "invoca", "finance")
+# What a copy of the project needs to be built: dbt's own files, nothing of the tooling.
+PROJECT_PARTS = (
+    "dbt_project.yml",
+    "selectors.yml",
+    "models",
+    "macros",
+    "tests",
+    "seeds",
+    "snapshots",
+    "analyses",
+)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project at `destination`, to build an edited version of it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
 
 
 @dataclass
@@ -28,6 +52,8 @@ class DbtSandbox:
     duckdb_path: Path | None = None
     schema_prefix: str = "ledger"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The dbt project built: this one, or an edited copy (copy_project).
+    project_dir: Path = PROJECT_ROOT
 
     @property
     def raw_schemas(self) -> dict[str, str]:
@@ -70,7 +96,7 @@ class DbtSandbox:
         ]
         return subprocess.run(
             command,
-            cwd=PROJECT_ROOT,
+            cwd=self.project_dir,
             env=self.env(),
             capture_output=True,
             text=True,

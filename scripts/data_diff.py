@@ -1,0 +1,89 @@
+"""What a pull request changes in the marts: a markdown report comparing two builds.
+
+Usage: .venv/bin/python scripts/data_diff.py --base-duckdb BASE.duckdb --head-duckdb HEAD.duckdb
+           [--output report.md]
+       .venv/bin/python scripts/data_diff.py --target postgres --base-schema ledger
+           --head-schema ledger_pr [--output report.md]      (BILLING_DB_*)
+
+Schemas are LEDGER_SCHEMA prefixes: the marts are read from <prefix>_marts. Exit code 0
+whatever the diff says (a change is for reviewers to judge), 1 when it cannot be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ledger_ops import data_diff
+from ledger_ops.warehouse import validate_identifier
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--base-duckdb", type=Path, help="DuckDB file of the base build")
+    parser.add_argument("--head-duckdb", type=Path, help="DuckDB file of the head build")
+    parser.add_argument("--base-schema", default="ledger", help="LEDGER_SCHEMA of the base")
+    parser.add_argument("--head-schema", default=None, help="LEDGER_SCHEMA of the head")
+    parser.add_argument("--base-label", help="how the report names the base (e.g. main@abc123)")
+    parser.add_argument("--head-label", help="how the report names the head")
+    parser.add_argument("--top", type=int, default=10, help="broker-months listed (default 10)")
+    parser.add_argument("--examples", type=int, default=5, help="example rows of each kind")
+    parser.add_argument("--title", default="Data diff", help="the report's heading")
+    parser.add_argument("--output", type=Path, help="write the report here (default: stdout)")
+    args = parser.parse_args(argv)
+    if args.target == "duckdb":
+        if args.base_duckdb is None or args.head_duckdb is None:
+            parser.error("--target duckdb needs --base-duckdb and --head-duckdb")
+        if args.head_schema is None:
+            args.head_schema = args.base_schema
+    else:
+        if args.base_duckdb is not None or args.head_duckdb is not None:
+            parser.error("--base-duckdb/--head-duckdb are for --target duckdb")
+        if args.head_schema is None:
+            parser.error("--target postgres needs --head-schema (e.g. ledger_pr)")
+    for name in (args.base_schema, args.head_schema):
+        try:
+            validate_identifier(name)
+        except ValueError as exc:
+            parser.error(str(exc))
+    return args
+
+
+def make_report(args: argparse.Namespace) -> tuple[data_diff.DataDiff, str]:
+    if args.target == "duckdb":
+        with data_diff.duckdb_pair(args.base_duckdb, args.head_duckdb) as (warehouse, b, h):
+            base = data_diff.Side(args.base_label or str(args.base_duckdb), args.base_schema, b)
+            head = data_diff.Side(args.head_label or str(args.head_duckdb), args.head_schema, h)
+            diff = data_diff.compare(warehouse, base, head, top=args.top, examples=args.examples)
+    else:
+        with data_diff.postgres_connection() as warehouse:
+            base = data_diff.Side(args.base_label or args.base_schema, args.base_schema)
+            head = data_diff.Side(args.head_label or args.head_schema, args.head_schema)
+            diff = data_diff.compare(warehouse, base, head, top=args.top, examples=args.examples)
+    return diff, data_diff.render_markdown(diff, title=args.title)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        diff, report = make_report(args)
+    except Exception as exc:  # the drivers' own errors differ by engine
+        print(f"error: data diff failed: {exc}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.write(report)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report, encoding="utf-8")
+        print(f"data diff written to {args.output}", file=sys.stderr)
+    print(f"verdict: {diff.verdict()}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
