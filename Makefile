@@ -38,6 +38,8 @@ help:
 	@echo "make snapshot-restore  load it into an empty snapshot (FILE=..., REPLACE=1 to overwrite)"
 	@echo "make benchmark  time the nightly job and analysts' reads, DuckDB and PostgreSQL side by side"
 	@echo "                (SCALES=\"1 10\" ENGINES=\"duckdb postgres\" REPEATS=5 BENCH_ARGS=...)"
+	@echo "make data-diff  what a change does to the marts (BASE_DUCKDB= HEAD_DUCKDB=, or BASE_SCHEMA= HEAD_SCHEMA=)"
+	@echo "make test-changed  build and test only what changed (STATE=<production target dir>)"
 
 setup: $(VENV)/.installed profiles.yml
 
