@@ -26,14 +26,19 @@ SNAPSHOT_FLAGS = --file "$(FILE)" $(if $(filter 1 yes true,$(REPLACE)),--replace
 TEST_DIR := target/test
 DEMO_SCALE ?= 0.5
 
-.PHONY: help setup run test lint check-redshift test-engines test-duckdb test-postgres pytest docs \
-	benchmark clean snapshot-export snapshot-restore
+.PHONY: help setup run test lint lint-metadata check-redshift test-engines test-duckdb test-postgres \
+	pytest docs benchmark clean snapshot-export snapshot-restore
 
 help:
 	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make setup  create .venv with the pinned dependencies"
-	@echo "make docs   generate the dbt docs site (target/docs)"
+	@echo "make lint   ruff, sqlfluff, then lint-metadata"
+	@echo "make lint-metadata  dbt-score (fails under its threshold), dbt-bouncer (dbt-bouncer.yml),"
+	@echo "                    dbt-coverage figures, on a manifest and catalog built in target/test/lint"
+	@echo "                    (SCORE_SHOW=failing-rules: every rule that lowers the score)"
+	@echo "make docs   the dbt docs site in target/docs, built from demo data in its own DuckDB file"
+	@echo "            (then: .venv/bin/dbt docs serve --target-path target/docs)"
 	@echo "make snapshot-export   back up the price history (FILE=$(SNAPSHOT_FILE))"
 	@echo "make snapshot-restore  load it into an empty snapshot (FILE=..., REPLACE=1 to overwrite)"
 	@echo "make benchmark  time the nightly job and analysts' reads, DuckDB and PostgreSQL side by side"
@@ -71,6 +76,38 @@ lint: setup
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/lint/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/lint/target \
 		$(BIN)/sqlfluff lint models tests analyses
+	$(MAKE) lint-metadata
+
+# $(call demo_docs_artifacts,DIR,TARGET_PATH,DBT_FLAGS): demo data in DIR/ledger.duckdb, every
+# seed, snapshot and view built there (no data or unit tests: only the relations matter), then
+# manifest.json and catalog.json in TARGET_PATH. Never the developer's warehouse or target/.
+DOCS_DEMO_SCALE ?= 0.05
+define demo_docs_artifacts
+	rm -rf $(1) $(2) && mkdir -p $(1) $(2)
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb \
+		$(PY) scripts/generate_demo_data.py --target duckdb --scale $(DOCS_DEMO_SCALE) --replace
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb $(DBT) $(3) build --target dev \
+		--exclude-resource-type test unit_test --target-path $(2) --log-path $(1)/logs
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb $(DBT) $(3) docs generate --target dev \
+		--target-path $(2) --log-path $(1)/logs
+endef
+
+# Metadata: dbt-score fails under fail_project_under (pyproject.toml), dbt-bouncer on the
+# conventions of dbt-bouncer.yml (its `warn` checks only print), dbt-coverage prints figures
+# (full reports: $(LINT_META)/coverage-*.json). SCORE_SHOW=failing-rules lists every rule
+# that lowers the score; the default prints only items under fail_any_item_under.
+LINT_META := $(TEST_DIR)/lint/metadata
+LINT_ARTIFACTS := $(TEST_DIR)/lint/artifacts
+SCORE_SHOW ?= failing-items
+lint-metadata: setup
+	$(call demo_docs_artifacts,$(LINT_META),$(LINT_ARTIFACTS),--quiet)
+	$(BIN)/dbt-score lint --manifest $(LINT_ARTIFACTS)/manifest.json --show $(SCORE_SHOW)
+	$(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml
+	@for kind in doc test; do \
+		$(BIN)/dbt-coverage compute $$kind --run-artifacts-dir $(LINT_ARTIFACTS) \
+			--cov-report $(LINT_META)/coverage-$$kind.json > $(LINT_META)/coverage-$$kind.txt; \
+		echo "dbt-coverage $$kind: $$(grep '^Total' $(LINT_META)/coverage-$$kind.txt | tr -s ' ' | cut -d' ' -f2-)"; \
+	done
 
 # Redshift cannot be reached from here: compile for it offline into a clean directory and
 # reject, by parsing the compiled SQL, what Redshift lacks.
@@ -106,8 +143,10 @@ test-postgres: setup
 pytest: setup
 	$(BIN)/pytest
 
+# Works on a fresh clone: the docs describe a warehouse built from demo data in its own file.
 docs: setup
-	$(DBT) docs generate --target-path target/docs
+	$(call demo_docs_artifacts,target/docs-warehouse,target/docs,)
+	@echo "docs: target/docs; serve with .venv/bin/dbt docs serve --target-path target/docs"
 
 # Prints figures, asserts nothing, not part of `make test`: speed is watched here, not in
 # timed tests. PostgreSQL is the server of BILLING_DB_* when set (only schemas prefixed

@@ -105,8 +105,9 @@
     Runs `statements` in the model's transaction, each attempt with lock_timeout, inside a
     PL/pgSQL exception block: a lock not granted rolls the attempt back (releasing what it
     held, so readers flow again during the pause) and returns the sessions holding `relation`.
+    `statement_name` is the dbt statement each attempt runs as ('main' for the replacement).
 #}
-{% macro ledger_pg_execute_with_lock_retries(relation, statements) %}
+{% macro ledger_pg_execute_with_lock_retries(relation, statements, statement_name='main') %}
     {%- set lock_timeout = ledger_setting('pg_lock_timeout', 'LEDGER_PG_LOCK_TIMEOUT') -%}
     {%- set attempts = ledger_setting('pg_lock_attempts', 'LEDGER_PG_LOCK_ATTEMPTS') | int -%}
     {%- set pause = ledger_setting('pg_lock_retry_pause_seconds', 'LEDGER_PG_LOCK_RETRY_PAUSE_SECONDS') | float -%}
@@ -117,7 +118,7 @@
     {%- set state = namespace(done=false, blockers=none) -%}
     {%- for attempt in range(1, attempts + 1) -%}
         {%- if not state.done -%}
-            {%- call statement('main', fetch_result=True) -%}
+            {%- call statement(statement_name, fetch_result=True) -%}
                 select pg_temp.ledger_try_ddl(
                     array[
                         {%- for statement in statements %}
@@ -128,7 +129,7 @@
                     '{{ lock_timeout }}'
                 ) as blockers
             {%- endcall -%}
-            {%- set state.blockers = load_result('main')['data'][0][0] -%}
+            {%- set state.blockers = load_result(statement_name)['data'][0][0] -%}
             {%- if state.blockers is none -%}
                 {%- set state.done = true -%}
             {%- elif attempt < attempts -%}

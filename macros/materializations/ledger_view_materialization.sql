@@ -17,7 +17,8 @@
         {%- set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) -%}
         {%- do apply_grants(target_relation, grant_config, should_revoke=should_revoke) -%}
     {%- endif -%}
-    {%- do persist_docs(target_relation, model) -%}
+    {#- Comments, when persist_docs asks for them: ledger_persist_view_docs.sql. -#}
+    {%- do ledger_persist_view_docs(target_relation) -%}
 
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {{ adapter.commit() }}
