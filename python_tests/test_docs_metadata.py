@@ -8,15 +8,12 @@ metadata fails here by name rather than showing up later as a blank in the docs.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dbt_harness import DbtSandbox, output_of
-
-from ledger_ops.paths import PROJECT_ROOT, dbt_executable
+from dbt_harness import DbtSandbox, copy_project, output_of
 
 PACKAGE = "lead_revenue_ledger"
 # The marts whose columns the spec fixes, and the accounting marts the alert reads.
@@ -164,52 +161,18 @@ def test_the_nightly_job_is_an_exposure_of_the_ledger(manifest: dict[str, Any]) 
 def test_a_changed_type_on_a_contracted_mart_fails_the_build_by_name(
     built: tuple[DbtSandbox, dict[str, Any]], tmp_path: Path
 ) -> None:
-    """A copy of the project whose contract says billed_amount is numeric(14,2)."""
+    """A copy of the project whose contract says billed_amount is numeric(14,2), run on the
+    built warehouse: the view's SQL is unchanged, so no DDL runs, and the contract is still
+    checked."""
     sandbox, _ = built
-    project = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_ROOT,
-        project,
-        ignore=shutil.ignore_patterns(
-            ".venv",
-            ".git",
-            "target*",
-            "logs",
-            "warehouse",
-            "backups",
-            "dbt_packages",
-            "__pycache__",
-        ),
-    )
+    project = copy_project(tmp_path / "project")
     ledger_yml = project / "models" / "marts" / "ledger" / "_ledger__models.yml"
     text = ledger_yml.read_text()
     marker = "      - name: billed_amount\n        data_type: numeric(12,2)\n"
     assert marker in text
     ledger_yml.write_text(text.replace(marker, marker.replace("(12,2)", "(14,2)")))
-    # The view as built is unchanged SQL; without it, the contract is checked on creation.
-    with sandbox.warehouse() as warehouse:
-        warehouse.execute("drop view if exists ledger_marts.lead_sales_ledger")
-    result = subprocess.run(
-        [
-            str(dbt_executable()),
-            "run",
-            "--select",
-            "lead_sales_ledger",
-            "--target",
-            "dev",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--vars",
-            "{" + ", ".join(f"{k}_schema: {v}" for k, v in sandbox.raw_schemas.items()) + "}",
-        ],
-        cwd=project,
-        env=sandbox.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    edited = replace(sandbox, workdir=tmp_path, project_dir=project)
+    result = edited.dbt("run", "--select", "lead_sales_ledger")
     output = output_of(result)
     assert result.returncode == 1, output
     assert "lead_sales_ledger" in output and "contract" in output.lower(), output

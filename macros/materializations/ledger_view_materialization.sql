@@ -12,6 +12,11 @@
 
     {%- set outcome = adapter.dispatch('ledger_replace_view')(target_relation, existing_relation, sql) -%}
     {{ log('view ' ~ target_relation ~ ': ' ~ outcome) }}
+    {%- if outcome == 'unchanged' and config.get('contract').enforced -%}
+        {#- dbt checks a contract as it creates the view; an unchanged view is not created,
+            and a type changed in the YAML alone must still fail the build by name. -#}
+        {%- do get_assert_columns_equivalent(sql) -%}
+    {%- endif -%}
 
     {%- if outcome != 'unchanged' -%}
         {%- set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) -%}
