@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from ledger_ops.raw_schema import DELIVERY_TABLES
 from ledger_ops.warehouse import Row, Warehouse, validate_identifier
 
 # The legacy job's lead types and the products they bill (spec 2).
@@ -32,12 +33,6 @@ PRODUCT_OF_LEAD_TYPE = {
     "hard_money": "hard_money_lead",
     "land": "land_lead",
 }
-DELIVERY_TABLES = (
-    "mortgage_broker_filter_to_mortgage_lead",
-    "construction_loan_lead_filter_to_construction_loan_lead",
-    "hard_money_lead_filter_to_hard_money_lead",
-    "land_lead_filter_to_land_lead",
-)
 # The legacy job's floor (seed 000): it never billed a delivery before this.
 LEGACY_FLOOR = datetime(2025, 1, 1)
 # A price on fewer rows than this, between two runs of one other price, is not a version.

@@ -74,6 +74,13 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 }
 
 RAW_SCHEMAS: tuple[str, ...] = tuple(RAW_TABLES)
+# The four tables of schema billing whose rows are lead deliveries (spec 2).
+DELIVERY_TABLES: tuple[str, ...] = (
+    "mortgage_broker_filter_to_mortgage_lead",
+    "construction_loan_lead_filter_to_construction_loan_lead",
+    "hard_money_lead_filter_to_hard_money_lead",
+    "land_lead_filter_to_land_lead",
+)
 
 
 def column_types(schema: str, table: str) -> list[tuple[str, str]]:

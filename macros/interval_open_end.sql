@@ -3,5 +3,6 @@
     that range predicates and window orderings need no null branch.
 #}
 {% macro interval_open_end(end_column) -%}
-    coalesce({{ end_column }}, cast('9999-12-31 00:00:00' as timestamp))
+    coalesce({{ end_column }}, {{ open_interval_end() }})
 {%- endmacro %}
+

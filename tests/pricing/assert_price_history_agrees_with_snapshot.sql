@@ -62,7 +62,7 @@ live_disagreements as (
     inner join snapshot_versions
         on
             live_prices.product_id = snapshot_versions.product_id
-            and snapshot_versions.valid_to = cast('9999-12-31 00:00:00' as timestamp)
+            and snapshot_versions.valid_to = {{ open_interval_end() }}
     where
         live_prices.updated_at <= snapshot_versions.valid_from
         and live_prices.price <> snapshot_versions.price

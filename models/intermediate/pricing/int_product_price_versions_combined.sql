@@ -38,7 +38,7 @@ current_versions as (
         product_id,
         valid_from
     from snapshot_versions
-    where valid_to = cast('9999-12-31 00:00:00' as timestamp)
+    where valid_to = {{ open_interval_end() }}
 
 ),
 
@@ -66,7 +66,7 @@ snapshot_part as (
         case
             when
                 unrecorded_changes.changed_at is not null
-                and snapshot_versions.valid_to = cast('9999-12-31 00:00:00' as timestamp)
+                and snapshot_versions.valid_to = {{ open_interval_end() }}
                 then unrecorded_changes.changed_at
             else snapshot_versions.valid_to
         end as valid_to,
@@ -83,7 +83,7 @@ live_part as (
         product_id,
         price,
         changed_at as valid_from,
-        cast('9999-12-31 00:00:00' as timestamp) as valid_to,
+        {{ open_interval_end() }} as valid_to,
         'live' as version_source
     from unrecorded_changes
 
@@ -115,7 +115,7 @@ history_part as (
         price_history.valid_from,
         case
             when recorded_starts.recorded_from is null
-                then coalesce(price_history.valid_to, cast('9999-12-31 00:00:00' as timestamp))
+                then {{ interval_open_end('price_history.valid_to') }}
             when
                 price_history.valid_to is null
                 or price_history.valid_to > recorded_starts.recorded_from
