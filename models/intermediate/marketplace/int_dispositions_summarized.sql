@@ -1,7 +1,7 @@
 {#
     The rolled-up feedback of each sold item with its current status: the latest report,
-    ties to the greatest disposition_id (spec 3.6). Only quality reporting needs the
-    status, so revenue reads int_dispositions_rolled_up and skips this ordering.
+    ties to the greatest disposition_id (spec 3.6), for quality reporting. Revenue reads
+    neither this nor the roll-up: it finds each item's first report itself.
 #}
 
 with

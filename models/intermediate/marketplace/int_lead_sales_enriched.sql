@@ -1,5 +1,10 @@
 {#
-    Lead sales with the boberdoo lead they sold, shared by the sale, conversion and refund rules.
+    Lead sales with the boberdoo lead they sold, shared by the sale, conversion and refund
+    rules. A plain join, neither grouped nor deduplicated: the planner folds it into the
+    query reading it, so a filter on the sale reaches the lead_sales scan and the lead is
+    probed by its id. An exact duplicate sale or lead repeats a row here; each rule
+    collapses them at its own grain (grouping by the sale), where the filters have already
+    cut the rows down.
 #}
 
 with

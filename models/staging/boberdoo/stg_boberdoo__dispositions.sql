@@ -8,7 +8,7 @@ source as (
 
 renamed as (
 
-    select distinct
+    select
         cast(disposition_id as {{ dbt.type_string() }}) as disposition_id,
         cast(transaction_id as {{ dbt.type_string() }}) as transaction_id,
         cast(call_id as {{ dbt.type_string() }}) as call_id,

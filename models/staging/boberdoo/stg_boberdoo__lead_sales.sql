@@ -8,7 +8,7 @@ source as (
 
 renamed as (
 
-    select distinct
+    select
         cast(transaction_id as {{ dbt.type_string() }}) as transaction_id,
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
         cast(buyer_id as bigint) as mortgage_broker_id,

@@ -8,7 +8,7 @@ source as (
 
 renamed as (
 
-    select distinct
+    select
         cast(lead_id as {{ dbt.type_string() }}) as lead_id,
         cast(phone as {{ dbt.type_string() }}) as phone,
         cast(lead_type as {{ dbt.type_string() }}) as lead_type,

@@ -8,7 +8,7 @@ source as (
 
 renamed as (
 
-    select distinct
+    select
         cast(call_id as {{ dbt.type_string() }}) as call_id,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
         cast(caller_phone as {{ dbt.type_string() }}) as caller_phone,

@@ -1,0 +1,41 @@
+{#
+    Spec 3.4's attribution, shared by the call and its refund: among the candidate leads of
+    each group of `key_columns` (a call and what the call fixes), the latest created, ties to
+    the greatest lead_id, and how many distinct leads matched. One ordered window and one
+    grouping, no window per figure: the lead count is the number of lead_id changes along
+    the same order, in which exact duplicate lead rows sit side by side and count once.
+    Every key column is a window partition and grouping key, so a filter on any of them
+    passes below both. `candidates` has the key columns and lead_id, lead_type and
+    lead_created_at (null when the call matched no lead).
+#}
+{% macro attribute_calls_to_leads(candidates, key_columns) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    select
+        {{ keys }},
+        max(case when lead_rank = 1 then lead_id end) as lead_id,
+        max(case when lead_rank = 1 then lead_type end) as lead_type,
+        cast(
+            sum(
+                case
+                    when lead_id is null then 0
+                    when previous_lead_id is null or previous_lead_id <> lead_id then 1
+                    else 0
+                end
+            )
+            as integer
+        ) as matched_lead_count
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ keys }}
+                order by lead_created_at desc, lead_id desc
+            ) as lead_rank,
+            lag(lead_id) over (
+                partition by {{ keys }}
+                order by lead_created_at desc, lead_id desc
+            ) as previous_lead_id
+        from {{ candidates }}
+    ) as ranked_leads
+    group by {{ keys }}
+{%- endmacro %}
