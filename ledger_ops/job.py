@@ -347,7 +347,7 @@ def _publish_read_copy(env: Mapping[str, str], runner: DbtRunner) -> dict[str, A
         # The copy's marts hold the views' rows of this very build: the same totals, read
         # from tables instead of recomputing the views in the live file.
         totals = ledger_totals_from_copy(destination, schemas)
-    except duckdb.Error as exc:
+    except (duckdb.Error, OSError, ValueError) as exc:
         log.warning("ledger totals not read from the copy (%s); computing them", exc)
         return None
     log_ledger_totals(totals, f"the copy {destination.name}")
