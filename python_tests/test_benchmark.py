@@ -259,6 +259,27 @@ def test_end_to_end_on_duckdb_at_a_tiny_scale(
     assert "| duckdb |" in markdown_path.read_text()
 
 
+@pytest.mark.dbt
+@pytest.mark.postgres
+def test_end_to_end_on_postgres_reads_with_and_without_the_raw_indexes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_path = tmp_path / "bench.json"
+    work = ["--workdir", str(tmp_path / "work"), "--json", str(json_path)]
+    code = main(["--scales", "0.05", "--engines", "postgres", "--repeats", "1", *work])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "postgres view+ix  +ix/total" in out
+
+    engine = json.loads(json_path.read_text())["scales"][0]["engines"][0]
+    assert engine["error"] is None and engine["indexes_error"] is None
+    assert engine["indexes"]["exit_code"] == 0
+    for read in engine["reads"]:
+        assert read["error"] is None, read
+        assert len(read["indexed"]["runs_s"]) == 1 and read["published"] is None
+        assert read["ratio_indexed_total"] is not None
+
+
 @pytest.mark.parametrize(
     ("title", "counted"),
     [
