@@ -27,7 +27,7 @@ TEST_DIR := target/test
 DEMO_SCALE ?= 0.5
 
 .PHONY: help setup run test lint lint-metadata check-redshift test-engines test-duckdb test-postgres \
-	pytest docs benchmark clean snapshot-export snapshot-restore
+	pytest docs benchmark clean snapshot-export snapshot-restore pg-indexes
 
 help:
 	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
@@ -43,6 +43,8 @@ help:
 	@echo "make snapshot-restore  load it into an empty snapshot (FILE=..., REPLACE=1 to overwrite)"
 	@echo "make benchmark  time the nightly job and analysts' reads, DuckDB and PostgreSQL side by side"
 	@echo "                (SCALES=\"1 10\" ENGINES=\"duckdb postgres\" REPEATS=5 BENCH_ARGS=...)"
+	@echo "make pg-indexes  PostgreSQL indexes on the raw tables (BILLING_DB_*), concurrently, idempotent"
+	@echo "                 (DROP=1 drops them; DBT_ARGS=\"--vars '{billing_schema: ...}'\")"
 	@echo "make data-diff  what a change does to the marts (BASE_DUCKDB= HEAD_DUCKDB=, or BASE_SCHEMA= HEAD_SCHEMA=)"
 	@echo "make test-changed  build and test only what changed (STATE=<production target dir>)"
 
@@ -158,6 +160,16 @@ BENCH_OUT ?= target/benchmark
 benchmark: setup
 	$(PY) scripts/benchmark_build.py --scales $(SCALES) --engines $(ENGINES) --repeats $(REPEATS) \
 		--json $(BENCH_OUT)/benchmark.json --markdown $(BENCH_OUT)/benchmark.md $(BENCH_ARGS)
+
+# The raw tables' indexes (macros/create_raw_indexes.sql) on the PostgreSQL of BILLING_DB_*,
+# in the raw schemas the sources resolve (LEDGER_<RAW>_SCHEMA, else --vars in DBT_ARGS).
+# Concurrently, so the EL tool's loads go on; a second run creates nothing. DROP=1 drops them.
+DROP ?=
+pg-indexes: setup
+	$(DBT) run-operation create_raw_indexes --target postgres --target-path target/pg-indexes \
+		$(if $(filter 1 yes true,$(DROP)),--args '{drop: true}') $(DBT_ARGS) || { \
+		echo "make pg-indexes failed: fix what dbt says above (database from BILLING_DB_*, raw schemas from LEDGER_<RAW>_SCHEMA or DBT_ARGS=--vars) and run it again" >&2; \
+		exit 1; }
 
 snapshot-export: setup
 	$(PY) scripts/snapshot_backup.py export $(SNAPSHOT_FLAGS)

@@ -8,8 +8,9 @@ building; and while the job builds, analysts cannot open the file. Two answers:
   so often which process holds it, then fails with one line saying what to close;
 - after each good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
   `<stem>_read.duckdb` beside the file), replaced atomically, that analysts open instead.
-  The copy is never locked by the job; it holds the data and views as of the last good
-  build. The views name no database, so the copy answers under any name it is opened as.
+  The copy is never locked by the job; it holds the data as of the last good build, its
+  marts as tables (ledger_ops.read_copy), read at table speed. The other views name no
+  database, so the copy answers under any name it is opened as.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from ledger_ops.read_copy import materialize_marts
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
@@ -127,10 +130,17 @@ def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
     return Path(raw) if raw else default_read_copy(path)
 
 
-def publish_read_copy(path: Path, destination: Path) -> None:
-    """Checkpoint `path` and copy it to `destination` atomically (a rename over the old copy).
+def publish_read_copy(
+    path: Path,
+    destination: Path,
+    marts_schemas: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Checkpoint `path` and copy it to `destination` atomically (a rename over the old copy),
+    the views of `marts_schemas` turned into tables in the copy first.
 
-    A reader that has the old copy open keeps reading it until it reconnects.
+    The copy is finished under a temporary name, so no reader ever opens a half-made one;
+    a reader that has the old copy open keeps reading it until it reconnects.
     """
     with duckdb.connect(str(path)) as connection:
         connection.execute("checkpoint")
@@ -138,6 +148,9 @@ def publish_read_copy(path: Path, destination: Path) -> None:
     partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
     try:
         shutil.copyfile(path, partial)
+        if marts_schemas:
+            materialize_marts(partial, marts_schemas, env or {})
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)

@@ -11,8 +11,9 @@ Order of a run, and why:
    but the log and the heartbeat say which sources were stale. When dbt cannot run at
    all (exit 2: database unreachable, profile error) the job stops here with that cause;
 4. `dbt build` (seeds, snapshots, views, every data test); its exit code is the job's;
-5. ledger totals and the balance alert, read through `dbt show`; on DuckDB, after a good
-   build, the read-only copy analysts open is published;
+5. on DuckDB, after a good build, the read-only copy analysts open is published, its marts
+   as tables, and the ledger totals are read from them; otherwise the totals come through
+   `dbt run-operation ledger_totals`; then the balance alert, read through `dbt show`;
 6. the heartbeat, sent whatever happened before, including a crash of the job itself.
 
 Steps 5 and 6 report; they never change the exit code.
@@ -42,6 +43,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import duckdb
+
 from ledger_ops import demo_data, paths, targets
 from ledger_ops.alert import STATE_FILE_NAME, BalanceMonitor
 from ledger_ops.balance_report import BALANCE_TESTS
@@ -55,9 +58,10 @@ from ledger_ops.duckdb_file import (
 )
 from ledger_ops.heartbeat import heartbeat_payload, send_heartbeat
 from ledger_ops.http_post import DEFAULT_TIMEOUT_SECONDS
-from ledger_ops.ledger_totals import fetch_ledger_totals
+from ledger_ops.ledger_totals import fetch_ledger_totals, log_ledger_totals
 from ledger_ops.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_ops.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
+from ledger_ops.read_copy import ledger_totals_from_copy, marts_schemas
 from ledger_ops.warehouse import connect
 
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
@@ -188,10 +192,10 @@ def _run_locked(config: JobConfig) -> int:
         exit_code = build.returncode
         if exit_code == EXIT_CANNOT_RUN and build.results is None:
             raise StopRun(exit_code, _cause(build.error or "dbt build could not run"))
-        ledger = fetch_ledger_totals(runner)
-        details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
         if exit_code == 0 and target.is_duckdb:
-            _publish_read_copy(env)
+            ledger = _publish_read_copy(env, runner)
+        ledger = ledger or fetch_ledger_totals(runner)
+        details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
     except StopRun as stop:
         log.error("%s", stop.cause)
         details["error"] = stop.cause
@@ -320,18 +324,34 @@ def _load_demo_data_if_absent(database: Path, env: Mapping[str, str]) -> None:
     log.info("demo data loaded: %d rows", sum(counts.values()))
 
 
-def _publish_read_copy(env: Mapping[str, str]) -> None:
+def _publish_read_copy(env: Mapping[str, str], runner: DbtRunner) -> dict[str, Any] | None:
+    """Publish the analysts' copy, its marts as tables; return the ledger totals read from
+    those tables (None: the caller computes them from the views)."""
     database = paths.duckdb_path(env)
     destination = read_copy_path(database, env)
     if destination is None:
-        return
+        return None
+    schemas = marts_schemas(runner.target_path / "manifest.json", env)
     try:
-        publish_read_copy(database, destination)
+        publish_read_copy(database, destination, schemas, env)
     except Exception:
         # The build is good; analysts only keep yesterday's copy a day longer.
         log.exception("the read-only copy %s could not be published", destination)
-        return
-    log.info("published the read-only copy for analysts: %s", destination)
+        return None
+    log.info(
+        "published the read-only copy for analysts: %s (marts of %s as tables)",
+        destination,
+        ", ".join(schemas),
+    )
+    try:
+        # The copy's marts hold the views' rows of this very build: the same totals, read
+        # from tables instead of recomputing the views in the live file.
+        totals = ledger_totals_from_copy(destination, schemas)
+    except (duckdb.Error, OSError, ValueError) as exc:
+        log.warning("ledger totals not read from the copy (%s); computing them", exc)
+        return None
+    log_ledger_totals(totals, f"the copy {destination.name}")
+    return totals
 
 
 def _check_freshness(runner: DbtRunner, target: targets.TargetInfo) -> list[str]:

@@ -44,12 +44,17 @@ def fetch_ledger_totals(runner: OperationRunner) -> dict[str, Any] | None:
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         log.warning("ledger totals unavailable: %s", exc)
         return None
+    log_ledger_totals(totals, "the views")
+    return totals
+
+
+def log_ledger_totals(totals: dict[str, Any], origin: str) -> None:
     log.info(
-        "ledger: %s rows, billed %s; entries: %s, debits %s, credits %s",
+        "ledger (from %s): %s rows, billed %s; entries: %s, debits %s, credits %s",
+        origin,
         totals["rows"],
         totals["billed_amount"],
         totals["entries"],
         totals["total_debits"],
         totals["total_credits"],
     )
-    return totals

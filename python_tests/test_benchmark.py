@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -69,10 +70,10 @@ def test_text_block_puts_engines_side_by_side() -> None:
     figures = ["7,451", "2.00", "25.0", "0", "17.2", "420", "350", "90", "0.30", "4,150"]
     assert duckdb_row.split() == ["duckdb", *figures, "1,234,567.89"]
     assert "ledger totals identical on duckdb and postgres" in text
-    assert "duckdb view  duckdb table  view/table  postgres view" in text
-    assert "(broker 12, 2025-06)" in text
+    assert "duckdb view  duckdb table  view/table  view/total  postgres view" in text
+    assert "(broker 12, 2025-06)" in text and "(2025-06-15)" in text
     balance = next(line for line in lines if line.startswith("ledger_balance_check"))
-    assert balance.split()[1:] == ["0.250", "0.005", "50.0"] * 2
+    assert balance.split()[1:] == ["0.250", "0.005", "50.0", "1.0"] * 2
     assert "1.50  lead_sales_ledger" in text
     # Every row of a table is as wide as its header: the columns line up.
     header = next(line for line in lines if line.startswith("read (median of 3 runs, s)"))
@@ -125,9 +126,46 @@ def test_a_read_too_slow_to_repeat_runs_once_and_is_marked() -> None:
     )
     text = report.format_scale_text(scale, repeats=3)
     balance = next(line for line in text.splitlines() if line.startswith("ledger_balance_check"))
-    assert balance.split()[4:] == ["75.000*", "0.005", "15,000"]
+    assert balance.split()[5:9] == ["75.000*", "0.005", "15,000", "300"]
     assert report.ONCE_NOTE in text
     assert report.ONCE_NOTE not in report.format_scale_text(_scale(), repeats=3)
+
+
+def test_selective_reads_are_set_against_the_whole_ledger_with_and_without_indexes() -> None:
+    scale = _scale()
+    scale.filters = BrokerMonth(12, date(2025, 6, 1), date(2025, 6, 9))
+    duck, postgres = scale.engines
+    postgres.indexes = Measured(0, 4.25, 90.0, 95.0)
+    for engine, kind, fast in ((postgres, "indexed", 0.002), (duck, "published", 0.001)):
+        engine.reads = [
+            dataclasses.replace(
+                read,
+                view=Timing(2.5, 2.0 if read.key == "ledger_total" else 0.5, [0.5]),
+                **{kind: Timing(0.01, 1.0 if read.key == "ledger_total" else fast, [fast])},
+            )
+            for read in engine.reads
+        ]
+    text = report.format_scale_text(scale, repeats=3)
+    header = next(line for line in text.splitlines() if line.startswith("read (median"))
+    assert re.split(r"\s{2,}", header)[1:] == [
+        *["duckdb view", "duckdb table", "view/table", "view/total", "duckdb copy"],
+        *["postgres view", "postgres table", "view/table", "view/total"],
+        *["postgres view+ix", "+ix/total"],
+    ]
+    day = next(line for line in text.splitlines() if line.startswith("one day's revenue"))
+    assert "(2025-06-09)" in day
+    # view 0.5 over the total's 2.0; indexed 0.002 over the indexed total's 1.0.
+    assert day.split()[-11:] == [
+        *["0.500", "0.005", "100", "0.250", "0.001"],
+        *["0.500", "0.005", "100", "0.250", "0.002", "0.002"],
+    ]
+    assert "create_raw_indexes, 4.2 s" in text or "create_raw_indexes, 4.3 s" in text
+    assert "duckdb copy: the copy the job published" in text
+    document = report.to_json({"title": "t"}, {"cores": "2"}, [scale])
+    reads = document["scales"][0]["engines"][1]["reads"]
+    day_json = next(r for r in reads if r["key"] == "day_by_deal_type")
+    assert (day_json["ratio_view_total"], day_json["ratio_indexed_total"]) == (0.25, 0.002)
+    assert "| postgres view+ix | +ix/total |" in report.format_scale_markdown(scale, repeats=3)
 
 
 def test_build_figures_come_from_a_build_only(tmp_path: Path) -> None:
@@ -212,8 +250,34 @@ def test_end_to_end_on_duckdb_at_a_tiny_scale(
     for read in engine["reads"]:
         assert read["error"] is None, read
         assert len(read["view"]["runs_s"]) == len(read["table"]["runs_s"]) == 1
+        # The published copy was read too, and every read set against the whole ledger.
+        assert len(read["published"]["runs_s"]) == 1 and read["indexed"] is None
+        assert read["ratio_view_total"] is not None
         assert "ledger_bench_marts." in read["sql"]
+    filters = json.loads(json_path.read_text())["scales"][0]["filters"]
+    assert filters["day"].startswith(filters["month"][:7])
     assert "| duckdb |" in markdown_path.read_text()
+
+
+@pytest.mark.dbt
+@pytest.mark.postgres
+def test_end_to_end_on_postgres_reads_with_and_without_the_raw_indexes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    json_path = tmp_path / "bench.json"
+    work = ["--workdir", str(tmp_path / "work"), "--json", str(json_path)]
+    code = main(["--scales", "0.05", "--engines", "postgres", "--repeats", "1", *work])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "postgres view+ix  +ix/total" in out
+
+    engine = json.loads(json_path.read_text())["scales"][0]["engines"][0]
+    assert engine["error"] is None and engine["indexes_error"] is None
+    assert engine["indexes"]["exit_code"] == 0
+    for read in engine["reads"]:
+        assert read["error"] is None, read
+        assert len(read["indexed"]["runs_s"]) == 1 and read["published"] is None
+        assert read["ratio_indexed_total"] is not None
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 A reader that holds the warehouse file for a few seconds makes the job wait, then succeed;
 one that never lets go makes it fail with one line saying which process to close. The
-views name no database, so the published copy answers under any name; unchanged views
-are left alone; a mistyped path or an unreachable database stops the job at once.
+published copy holds the marts as tables of the views' rows and answers under any name
+(its other views name no database); unchanged views are left alone; a mistyped path or an
+unreachable database stops the job at once.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
         "(select count(*) from published.ledger_marts.lead_sales_ledger)"
     ).fetchone()
     assert counts[0] == counts[1] > 0
+    assert_marts_are_tables_of_the_views(analyst, live="wh", copy="published")
 
     second = run_job(tmp_path / "again", job_env(tmp_path / "again", database))
     assert second.returncode == 0, job_log(tmp_path / "again")[-3000:]
@@ -153,6 +155,43 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
     views = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(outcomes) == len(views) > 40, outcomes
     assert set(outcomes.values()) == {"unchanged"}, outcomes
+
+
+def _relations(analyst: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
+    """Each relation of ledger_marts: (kind, comment, [(column, type, comment), ...])."""
+    rows = analyst.execute(
+        "select r.name, r.kind, r.comment,"
+        " list((c.column_name, c.data_type, c.comment) order by c.column_index)"
+        " from (select view_name as name, 'VIEW' as kind, comment from duckdb_views()"
+        "       where database_name = $db and schema_name = 'ledger_marts'"
+        "       union all select table_name, 'BASE TABLE', comment from duckdb_tables()"
+        "       where database_name = $db and schema_name = 'ledger_marts') as r"
+        " join duckdb_columns() as c on c.database_name = $db"
+        " and c.schema_name = 'ledger_marts' and c.table_name = r.name"
+        " group by r.name, r.kind, r.comment",
+        {"db": catalog},
+    ).fetchall()
+    return {name: (kind, comment, columns) for name, kind, comment, columns in rows}
+
+
+def assert_marts_are_tables_of_the_views(
+    analyst: duckdb.DuckDBPyConnection, *, live: str, copy: str
+) -> None:
+    """In the copy every marts view is a table of the same name, columns, types, comments
+    and rows (counts and every amount's sum); the live file keeps its views."""
+    views = {k: v for k, v in _relations(analyst, live).items() if v[0] == "VIEW"}
+    tables = _relations(analyst, copy)
+    assert set(MARTS) <= set(views), sorted(views)
+    for name, (_, comment, columns) in views.items():
+        assert tables[name] == ("BASE TABLE", comment, columns), name
+        assert comment and any(c[2] for c in columns), f"{name} carries no comments"
+        amounts = [c[0] for c in columns if c[1].startswith("DECIMAL")]
+        figures = ", ".join(["count(*)", *(f"sum({column})" for column in amounts)])
+        expected = analyst.execute(f"select {figures} from {live}.ledger_marts.{name}").fetchone()
+        assert (
+            analyst.execute(f"select {figures} from {copy}.ledger_marts.{name}").fetchone()
+            == expected
+        ), name
 
 
 def test_missing_duckdb_file_stops_the_job_at_once(tmp_path: Path) -> None:

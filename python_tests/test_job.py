@@ -314,6 +314,7 @@ def test_good_build_exits_zero_although_the_heartbeat_is_rejected(
     assert posted(server, "/alert") == []
     log = job_log(tmp_path)
     assert "heartbeat rejected" in log and "HTTP 401" in log
+    assert "ledger (from the copy ledger_read.duckdb)" in log  # its tables, not the views
     assert KEY not in log
 
 

@@ -122,6 +122,10 @@ class Checkout:
         parse cache there, so the build is timed with a warm one too."""
         return self._dbt_command("parse", target, workdir)
 
+    def operation_command(self, macro: str, target: str, workdir: Path) -> list[str]:
+        """`dbt run-operation <macro>` of this checkout (create_raw_indexes: make pg-indexes)."""
+        return [*self._dbt_command("run-operation", target, workdir), macro]
+
     def build_command(self, target: str, workdir: Path) -> list[str]:
         if self.builder == "dbt":
             return self._dbt_command("build", target, workdir)

@@ -110,6 +110,21 @@ class DuckDbEngine(BenchEngine):
     def env(self) -> dict[str, str]:
         return {"LEDGER_DUCKDB_PATH": str(self.database)}
 
+    @property
+    def read_copy(self) -> Path:
+        """The copy the job publishes after a good build (ledger_ops.duckdb_file)."""
+        return self.database.with_name(f"{self.database.stem}_read{self.database.suffix}")
+
+    @contextlib.contextmanager
+    def connect_copy(self) -> Iterator[Session]:
+        import duckdb
+
+        session = Session(duckdb.connect(str(self.read_copy), read_only=True))
+        try:
+            yield session
+        finally:
+            session.close()
+
     def _open(self, read_only: bool) -> _Connection:
         import duckdb
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ledger_ops.benchmark.reads import READS, Timing
+from ledger_ops.benchmark.reads import READS, ReadFigures, Timing, ratio_to_total
 from ledger_ops.benchmark.results import EngineFigures, ScaleFigures
 
 # Header, rows, and how many leading columns hold text (left-aligned; the rest are numbers).
@@ -25,9 +25,20 @@ def runs(count: int) -> str:
     return f"{count} run" if count == 1 else f"{count} runs"
 
 
-def _seconds(timing: Timing) -> str:
+def _seconds(timing: Timing | None) -> str:
     # A * marks the one run of a read too slow to repeat.
+    if timing is None:
+        return MISSING
     return f"{timing.median_s:.3f}" + ("" if timing.repeated else "*")
+
+
+def _share(value: float | None) -> str:
+    """A read's time over the whole-ledger aggregate's: selective reads are far under 1."""
+    if value is None:
+        return MISSING
+    if value >= 1:
+        return _ratio(value)
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _ratio(value: float | None) -> str:
@@ -104,24 +115,66 @@ def engine_table(scale: ScaleFigures) -> Table:
     return header, rows, 1
 
 
+def _columns(engine: EngineFigures) -> tuple[bool, bool]:
+    """Whether the engine has indexed reads (PostgreSQL) and published-copy reads (DuckDB)."""
+    return any(r.indexed for r in engine.reads), any(r.published for r in engine.reads)
+
+
+def _read_label(key: str, label: str, scale: ScaleFigures) -> str:
+    if scale.filters is None:
+        return label
+    if key in ("broker_ledger", "broker_entries"):
+        return f"{label} ({scale.filters.label()})"
+    if key == "day_by_deal_type":
+        return f"{label} ({scale.filters.day_label()})"
+    return label
+
+
 def reads_table(scale: ScaleFigures, repeats: int) -> Table:
     header = [f"read (median of {runs(repeats)}, s)"]
     for e in scale.engines:
-        header += [f"{e.engine} view", f"{e.engine} table", "view/table"]
+        indexed, published = _columns(e)
+        header += [f"{e.engine} view", f"{e.engine} table", "view/table", "view/total"]
+        header += [f"{e.engine} view+ix", "+ix/total"] if indexed else []
+        header += [f"{e.engine} copy"] if published else []
     rows = []
     for read in READS:
-        label = read.label
-        if read.key == "broker_ledger" and scale.filters is not None:
-            label = f"{label} ({scale.filters.label()})"
-        row = [label]
+        row = [_read_label(read.key, read.label, scale)]
         for e in scale.engines:
+            indexed, published = _columns(e)
             found = next((r for r in e.reads if r.key == read.key), None)
-            if found is None or found.view is None or found.table is None:
-                row += [MISSING, MISSING, MISSING]
-                continue
-            row += [_seconds(found.view), _seconds(found.table), _ratio(found.ratio)]
+            if found is None:
+                found = ReadFigures(read.key, read.label, read.sql, None, None)
+            row += [
+                _seconds(found.view),
+                _seconds(found.table),
+                _ratio(found.ratio),
+                _share(ratio_to_total(e.reads, read.key)),
+            ]
+            if indexed:
+                row += [
+                    _seconds(found.indexed),
+                    _share(ratio_to_total(e.reads, read.key, "indexed")),
+                ]
+            if published:
+                row += [_seconds(found.published)]
         rows.append(row)
     return header, rows, 1
+
+
+def reads_notes(scale: ScaleFigures) -> list[str]:
+    """What the read columns beyond view and table mean, for this scale's engines."""
+    notes = ["view/total: the read's median over the whole-ledger aggregate's (ledger_total)"]
+    for e in scale.engines:
+        indexed, published = _columns(e)
+        if indexed and e.indexes is not None:
+            notes.append(
+                f"{e.engine} view+ix: the views again once the raw tables are indexed "
+                f"(create_raw_indexes, {e.indexes.seconds:.1f} s); +ix/total likewise"
+            )
+        if published:
+            notes.append(f"{e.engine} copy: the copy the job published, its marts as tables")
+    return notes
 
 
 def slowest_table(scale: ScaleFigures) -> Table:
@@ -139,12 +192,19 @@ def slowest_table(scale: ScaleFigures) -> Table:
 
 
 def _once(scale: ScaleFigures) -> bool:
-    timings = [t for e in scale.engines for r in e.reads for t in (r.view, r.table) if t]
+    timings = [
+        t
+        for e in scale.engines
+        for r in e.reads
+        for t in (r.view, r.table, r.indexed, r.published)
+        if t
+    ]
     return any(not t.repeated for t in timings)
 
 
 def _errors(scale: ScaleFigures) -> list[str]:
     lines = [f"{e.engine}: {e.error}" for e in scale.engines if e.error]
+    lines += [f"{e.engine}: {e.indexes_error}" for e in scale.engines if e.indexes_error]
     for e in scale.engines:
         lines += [f"{e.engine}, {r.label}: {r.error}" for r in e.reads if r.error]
     return lines
@@ -161,7 +221,7 @@ def format_scale_text(scale: ScaleFigures, repeats: int) -> str:
     lines += [totals, ""] if totals else [""]
     if any(e.reads for e in scale.engines):
         lines += text_table(reads_table(scale, repeats))
-        lines += [ONCE_NOTE, ""] if _once(scale) else [""]
+        lines += [*reads_notes(scale), *([ONCE_NOTE] if _once(scale) else []), ""]
     if any(e.build and e.build.slowest for e in scale.engines):
         lines += [*text_table(slowest_table(scale)), ""]
     lines += [f"ERROR {line}" for line in _errors(scale)]
@@ -174,6 +234,7 @@ def format_scale_markdown(scale: ScaleFigures, repeats: int) -> str:
     lines += [f"{totals}.", ""] if totals else []
     if any(e.reads for e in scale.engines):
         lines += [*markdown_table(reads_table(scale, repeats)), ""]
+        lines += [f"- {note}" for note in reads_notes(scale)] + [""]
         lines += [ONCE_NOTE.replace("*", "\\*", 1), ""] if _once(scale) else []
     if any(e.build and e.build.slowest for e in scale.engines):
         lines += [*markdown_table(slowest_table(scale)), ""]
@@ -186,6 +247,9 @@ def _engine_json(engine: EngineFigures) -> dict[str, Any]:
     document["load_s"] = engine.load_s
     for read, figures in zip(document["reads"], engine.reads, strict=True):
         read["ratio_view_table"] = figures.ratio
+        read["ratio_view_total"] = ratio_to_total(engine.reads, figures.key)
+        read["ratio_indexed_total"] = ratio_to_total(engine.reads, figures.key, "indexed")
+        read["ratio_published_total"] = ratio_to_total(engine.reads, figures.key, "published")
     return document
 
 

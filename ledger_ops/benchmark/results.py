@@ -23,6 +23,8 @@ class EngineFigures:
     ledger_billed: str | None = None  # exact decimal text
     reads: list[ReadFigures] = field(default_factory=list)
     error: str | None = None
+    indexes: Measured | None = None  # PostgreSQL: `dbt run-operation create_raw_indexes`
+    indexes_error: str | None = None  # why the indexed reads are missing (the run goes on)
 
     @property
     def load_s(self) -> float | None:

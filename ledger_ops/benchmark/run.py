@@ -1,6 +1,7 @@
 """The benchmark's command line and its loop: for each scale, for each engine, load demo
-data, run the nightly job, copy the marts into tables, time the reads; print each scale's
-block as soon as its engines are done (scale 1000 takes a while)."""
+data, run the nightly job, copy the marts into tables, time the reads (then again on
+PostgreSQL with the raw tables indexed, and on DuckDB in the published copy); print each
+scale's block as soon as its engines are done (scale 1000 takes a while)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,13 @@ from ledger_ops.benchmark.engines import (
 )
 from ledger_ops.benchmark.machine import describe_machine, machine_line
 from ledger_ops.benchmark.process import Measured, log_tail, run_measured
-from ledger_ops.benchmark.reads import COPIED, create_copies, pick_broker_month, run_reads
+from ledger_ops.benchmark.reads import (
+    COPIED,
+    create_copies,
+    pick_broker_month,
+    run_reads,
+    time_again,
+)
 from ledger_ops.benchmark.results import EngineFigures, ScaleFigures
 from ledger_ops.warehouse import PostgresSettings
 
@@ -256,7 +263,62 @@ def bench_engine(
         )
     if totals is not None:
         figures.ledger_rows, figures.ledger_billed = totals[0], str(totals[1])
+    if isinstance(engine, PostgresEngine):
+        _time_indexed(engine, settings, scale, directory, env, views, figures)
+    elif isinstance(engine, DuckDbEngine) and engine.read_copy.exists():
+        _progress(f"{label}: timing reads on the published copy {engine.read_copy.name}")
+        with engine.connect_copy() as session:
+            figures.reads = time_again(
+                session,
+                figures.reads,
+                views,
+                scale.filters,
+                settings.repeats,
+                settings.once_over_s,
+                "published",
+            )
     return figures
+
+
+def _time_indexed(
+    engine: PostgresEngine,
+    settings: Settings,
+    scale: ScaleFigures,
+    directory: Path,
+    env: dict[str, str],
+    views: dict[str, str],
+    figures: EngineFigures,
+) -> None:
+    """The views read again once the raw tables carry the indexes of `make pg-indexes`,
+    created by the same dbt operation."""
+    label = f"scale {scale.scale:g}, {engine.name}"
+    _progress(f"{label}: creating the raw tables' indexes (create_raw_indexes)")
+    log = directory / "indexes.log"
+    checkout = settings.checkout
+    figures.indexes = run_measured(
+        checkout.operation_command("create_raw_indexes", engine.dbt_target, directory),
+        env=env,
+        cwd=checkout.root,
+        log_path=log,
+    )
+    if figures.indexes.exit_code != 0:
+        figures.indexes_error = (
+            f"create_raw_indexes exited with {figures.indexes.exit_code} (an older checkout "
+            f"has no such macro); its output ({log}) ends: {log_tail(log)}"
+        )
+        return
+    assert scale.filters is not None
+    _progress(f"{label}: timing reads on the views again, the raw tables indexed")
+    with engine.connect(read_only=True) as session:
+        figures.reads = time_again(
+            session,
+            figures.reads,
+            views,
+            scale.filters,
+            settings.repeats,
+            settings.once_over_s,
+            "indexed",
+        )
 
 
 @contextlib.contextmanager
