@@ -4,7 +4,7 @@ with
 
 calls as (
 
-    select * from {{ ref('int_calls_priced') }}
+    select * from {{ ref('int_calls_attributed') }}
 
 ),
 
