@@ -4,12 +4,14 @@
     the greatest lead_id, and how many distinct leads matched. One ordered window and one
     grouping, no window per figure: the lead count is the number of lead_id changes along
     the same order, in which exact duplicate lead rows sit side by side and count once.
-    Every key column is a window partition and grouping key, so a filter on any of them
-    passes below both. `candidates` has the key columns and lead_id, lead_type and
-    lead_created_at (null when the call matched no lead).
+    Every key column is a grouping key; `partition_columns` (the call and what analysts
+    filter it by) partition the window, so a filter on them passes below both, while the
+    window sorts by no more than it must. `candidates` has the key columns and lead_id,
+    lead_type and lead_created_at (null when the call matched no lead).
 #}
-{% macro attribute_calls_to_leads(candidates, key_columns) -%}
+{% macro attribute_calls_to_leads(candidates, key_columns, partition_columns) -%}
     {%- set keys = key_columns | join(', ') -%}
+    {%- set partition = partition_columns | join(', ') -%}
     select
         {{ keys }},
         max(case when lead_rank = 1 then lead_id end) as lead_id,
@@ -28,11 +30,11 @@
         select
             *,
             row_number() over (
-                partition by {{ keys }}
+                partition by {{ partition }}
                 order by lead_created_at desc, lead_id desc
             ) as lead_rank,
             lag(lead_id) over (
-                partition by {{ keys }}
+                partition by {{ partition }}
                 order by lead_created_at desc, lead_id desc
             ) as previous_lead_id
         from {{ candidates }}

@@ -22,7 +22,7 @@ lead_sales as (
 
 calls as (
 
-    select * from {{ ref('int_calls_priced') }}
+    select * from {{ ref('int_calls_attributed') }}
 
 ),
 

@@ -98,7 +98,7 @@ returned_calls as (
         'mortgage_broker_id',
         'payout_amount',
         'returned_at',
-    ]) }}
+    ], ['call_id', 'mortgage_broker_id', 'returned_at']) }}
 
 ),
 

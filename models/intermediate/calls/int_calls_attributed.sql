@@ -28,7 +28,7 @@ attributed as (
         'mortgage_broker_id',
         'payout_amount',
         'min_duration_seconds',
-    ]) }}
+    ], ['call_id', 'started_at', 'mortgage_broker_id']) }}
 
 ),
 

@@ -1,8 +1,11 @@
 {#
-    The balance report in one row (seed 002): total debits and credits, their exact
-    difference, how many transactions do not balance and how many accounts they touch.
-    Everything is worked out from one read of ledger_entries: reading the unbalanced
-    transaction and account views as well would compute the whole ledger three times.
+    The balance report in one row (seed 002): total debits and credits over every line, their
+    exact difference, how many transactions do not balance and how many accounts they touch.
+    Only finance's manual journals can be unbalanced: every ledger transaction is posted by a
+    rule whose lines balance by construction (int_ledger_rows_posted, tested line by line).
+    So the whole ledger is read once, for its totals, without grouping its lines by
+    transaction, and only manual lines are grouped (the filter on source drops the ledger's
+    branch of their read). Each CTE is read once: a CTE read twice is computed whole.
 #}
 
 with
@@ -13,41 +16,48 @@ entries as (
 
 ),
 
-transaction_totals as (
+unbalanced_transactions as (
 
-    select
-        transaction_id,
-        sum(debit) as total_debits,
-        sum(credit) as total_credits
-    from entries
-    group by transaction_id
+    select * from {{ ref('ledger_unbalanced_transactions') }}
+
+),
+
+manual_lines as (
+
+    select * from {{ ref('ledger_entries') }}
 
 ),
 
 totals as (
 
     select
-        coalesce(sum(total_debits), 0) as total_debits,
-        coalesce(sum(total_credits), 0) as total_credits,
-        sum(case when total_debits <> total_credits then 1 else 0 end)
-            as unbalanced_transaction_count
-    from transaction_totals
+        coalesce(sum(debit), 0) as total_debits,
+        coalesce(sum(credit), 0) as total_credits
+    from entries
 
 ),
 
-unbalanced_transactions as (
+unbalanced_lines as (
 
-    select transaction_id from transaction_totals
-    where total_debits <> total_credits
+    select manual_lines.account_code
+    from manual_lines
+    inner join unbalanced_transactions
+        on manual_lines.transaction_id = unbalanced_transactions.transaction_id
+    where manual_lines.source = 'manual'
+
+),
+
+transaction_count as (
+
+    select count(*) as unbalanced_transaction_count
+    from unbalanced_transactions
 
 ),
 
 accounts_count as (
 
-    select count(distinct entries.account_code) as accounts_affected
-    from entries
-    inner join unbalanced_transactions
-        on entries.transaction_id = unbalanced_transactions.transaction_id
+    select count(distinct account_code) as accounts_affected
+    from unbalanced_lines
 
 ),
 
@@ -57,14 +67,15 @@ final as (
         cast(totals.total_debits as {{ money_total_type() }}) as total_debits,
         cast(totals.total_credits as {{ money_total_type() }}) as total_credits,
         cast(totals.total_debits - totals.total_credits as {{ money_total_type() }}) as difference,
-        cast(coalesce(totals.unbalanced_transaction_count, 0) as bigint) as unbalanced_transaction_count,
+        cast(transaction_count.unbalanced_transaction_count as bigint) as unbalanced_transaction_count,
         accounts_count.accounts_affected,
         (
             totals.total_debits = totals.total_credits
-            and coalesce(totals.unbalanced_transaction_count, 0) = 0
+            and transaction_count.unbalanced_transaction_count = 0
         ) as is_balanced,
         cast({{ dbt.current_timestamp() }} as timestamp) as checked_at
     from totals
+    cross join transaction_count
     cross join accounts_count
 
 )

@@ -1,4 +1,8 @@
-{# The accounts named by the lines of unbalanced transactions, and how much they carry there. #}
+{#
+    The accounts named by the lines of unbalanced transactions, and how much they carry there.
+    Only manual journals can be unbalanced (ledger_unbalanced_transactions), so only their
+    lines are joined: the ledger's branch of ledger_entries is never computed here.
+#}
 
 with
 
@@ -20,12 +24,19 @@ chart_of_accounts as (
 
 ),
 
+manual_entries as (
+
+    select * from entries
+    where source = 'manual'
+
+),
+
 unbalanced_lines as (
 
-    select entries.*
-    from entries
+    select manual_entries.*
+    from manual_entries
     inner join unbalanced_transactions
-        on entries.transaction_id = unbalanced_transactions.transaction_id
+        on manual_entries.transaction_id = unbalanced_transactions.transaction_id
 
 ),
 
