@@ -29,7 +29,7 @@ CONTRACTED = {
     "trial_balance_monthly",
 }
 # Generic tests that fix a model's grain: its key is unique.
-GRAIN_TESTS = {"unique", "row_rules"}
+GRAIN_TESTS = {"unique", "row_rules", "unique_among_distinct_rows"}
 
 
 def _own(nodes: dict[str, Any], *types: str) -> dict[str, Any]:

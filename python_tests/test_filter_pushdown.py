@@ -193,7 +193,7 @@ def postgres_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSand
     sandbox = DbtSandbox(
         target="postgres",
         workdir=tmp_path_factory.mktemp("pushdown_postgres"),
-        schema_prefix="ledger_pd",
+        schema_prefix="ledger_pytest_pushdown",
     )
     build(sandbox)
     indexes = sandbox.dbt("run-operation", "create_raw_indexes")

@@ -1,7 +1,7 @@
 """`make pg-indexes`: the raw tables' indexes, created concurrently on a real PostgreSQL.
 
 The macro runs under `dbt run-operation` as the Makefile runs it, on demo raw tables in
-schemas of this module's own (ledger_ix_*): every index is created and valid, a second run
+schemas of this module's own (ledger_pytest_ix_*): every index is created and valid, a second run
 creates nothing and says each one exists, and drop=true removes them all.
 """
 
@@ -15,7 +15,7 @@ from dbt_harness import DbtSandbox, output_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
 
-PREFIX = "ledger_ix"
+PREFIX = "ledger_pytest_ix"
 _SUMMARY = re.compile(
     r"create_raw_indexes: (\d+) created, (\d+) already existed, (\d+) rebuilt \(of (\d+)\)"
 )

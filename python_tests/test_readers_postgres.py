@@ -89,8 +89,8 @@ def column_changing_deployment(destination: Path) -> Path:
     project = project_copy(destination)
     edit(
         project / "models/staging/invoca/stg_invoca__calls.sql",
-        "    select distinct\n",
-        "    select distinct\n        cast('probe' as {{ dbt.type_string() }}) as probe_note,\n",
+        "select\n    cast(call_id",
+        "select\n    cast('probe' as {{ dbt.type_string() }}) as probe_note,\n    cast(call_id",
     )
     return project
 
