@@ -4,12 +4,10 @@
     recognized nothing, so its return adds no row. The refund repeats the call's lead and
     matched_lead_count (macro attribute_calls_to_leads, as for the call itself).
 
-    The first return is the report no other return of the call precedes, grouped by the call
-    and that report's instant: the refund's event_at is a grouping key, so a date filter on
-    the ledger reaches the dispositions scan. Reports are matched on the call and the buyer
+    The first return is found by the macro first_report_per_item, so a date filter on
+    the refund reaches the dispositions scan. Reports are matched on the call and the buyer
     of its terms (a report by another broker fails the build), so a broker filter reaches
-    every table. Each CTE is read once: a CTE read twice is computed whole, before any
-    filter, by DuckDB and PostgreSQL.
+    every table.
 #}
 
 with
@@ -32,48 +30,9 @@ other_dispositions as (
 
 ),
 
-this_return as (
-
-    select
-        call_id,
-        mortgage_broker_id,
-        reported_at
-    from this_dispositions
-    where
-        call_id is not null
-        and disposition_status = 'returned'
-
-),
-
-other_return as (
-
-    select
-        call_id,
-        mortgage_broker_id,
-        reported_at
-    from other_dispositions
-    where
-        call_id is not null
-        and disposition_status = 'returned'
-
-),
-
 first_returns as (
 
-    select
-        this_return.call_id,
-        this_return.mortgage_broker_id,
-        this_return.reported_at as returned_at
-    from this_return
-    inner join other_return
-        on
-            this_return.call_id = other_return.call_id
-            and this_return.mortgage_broker_id = other_return.mortgage_broker_id
-    group by
-        this_return.call_id,
-        this_return.mortgage_broker_id,
-        this_return.reported_at
-    having this_return.reported_at = min(other_return.reported_at)
+    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'call_id', 'returned') }}
 
 ),
 
@@ -81,7 +40,7 @@ returned_billable_calls as (
 
     select
         call_candidates.*,
-        first_returns.returned_at
+        first_returns.reported_at as returned_at
     from first_returns
     inner join call_candidates
         on

@@ -3,14 +3,12 @@
     minus everything recognized for it, its price plus the conversion payout when it was
     reported sold (whenever that report came), so the sale nets to zero.
 
-    The first return is the report no other return of the sale precedes, grouped by the sale
-    and that report's instant: the refund's event_at is a grouping key, so a date filter on
-    the ledger reaches the dispositions scan. Reports are matched on the sale and its buyer
+    The first return is found by the macro first_report_per_item, so a date filter on
+    the refund reaches the dispositions scan. Reports are matched on the sale and its buyer
     (a report by another broker fails the build), so a broker filter reaches every table.
     The sale is read from the plain join beneath the sale and conversion rules, not from
-    their grouped views, which the returned sales' keys could not probe; the payout is the
-    deal the conversion rule prices, active at sold_at. Each CTE is read once: a CTE read
-    twice is computed whole, before any filter, by DuckDB and PostgreSQL.
+    their grouped views, which the returned sales' keys could not probe; the payout is that
+    of the deal active at sold_at, as the conversion rule prices it.
 #}
 
 with
@@ -39,38 +37,6 @@ sold_dispositions as (
 
 ),
 
-broker_deals as (
-
-    select * from {{ ref('stg_boberdoo__broker_deals') }}
-
-),
-
-this_return as (
-
-    select
-        transaction_id,
-        mortgage_broker_id,
-        reported_at
-    from this_dispositions
-    where
-        transaction_id is not null
-        and disposition_status = 'returned'
-
-),
-
-other_return as (
-
-    select
-        transaction_id,
-        mortgage_broker_id,
-        reported_at
-    from other_dispositions
-    where
-        transaction_id is not null
-        and disposition_status = 'returned'
-
-),
-
 sold_report as (
 
     select
@@ -85,20 +51,7 @@ sold_report as (
 
 first_returns as (
 
-    select
-        this_return.transaction_id,
-        this_return.mortgage_broker_id,
-        this_return.reported_at as returned_at
-    from this_return
-    inner join other_return
-        on
-            this_return.transaction_id = other_return.transaction_id
-            and this_return.mortgage_broker_id = other_return.mortgage_broker_id
-    group by
-        this_return.transaction_id,
-        this_return.mortgage_broker_id,
-        this_return.reported_at
-    having this_return.reported_at = min(other_return.reported_at)
+    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'transaction_id', 'returned') }}
 
 ),
 
@@ -110,9 +63,9 @@ returned_sales as (
         lead_sales.mortgage_broker_id,
         lead_sales.deal_type,
         lead_sales.sale_price,
-        first_returns.returned_at,
+        first_returns.reported_at as returned_at,
         max(lead_sales.lead_type) as lead_type,
-        max(case when sold_report.transaction_id is not null then broker_deals.payout_amount end)
+        max(case when sold_report.transaction_id is not null then lead_sales.deal_payout_amount end)
             as conversion_payout_amount
     from first_returns
     inner join lead_sales
@@ -123,20 +76,13 @@ returned_sales as (
         on
             lead_sales.transaction_id = sold_report.transaction_id
             and lead_sales.mortgage_broker_id = sold_report.mortgage_broker_id
-    left join broker_deals
-        on
-            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
-            and lead_sales.deal_type = broker_deals.deal_type
-            and {{ interval_contains(
-                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
-            ) }}
     group by
         lead_sales.transaction_id,
         lead_sales.lead_id,
         lead_sales.mortgage_broker_id,
         lead_sales.deal_type,
         lead_sales.sale_price,
-        first_returns.returned_at
+        first_returns.reported_at
 
 ),
 

@@ -1,11 +1,5 @@
-{#
-    One plain select, no import CTEs, on purpose: PostgreSQL folds a view into the query
-    reading it only when the view has no WITH clause, and only a folded view can be probed
-    by key (an index nested loop from the rows joining it). A view with a WITH clause is
-    planned on its own, and every join into it reads the whole table. Not deduplicated: a
-    distinct view cannot be probed either; exact duplicate rows are collapsed by the models
-    reading this, at their grain.
-#}
+{#- One select, no import CTEs and no distinct, so the views reading it can probe it by key:
+    see DECISIONS.md, "No WITH clause in a view a reader must fold in". -#}
 
 select
     cast(call_id as {{ dbt.type_string() }}) as call_id,
