@@ -51,6 +51,9 @@ class DbtSandbox:
     workdir: Path
     duckdb_path: Path | None = None
     schema_prefix: str = "ledger"
+    # PostgreSQL: the prefix of the raw schemas read, when not schema_prefix (a variant of a
+    # shared warehouse reads its raw data and never writes there).
+    raw_prefix: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     # The dbt project built: this one, or an edited copy (copy_project).
     project_dir: Path = PROJECT_ROOT
@@ -59,7 +62,8 @@ class DbtSandbox:
     def raw_schemas(self) -> dict[str, str]:
         if self.target == "dev":
             return {name: name for name in RAW_SCHEMAS}
-        return {name: f"{self.schema_prefix}_{name}" for name in RAW_SCHEMAS}
+        prefix = self.raw_prefix or self.schema_prefix
+        return {name: f"{prefix}_{name}" for name in RAW_SCHEMAS}
 
     def relation(self, layer: str, name: str) -> str:
         return f"{self.schema_prefix}_{layer}.{name}"

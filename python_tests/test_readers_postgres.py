@@ -29,13 +29,14 @@ from readers import (
     project_copy,
     run_job,
 )
+from shared_warehouse import private_prefix
 
 from ledger_ops.dbt_runner import DbtRunner
 from ledger_ops.paths import dbt_executable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
 
-PREFIX = "ledger_pytest_rd"
+PREFIX = private_prefix("ledger_pytest_rd")
 MARTS_SCHEMA = f"{PREFIX}_marts"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 _ISOLATED = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL", "LEDGER_DUCKDB_PATH")
