@@ -95,7 +95,8 @@ test-quick: setup
 	$(CLOCK) run lint -- $(MAKE) lint-code
 	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
 	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
-	$(CLOCK) run pytest-quick -- $(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres and not slow'"
+	$(CLOCK) run pytest-quick -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
+		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres and not slow'"
 	@$(CLOCK) report
 
 # Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
