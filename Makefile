@@ -193,7 +193,7 @@ test-postgres: setup
 	fi
 
 pytest: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Works on a fresh clone: the docs describe a warehouse built from demo data in its own file.
 docs: setup

@@ -34,3 +34,22 @@ def shared_duckdb(tmp_path_factory: pytest.TempPathFactory) -> SharedDuckDB:
 @pytest.fixture(scope="session")
 def shared_postgres(tmp_path_factory: pytest.TempPathFactory) -> SharedPostgres:
     return shared_warehouse.shared_postgres(tmp_path_factory)
+
+
+# Modules whose tests run the nightly job or real readers, slowest first: the two workers
+# start on these and share out the rest as they finish, instead of ending on one of them.
+_SLOWEST_FIRST = (
+    "test_duckdb_file",
+    "test_readers_postgres",
+    "test_bad_input",
+    "test_job",
+    "test_snapshot_backup",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        return _SLOWEST_FIRST.index(module) if module in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order
