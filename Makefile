@@ -96,7 +96,7 @@ test-quick: setup
 	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
 	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
 	$(CLOCK) run pytest-quick -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
-		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres and not slow'"
+		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres'"
 	@$(CLOCK) report
 
 # Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
