@@ -24,14 +24,29 @@ SNAPSHOT_FLAGS = --file "$(FILE)" $(if $(filter 1 yes true,$(REPLACE)),--replace
 
 # Everything `make test` creates lives here and is rebuilt on every run.
 TEST_DIR := target/test
-DEMO_SCALE ?= 0.5
+# The demo warehouse built once per engine per run (test-duckdb, test-postgres); pytest's
+# tests read it or start from a copy (python_tests/shared_warehouse.py holds the same figures).
+DEMO_SEED ?= 7
+DEMO_SCALE ?= 0.3
+SHARED_DUCKDB := $(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb
+PG_TEST_SCHEMA := ledger_ci
+# Stage times of make test and make test-quick, printed as each ends and all at the end.
+STAGES := $(TEST_DIR)/stages.tsv
+CLOCK = $(PY) scripts/stage_clock.py --file $(STAGES)
+# pytest's workers: one per core. Modules are spread whole (--dist loadfile), so a module's
+# fixtures are built once; each worker has its own DuckDB files and PostgreSQL schemas.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint lint-metadata check-redshift test-engines test-duckdb test-postgres \
-	pytest docs benchmark clean snapshot-export snapshot-restore pg-indexes
+.PHONY: help setup run test test-quick lint lint-code lint-metadata check-redshift test-engines \
+	test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
+	pg-indexes
 
 help:
 	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
+	@echo "make test-quick  lint, one DuckDB build of the demo with its unit and data tests,"
+	@echo "                 the pytest tests that run no dbt and no PostgreSQL (under 2 minutes)"
 	@echo "make setup  create .venv with the pinned dependencies"
 	@echo "make lint   ruff, sqlfluff, then lint-metadata"
 	@echo "make lint-metadata  dbt-score (fails under its threshold), dbt-bouncer (dbt-bouncer.yml),"
@@ -67,18 +82,45 @@ profiles.yml: | profiles.yml.example
 run: setup
 	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent
 
-test: setup lint check-redshift
+# Each stage prints its wall clock as it ends, and the table of all of them at the end.
+# The demo warehouse is built once per engine (test-duckdb, test-postgres): the metadata lint
+# reads its manifest and catalog, pytest its relations (README, "Tests": the budget).
+test: setup
+	@$(CLOCK) reset
+	$(CLOCK) run lint -- $(MAKE) lint-code
+	$(CLOCK) run check-redshift -- $(MAKE) check-redshift
 	$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines
+	@$(CLOCK) report
 
-test-engines: test-duckdb test-postgres pytest
+# Under 2 minutes: what a change to a model is checked by first. Not what CI runs.
+test-quick: setup
+	@$(CLOCK) reset
+	$(CLOCK) run lint -- $(MAKE) lint-code
+	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
+	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+	$(CLOCK) run pytest-quick -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
+		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres'"
+	@$(CLOCK) report
 
-lint: setup
+# Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
+# here, right after they were made: a build left from another run could be stale.
+PG_SHARED_ENV = $(if $(filter 1,$(LEDGER_POSTGRES_SKIPPED)),,LEDGER_TEST_PG_SCHEMA=$(PG_TEST_SCHEMA) \
+	LEDGER_TEST_PG_TARGET=$(CURDIR)/$(TEST_DIR)/postgres/target)
+test-engines: setup
+	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
+	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+	$(CLOCK) run dbt-postgres -- $(MAKE) test-postgres
+	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest
+
+lint: setup lint-code
+	$(MAKE) lint-metadata
+
+lint-code: setup
 	$(BIN)/ruff check ledger_ops scripts python_tests
 	$(BIN)/ruff format --check ledger_ops scripts python_tests
 	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/lint/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/lint/target \
 		$(BIN)/sqlfluff lint models tests analyses
-	$(MAKE) lint-metadata
 
 # $(call demo_docs_artifacts,DIR,TARGET_PATH,DBT_FLAGS): demo data in DIR/ledger.duckdb, every
 # seed, snapshot and view built there (no data or unit tests: only the relations matter), then
@@ -101,8 +143,19 @@ endef
 LINT_META := $(TEST_DIR)/lint/metadata
 LINT_ARTIFACTS := $(TEST_DIR)/lint/artifacts
 SCORE_SHOW ?= failing-items
+# LINT_DUCKDB: a DuckDB file make test has just built (test-duckdb); its catalog is read and
+# nothing is built again. Without it, the demo is built in a file of the lint's own.
+LINT_DUCKDB ?=
 lint-metadata: setup
+ifeq ($(LINT_DUCKDB),)
 	$(call demo_docs_artifacts,$(LINT_META),$(LINT_ARTIFACTS),--quiet)
+else
+	rm -rf $(LINT_META) $(LINT_ARTIFACTS) && mkdir -p $(LINT_META) $(LINT_ARTIFACTS)
+	# The build's parse cache: same project, profile and vars, so dbt does not parse again.
+	cp $(dir $(LINT_DUCKDB))target/partial_parse.msgpack $(LINT_ARTIFACTS)/
+	LEDGER_DUCKDB_PATH=$(LINT_DUCKDB) $(DBT) --quiet docs generate --target dev \
+		--target-path $(LINT_ARTIFACTS) --log-path $(LINT_META)/logs
+endif
 	$(BIN)/dbt-score lint --manifest $(LINT_ARTIFACTS)/manifest.json --show $(SCORE_SHOW)
 	$(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml
 	@for kind in doc test; do \
@@ -120,9 +173,9 @@ check-redshift: setup
 
 test-duckdb: setup
 	rm -rf $(TEST_DIR)/duckdb && mkdir -p $(TEST_DIR)/duckdb
-	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb \
-		$(PY) scripts/generate_demo_data.py --target duckdb --scale $(DEMO_SCALE)
-	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb \
+	LEDGER_DUCKDB_PATH=$(SHARED_DUCKDB) \
+		$(PY) scripts/generate_demo_data.py --target duckdb --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
+	LEDGER_DUCKDB_PATH=$(SHARED_DUCKDB) \
 		$(DBT) build --target dev --target-path $(TEST_DIR)/duckdb/target
 
 # Runs under scripts/with_test_postgres.py, which provides BILLING_DB_* or says it skipped.
@@ -136,14 +189,14 @@ test-postgres: setup
 	@if [ "$${LEDGER_POSTGRES_SKIPPED:-0}" = 1 ]; then \
 		echo "!!! PostgreSQL suite SKIPPED: no BILLING_DB_HOST and no PostgreSQL binaries !!!"; \
 	else \
-		$(PY) scripts/generate_demo_data.py --target postgres --replace --scale $(DEMO_SCALE) \
-			$(PG_RAW_SCHEMAS) && \
-		LEDGER_SCHEMA=ledger_ci $(DBT) build --target postgres --target-path $(TEST_DIR)/postgres/target \
+		$(PY) scripts/generate_demo_data.py --target postgres --replace --seed $(DEMO_SEED) \
+			--scale $(DEMO_SCALE) $(PG_RAW_SCHEMAS) && \
+		LEDGER_SCHEMA=$(PG_TEST_SCHEMA) $(DBT) build --target postgres --target-path $(TEST_DIR)/postgres/target \
 			--vars '$(PG_DBT_VARS)'; \
 	fi
 
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Works on a fresh clone: the docs describe a warehouse built from demo data in its own file.
 docs: setup

@@ -1,7 +1,11 @@
-"""Shared pytest policy: a PostgreSQL test never passes silently without PostgreSQL.
+"""Shared pytest policy and the shared demo warehouses.
 
-Tests marked `postgres` run against the server named by BILLING_DB_* (make test provides
-one). Without it they skip, loudly; where LEDGER_REQUIRE_POSTGRES=1 (CI) they fail instead.
+A PostgreSQL test never passes silently without PostgreSQL: tests marked `postgres` run
+against the server named by BILLING_DB_* (make test provides one). Without it they skip,
+loudly; where LEDGER_REQUIRE_POSTGRES=1 (CI) they fail instead.
+
+`shared_duckdb` and `shared_postgres` are the run's one demo build per engine
+(shared_warehouse.py): read them, or copy them before changing anything.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import os
 
 import pytest
+import shared_warehouse
+from shared_warehouse import SharedDuckDB, SharedPostgres
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -18,3 +24,32 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"{reason}; LEDGER_REQUIRE_POSTGRES=1 forbids skipping", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_duckdb(tmp_path_factory: pytest.TempPathFactory) -> SharedDuckDB:
+    return shared_warehouse.shared_duckdb(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def shared_postgres(tmp_path_factory: pytest.TempPathFactory) -> SharedPostgres:
+    return shared_warehouse.shared_postgres(tmp_path_factory)
+
+
+# Modules whose tests run the nightly job or real readers, slowest first: the two workers
+# start on these and share out the rest as they finish, instead of ending on one of them.
+_SLOWEST_FIRST = (
+    "test_duckdb_file",
+    "test_readers_postgres",
+    "test_bad_input",
+    "test_job",
+    "test_snapshot_backup",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        return _SLOWEST_FIRST.index(module) if module in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order

@@ -38,6 +38,7 @@ from bad_input_catalogue import (
     valid_rows,
 )
 from dbt_harness import DbtSandbox, output_of
+from shared_warehouse import private_prefix
 
 from ledger_ops.demo_data import table_columns
 
@@ -229,7 +230,9 @@ def run(
     if request.param == "duckdb":
         yield _run(DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "ledger.duckdb"))
         return
-    sandbox = DbtSandbox(target="postgres", workdir=workdir, schema_prefix="ledger_pytest_bad")
+    sandbox = DbtSandbox(
+        target="postgres", workdir=workdir, schema_prefix=private_prefix("ledger_pytest_bad")
+    )
     try:
         yield _run(sandbox)
     finally:

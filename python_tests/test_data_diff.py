@@ -1,9 +1,10 @@
 """The pull request data diff on real builds: a deliberate rule change, no change, duplicates.
 
-The base is the project built on demo data; the head is a copy of the project with one
-revenue rule edited (discounts truncated to the cent instead of rounded half away from
-zero), built on a copy of the base's DuckDB file, so both read the same raw data and price
-snapshot. The report's figures are checked against the two ledgers read into Python.
+The base is the run's shared demo build; the head is a copy of the project with one revenue
+rule edited (discounts truncated to the cent instead of rounded half away from zero), its
+edited model and everything downstream rebuilt on a copy of the base's DuckDB file, so both
+read the same raw data and price snapshot. The report's figures are checked against the two
+ledgers read into Python.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_harness import RAW_SCHEMAS, DbtSandbox, copy_project, output_of
+from dbt_harness import DbtSandbox, copy_project, output_of
+from shared_warehouse import SharedDuckDB, SharedPostgres
 
 from ledger_ops import data_diff
 from ledger_ops.paths import PROJECT_ROOT
@@ -29,10 +31,6 @@ from ledger_ops.warehouse import PostgresWarehouse
 
 pytestmark = pytest.mark.dbt
 
-SEED = 7
-SCALE = 0.1
-# The diff compares relations; the base build's data tests are other modules' business.
-WITHOUT_TESTS = ("--exclude", "resource_type:test", "resource_type:unit_test")
 PRICED_MODEL = "models/intermediate/deliveries/int_lead_deliveries_priced.sql"
 ROUNDED = "{{ round_money('msrp * discount_percent * 0.01') }}"
 TRUNCATED = "cast(floor(msrp * discount_percent) * 0.01 as numeric(12, 2))"
@@ -64,27 +62,27 @@ def copy_duckdb(source: Path, destination: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory) -> Builds:
     workdir = tmp_path_factory.mktemp("data_diff")
-    base = DbtSandbox(target="dev", workdir=workdir / "base", duckdb_path=workdir / "base.duckdb")
-    base.load_demo_data(seed=SEED, scale=SCALE)
-    result = base.build(*WITHOUT_TESTS)
-    assert result.returncode == 0, output_of(result)[-4000:]
+    base = shared_duckdb.copy(workdir, "base.duckdb").duckdb_path
+    assert base is not None
 
     head_project = truncating_copy(workdir / "head_project")
-    head_file = copy_duckdb(workdir / "base.duckdb", workdir / "head.duckdb")
-    rebuilt_file = copy_duckdb(workdir / "base.duckdb", workdir / "rebuilt.duckdb")
+    head_file = copy_duckdb(base, workdir / "head.duckdb")
+    rebuilt_file = copy_duckdb(base, workdir / "rebuilt.duckdb")
     head = DbtSandbox(
         target="dev", workdir=workdir / "head", duckdb_path=head_file, project_dir=head_project
     )
-    # `dbt run`: the seed and the snapshot are in the copied file, and the unit test that
-    # pins the rounding rule fails on the edit, as it should (the PR would update it).
-    result = head.dbt("run")
+    # `dbt run` of what the edit touches: the seed, the snapshot and the other views are in
+    # the copied file, and the unit test that pins the rounding rule fails on the edit, as
+    # it should (the PR would update it).
+    result = head.dbt("run", "--select", f"{Path(PRICED_MODEL).stem}+")
     assert result.returncode == 0, output_of(result)[-4000:]
+    # Every view made again by the unchanged project: the same build twice.
     rebuilt = DbtSandbox(target="dev", workdir=workdir / "rebuilt", duckdb_path=rebuilt_file)
     result = rebuilt.dbt("run")
     assert result.returncode == 0, output_of(result)[-4000:]
-    return Builds(workdir / "base.duckdb", head_file, rebuilt_file, head_project, workdir)
+    return Builds(base, head_file, rebuilt_file, head_project, workdir)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -238,45 +236,35 @@ def test_the_cli_refuses_what_it_cannot_compare(tmp_path: Path) -> None:
 # -- PostgreSQL: two schema prefixes of one database ---------------------------------------
 
 
-PG_BASE = "ledger_pytest_diff_base"
 PG_HEAD = "ledger_pytest_diff_head"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 
 
 @pytest.fixture
-def postgres_builds(tmp_path: Path) -> Iterator[tuple[DbtSandbox, DbtSandbox]]:
-    base = DbtSandbox(target="postgres", workdir=tmp_path / "base", schema_prefix=PG_BASE)
-    # The head reads the base's raw schemas: the same data, built by the edited project.
-    head = DbtSandbox(
-        target="postgres",
-        workdir=tmp_path / "head",
-        schema_prefix=PG_HEAD,
-        project_dir=truncating_copy(tmp_path / "head_project"),
+def postgres_head(shared_postgres: SharedPostgres, tmp_path: Path) -> Iterator[DbtSandbox]:
+    # The head reads the shared build's raw schemas: the same data, built by the edited project.
+    head = shared_postgres.variant(
+        tmp_path / "head", PG_HEAD, project_dir=truncating_copy(tmp_path / "head_project")
     )
-    yield base, head
-    base.drop_schemas(*RAW_SCHEMAS, *LAYERS)
+    yield head
     head.drop_schemas(*LAYERS)
 
 
 @pytest.mark.postgres
 def test_postgres_schema_mode(
-    builds: Builds, postgres_builds: tuple[DbtSandbox, DbtSandbox], tmp_path: Path
+    builds: Builds, shared_postgres: SharedPostgres, postgres_head: DbtSandbox, tmp_path: Path
 ) -> None:
-    base, head = postgres_builds
-    base.load_demo_data(seed=SEED, scale=SCALE)
-    result = base.build(*WITHOUT_TESTS)
+    base, head = shared_postgres.sandbox.schema_prefix, postgres_head
+    result = head.dbt("seed")
     assert result.returncode == 0, output_of(result)[-4000:]
-    raw = {f"{name}_schema": schema for name, schema in base.raw_schemas.items()}
-    result = head.dbt("seed", variables=raw)
+    result = head.dbt("snapshot")
     assert result.returncode == 0, output_of(result)[-4000:]
-    result = head.dbt("snapshot", variables=raw)
-    assert result.returncode == 0, output_of(result)[-4000:]
-    result = head.dbt("run", variables=raw)
+    result = head.dbt("run")
     assert result.returncode == 0, output_of(result)[-4000:]
 
     output = tmp_path / "report.md"
     result = run_cli(
-        "--target", "postgres", "--base-schema", PG_BASE, "--head-schema", PG_HEAD,
+        "--target", "postgres", "--base-schema", base, "--head-schema", head.schema_prefix,
         "--output", str(output),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -285,8 +273,8 @@ def test_postgres_schema_mode(
     with PostgresWarehouse() as warehouse:
         ((changed, delta),) = warehouse.query(
             f"select count(*), sum(h.billed_amount - b.billed_amount)"
-            f" from {PG_BASE}_marts.lead_sales_ledger as b"
-            f" join {PG_HEAD}_marts.lead_sales_ledger as h on b.ledger_id = h.ledger_id"
+            f" from {base}_marts.lead_sales_ledger as b"
+            f" join {head.schema_prefix}_marts.lead_sales_ledger as h on b.ledger_id = h.ledger_id"
             " where b.discount_amount <> h.discount_amount or b.billed_amount <> h.billed_amount"
         )
     assert changed > 10

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from dbt_harness import DbtSandbox, copy_project, output_of
+from shared_warehouse import SharedDuckDB
 
 PACKAGE = "lead_revenue_ledger"
 # The marts whose columns the spec fixes, and the accounting marts the alert reads.
@@ -41,25 +42,20 @@ def _own(nodes: dict[str, Any], *types: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    workdir = tmp_path_factory.mktemp("docs_parse")
-    sandbox = DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "parse.duckdb")
-    result = sandbox.dbt("parse")
-    assert result.returncode == 0, output_of(result)
-    return json.loads((workdir / "target" / "manifest.json").read_text())
+def manifest(shared_duckdb: SharedDuckDB) -> dict[str, Any]:
+    """The manifest of the run's shared build: the project as dbt parsed it."""
+    return json.loads((shared_duckdb.target / "manifest.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtSandbox, dict[str, Any]]:
-    """Every relation built on a small DuckDB (no tests), and the catalog of their columns."""
-    workdir = tmp_path_factory.mktemp("docs_catalog")
-    sandbox = DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "ledger.duckdb")
-    sandbox.load_demo_data(scale=0.05)
-    result = sandbox.build("--exclude-resource-type", "test", "unit_test")
-    assert result.returncode == 0, output_of(result)
+def built(
+    shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[DbtSandbox, dict[str, Any]]:
+    """Every relation built (a copy of the shared build), and the catalog of their columns."""
+    sandbox = shared_duckdb.copy(tmp_path_factory.mktemp("docs_catalog"))
     result = sandbox.dbt("docs", "generate")
     assert result.returncode == 0, output_of(result)
-    return sandbox, json.loads((workdir / "target" / "catalog.json").read_text())
+    return sandbox, json.loads((sandbox.workdir / "target" / "catalog.json").read_text())
 
 
 def test_every_model_seed_snapshot_and_source_is_described(manifest: dict[str, Any]) -> None:

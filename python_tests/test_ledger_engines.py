@@ -1,35 +1,21 @@
 """The dbt project end to end on real engines: parity, history, late data.
 
-Each test loads deterministic demo data into a fresh DuckDB file (or fresh schemas of the
-PostgreSQL named by BILLING_DB_*), runs the real `dbt build`, and reads the views back.
+Every test reads the run's shared demo build (shared_warehouse: deterministic demo data,
+the real `dbt build`, on DuckDB and on the PostgreSQL named by BILLING_DB_*); a test that
+changes data or views works on its own copy of the DuckDB file.
 Bad input has its own module, test_bad_input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from dbt_harness import DbtSandbox, output_of
+from shared_warehouse import SharedDuckDB, SharedPostgres
 
 pytestmark = pytest.mark.dbt
-
-SEED = 7
-SCALE = 0.3
-
-
-def duckdb_sandbox(workdir: Path) -> DbtSandbox:
-    workdir.mkdir(parents=True, exist_ok=True)
-    return DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "ledger.duckdb")
-
-
-def built(sandbox: DbtSandbox) -> DbtSandbox:
-    sandbox.load_demo_data(seed=SEED, scale=SCALE)
-    result = sandbox.build()
-    assert result.returncode == 0, output_of(result)[-4000:]
-    return sandbox
 
 
 def ledger_rows(sandbox: DbtSandbox, view: str = "lead_sales_ledger", key: str = "ledger_id"):
@@ -38,30 +24,15 @@ def ledger_rows(sandbox: DbtSandbox, view: str = "lead_sales_ledger", key: str =
 
 
 @pytest.fixture(scope="module")
-def demo_duckdb(tmp_path_factory: pytest.TempPathFactory) -> DbtSandbox:
-    return built(duckdb_sandbox(tmp_path_factory.mktemp("demo_duckdb")))
+def demo_duckdb(
+    shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
+) -> DbtSandbox:
+    return shared_duckdb.copy(tmp_path_factory.mktemp("demo_duckdb"))
 
 
 @pytest.fixture
-def fresh_duckdb(tmp_path: Path) -> DbtSandbox:
-    return built(duckdb_sandbox(tmp_path))
-
-
-@pytest.fixture
-def postgres_sandbox(tmp_path: Path) -> Iterator[DbtSandbox]:
-    sandbox = DbtSandbox(target="postgres", workdir=tmp_path, schema_prefix="ledger_pytest")
-    yield sandbox
-    sandbox.drop_schemas(
-        "billing",
-        "boberdoo",
-        "invoca",
-        "finance",
-        "snapshots",
-        "staging",
-        "intermediate",
-        "marts",
-        "audit",
-    )
+def fresh_duckdb(shared_duckdb: SharedDuckDB, tmp_path: Path) -> DbtSandbox:
+    return shared_duckdb.copy(tmp_path)
 
 
 def test_demo_ledger_covers_every_rule(demo_duckdb: DbtSandbox) -> None:
@@ -97,12 +68,12 @@ def test_unknown_campaigns_warn_and_name_the_calls(demo_duckdb: DbtSandbox) -> N
 
 @pytest.mark.postgres
 def test_duckdb_and_postgres_give_identical_ledgers(
-    demo_duckdb: DbtSandbox, postgres_sandbox: DbtSandbox
+    demo_duckdb: DbtSandbox, shared_postgres: SharedPostgres
 ) -> None:
-    built(postgres_sandbox)
+    # Both builds passed every data test: make test's stages, or the shared fixtures.
     for view, key in (("lead_sales_ledger", "ledger_id"), ("ledger_entries", "entry_id")):
         duck = ledger_rows(demo_duckdb, view, key)
-        postgres = ledger_rows(postgres_sandbox, view, key)
+        postgres = ledger_rows(shared_postgres.sandbox, view, key)
         assert len(duck) > 100
         assert len(duck) == len(postgres)
         for duck_row, postgres_row in zip(duck, postgres, strict=True):

@@ -8,7 +8,6 @@ told to, and stay quiet within its tolerance. The build must also work without t
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,15 +15,17 @@ from pathlib import Path
 
 import pytest
 from dbt_harness import DbtSandbox, output_of
+from shared_warehouse import SCALE, SEED, SharedDuckDB, SharedPostgres
 
 from ledger_ops import demo_data
 
 pytestmark = pytest.mark.dbt
 
-SEED = 7
-SCALE = 0.3
 # From before the legacy job's 2025-01-01 floor, so deliveries it could never record show.
 VARIABLES = {"ledger_start_date": "2024-12-15"}
+# What the var changes: the models that read it (ledger_start_at()), their children and the
+# tests of all of them. Everything upstream is the shared build's, already tested.
+STARTING_AT_THE_VAR = "lead_sales_ledger+ int_ledger_rows_posted+ int_legacy_ledger_rows_compared+"
 CLASSES = {
     "matched",
     "missing_in_legacy",
@@ -38,30 +39,28 @@ GATE = "assert_legacy_reconciliation_within_tolerance"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit")
 
 
-def build(sandbox: DbtSandbox) -> DbtSandbox:
-    sandbox.load_demo_data(seed=SEED, scale=SCALE)
-    result = sandbox.build(variables=VARIABLES)
+def rebuilt_from_the_var(sandbox: DbtSandbox, *args: str) -> DbtSandbox:
+    result = sandbox.build("--select", STARTING_AT_THE_VAR, *args, variables=VARIABLES)
     assert result.returncode == 0, output_of(result)[-4000:]
     return sandbox
 
 
 @pytest.fixture(scope="module")
-def duck(tmp_path_factory: pytest.TempPathFactory) -> DbtSandbox:
-    workdir = tmp_path_factory.mktemp("recon_duckdb")
-    return build(DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "l.duckdb"))
+def duck(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory) -> DbtSandbox:
+    return rebuilt_from_the_var(shared_duckdb.copy(tmp_path_factory.mktemp("recon_duckdb")))
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
-    sandbox = DbtSandbox(
-        target="postgres",
-        workdir=tmp_path_factory.mktemp("recon_postgres"),
-        schema_prefix="ledger_recon_pytest",
+def postgres(
+    shared_postgres: SharedPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DbtSandbox]:
+    sandbox = shared_postgres.variant(
+        tmp_path_factory.mktemp("recon_postgres"), "ledger_recon_pytest"
     )
     try:
-        yield build(sandbox)
+        yield rebuilt_from_the_var(sandbox, *shared_postgres.defer_args())
     finally:
-        sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", *LAYERS)
+        sandbox.drop_schemas(*LAYERS)
 
 
 def query(sandbox: DbtSandbox, sql: str) -> list[tuple]:
@@ -218,8 +217,7 @@ def test_gate_passes_within_tolerance(duck: DbtSandbox) -> None:
 
 
 def test_build_works_without_the_legacy_table(duck: DbtSandbox, tmp_path: Path) -> None:
-    copy = DbtSandbox(target="dev", workdir=tmp_path, duckdb_path=tmp_path / "copy.duckdb")
-    shutil.copy(duck.duckdb_path, copy.duckdb_path)
+    copy = SharedDuckDB(duck.duckdb_path, duck.workdir / "target").copy(tmp_path, "copy.duckdb")
     with copy.warehouse() as warehouse:
         warehouse.execute("drop table billing.legacy_lead_sales_ledger")
     result = copy.build(

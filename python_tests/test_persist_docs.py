@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from dbt_harness import DbtSandbox, output_of
 from readers import edit, project_copy
+from shared_warehouse import private_prefix
 
 pytestmark = pytest.mark.dbt
 
@@ -40,7 +41,9 @@ def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DbtSandb
     if request.param == "dev":
         yield DbtSandbox(target="dev", workdir=tmp_path, duckdb_path=tmp_path / "ledger.duckdb")
         return
-    sandbox = DbtSandbox(target="postgres", workdir=tmp_path, schema_prefix="ledger_pytest_pd")
+    sandbox = DbtSandbox(
+        target="postgres", workdir=tmp_path, schema_prefix=private_prefix("ledger_pytest_pd")
+    )
     yield sandbox
     sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", "staging", "marts")
     sandbox.drop_schemas("retired")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from dbt_harness import DbtSandbox, output_of
-from test_ledger_engines import duckdb_sandbox, ledger_rows
+from shared_warehouse import SharedDuckDB, private_prefix
+from test_ledger_engines import ledger_rows
 
 from ledger_ops.paths import PROJECT_ROOT
 from ledger_ops.price_history import LEGACY_FLOOR, PriceRun, PriceVersion, derive, read_runs
@@ -30,6 +31,11 @@ def derive_history(sandbox: DbtSandbox, *args: str) -> subprocess.CompletedProce
         check=False,
         cwd=PROJECT_ROOT,
     )
+
+
+def duckdb_sandbox(workdir: Path) -> DbtSandbox:
+    workdir.mkdir(parents=True, exist_ok=True)
+    return DbtSandbox(target="dev", workdir=workdir, duckdb_path=workdir / "ledger.duckdb")
 
 
 def run(price: str, first: str, last: str, rows: int, first_id: int = 1) -> PriceRun:
@@ -91,10 +97,11 @@ def test_rows_the_snapshot_covers_are_left_to_it() -> None:
 
 
 @pytest.mark.dbt
-def test_first_build_passes_once_the_derived_history_is_loaded(tmp_path: Path) -> None:
-    sandbox = duckdb_sandbox(tmp_path)
-    sandbox.load_demo_data(seed=7, scale=0.3)
-    assert sandbox.build().returncode == 0
+def test_first_build_passes_once_the_derived_history_is_loaded(
+    shared_duckdb: SharedDuckDB, tmp_path: Path
+) -> None:
+    # The shared build: demo data (seed 7, scale 0.3), built and tested.
+    sandbox = shared_duckdb.copy(tmp_path)
     ledger = sandbox.relation("marts", "lead_sales_ledger")
     with sandbox.warehouse() as warehouse:
         # What the old job billed: every plain row of a ledger priced with the true history.
@@ -147,10 +154,10 @@ def test_first_build_passes_once_the_derived_history_is_loaded(tmp_path: Path) -
 
 
 @pytest.mark.dbt
-def test_a_price_change_reads_the_same_before_and_after_its_snapshot(tmp_path: Path) -> None:
-    sandbox: DbtSandbox = duckdb_sandbox(tmp_path)
-    sandbox.load_demo_data(seed=7, scale=0.3)
-    assert sandbox.build().returncode == 0
+def test_a_price_change_reads_the_same_before_and_after_its_snapshot(
+    shared_duckdb: SharedDuckDB, tmp_path: Path
+) -> None:
+    sandbox = shared_duckdb.copy(tmp_path)
     table = "billing.construction_loan_lead_filter_to_construction_loan_lead"
     ledger = sandbox.relation("marts", "lead_sales_ledger")
     with sandbox.warehouse() as warehouse:
@@ -208,7 +215,9 @@ LEGACY_ROWS = [
 
 @pytest.fixture
 def postgres_raw(tmp_path: Path) -> Iterator[DbtSandbox]:
-    sandbox = DbtSandbox(target="postgres", workdir=tmp_path, schema_prefix="ledger_pytest_prices")
+    sandbox = DbtSandbox(
+        target="postgres", workdir=tmp_path, schema_prefix=private_prefix("ledger_pytest_prices")
+    )
     yield sandbox
     sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", "staging", "audit")
 
@@ -242,10 +251,10 @@ def test_the_runs_are_the_same_on_duckdb_and_postgres(
 
 
 @pytest.mark.dbt
-def test_a_price_changed_without_a_later_updated_at_fails_and_is_named(tmp_path: Path) -> None:
-    sandbox = duckdb_sandbox(tmp_path)
-    sandbox.load_demo_data(seed=7, scale=0.05)
-    assert sandbox.build().returncode == 0
+def test_a_price_changed_without_a_later_updated_at_fails_and_is_named(
+    shared_duckdb: SharedDuckDB, tmp_path: Path
+) -> None:
+    sandbox = shared_duckdb.copy(tmp_path)
     with sandbox.warehouse() as warehouse:
         # Changed in place with its timestamp left behind: the snapshot would never see it.
         warehouse.execute("update billing.product_price set price = 63.00 where product_id = 2")

@@ -29,13 +29,14 @@ from readers import (
     project_copy,
     run_job,
 )
+from shared_warehouse import private_prefix
 
 from ledger_ops.dbt_runner import DbtRunner
 from ledger_ops.paths import dbt_executable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
 
-PREFIX = "ledger_pytest_rd"
+PREFIX = private_prefix("ledger_pytest_rd")
 MARTS_SCHEMA = f"{PREFIX}_marts"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 _ISOLATED = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL", "LEDGER_DUCKDB_PATH")
@@ -239,10 +240,14 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
 
     build = _start_build(deployment, tmp_path / "cut", "int_")
     with pg_connect() as connection:
+        # Only this build's sessions: another pytest worker's dbt may be connected too, and
+        # its sessions name schemas of its own, never this module's prefix.
         cut = connection.execute(
             "select pg_terminate_backend(pid) from pg_stat_activity "
             "where datname = current_database() and usename = current_user "
-            "and application_name = 'dbt' and pid <> pg_backend_pid()"
+            "and application_name = 'dbt' and pid <> pg_backend_pid() "
+            "and position(%s in query) > 0",
+            (PREFIX,),
         ).fetchall()
     build.wait(timeout=300)
     # dbt may fail the node whose session was cut, or reconnect for the next one: either

@@ -11,6 +11,8 @@ import pytest
 from ledger_ops.paths import PROJECT_ROOT, dbt_executable
 from ledger_ops.redshift_check import check_files, sql_files
 
+pytestmark = pytest.mark.dbt  # one `dbt compile`; make test's check-redshift stage does the same
+
 
 @pytest.fixture(scope="module")
 def redshift_target(tmp_path_factory: pytest.TempPathFactory) -> Path:

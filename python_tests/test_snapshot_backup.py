@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from dbt_harness import DbtSandbox, output_of
+from shared_warehouse import private_prefix
 
 from ledger_ops.paths import PROJECT_ROOT
 
@@ -127,7 +128,9 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def original(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
-    sandbox = sandbox_for(engine, tmp_path_factory.mktemp(f"original_{engine}"), "ledger_pt_snap")
+    sandbox = sandbox_for(
+        engine, tmp_path_factory.mktemp(f"original_{engine}"), private_prefix("ledger_pt_snap")
+    )
     drop_everything(sandbox)
     # First the old prices, built; then the price changes in place and the snapshot runs.
     sandbox.load_demo_data(seed=SEED, scale=SCALE)
@@ -154,7 +157,7 @@ def test_restore_into_a_new_warehouse_gives_the_same_ledger(
     )
     assert len(versions) == 2 and str(versions[1][0]) == NEW_PRICE
 
-    restored = sandbox_for(engine, tmp_path / "restored", "ledger_pt_snaprestore")
+    restored = sandbox_for(engine, tmp_path / "restored", private_prefix("ledger_pt_snaprestore"))
     drop_everything(restored)
     try:
         # The raw data as it is now: current prices only, the old one gone.

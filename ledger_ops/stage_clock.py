@@ -1,0 +1,75 @@
+"""Wall clock of `make test` by stage: each stage timed as it ends, the whole table at the end.
+
+The budget (README, "Tests") is watched from these figures, never from timed tests. The load
+average is printed with them: on a shared machine the same suite takes longer under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}"
+
+
+def run_stage(record: Path, name: str, command: Sequence[str]) -> int:
+    """Run `command`, append its time to `record`, print it; its exit code passes through."""
+    started = time.monotonic()
+    code = subprocess.call(list(command))
+    seconds = time.monotonic() - started
+    status = "ok" if code == 0 else f"failed ({code})"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with record.open("a", encoding="utf-8") as file:
+        file.write(f"{name}\t{seconds:.1f}\t{status}\n")
+    print(f"== stage {name}: {seconds:.1f} s, {status} ({_load()})", flush=True)
+    return code
+
+
+def report(record: Path, started: float | None = None) -> str:
+    """The stages recorded so far, and the whole run's wall clock since `started`."""
+    rows = []
+    if record.exists():
+        for line in record.read_text(encoding="utf-8").splitlines():
+            name, seconds, status = line.split("\t")
+            rows.append((name, float(seconds), status))
+    width = max([len(name) for name, _, _ in rows] + [len("stage")])
+    lines = [f"{'stage':<{width}}  {'seconds':>8}  status"]
+    lines += [f"{name:<{width}}  {seconds:>8.1f}  {status}" for name, seconds, status in rows]
+    total = sum(seconds for _, seconds, _ in rows)
+    lines.append(f"{'stages':<{width}}  {total:>8.1f}")
+    if started is not None:
+        lines.append(f"{'wall clock':<{width}}  {time.time() - started:>8.1f}  ({_load()})")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--file", type=Path, required=True, help="where the stages are recorded")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("reset", help="forget the stages of an earlier run; the clock starts")
+    stage = sub.add_parser("run", help="NAME -- COMMAND ...: run and time one stage")
+    stage.add_argument("name")
+    stage.add_argument("command", nargs=argparse.REMAINDER)
+    sub.add_parser("report", help="print every stage recorded and the wall clock since reset")
+    args = parser.parse_args(argv)
+    started_file = args.file.with_suffix(".started")
+    if args.action == "reset":
+        args.file.parent.mkdir(parents=True, exist_ok=True)
+        args.file.write_text("", encoding="utf-8")
+        started_file.write_text(f"{time.time()}\n", encoding="utf-8")
+        return 0
+    if args.action == "run":
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("run needs a command after --")
+        return run_stage(args.file, args.name, command)
+    started = float(started_file.read_text()) if started_file.exists() else None
+    print(report(args.file, started), flush=True)
+    return 0
