@@ -239,16 +239,23 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
     build = _start_build(deployment, tmp_path / "cut", "int_")
-    with pg_connect() as connection:
-        # Only this build's sessions: another pytest worker's dbt may be connected too, and
-        # its sessions name schemas of its own, never this module's prefix.
-        cut = connection.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity "
-            "where datname = current_database() and usename = current_user "
-            "and application_name = 'dbt' and pid <> pg_backend_pid() "
-            "and position(%s in query) > 0",
-            (PREFIX,),
-        ).fetchall()
+    cut: list[tuple[object, ...]] = []
+    # Only this build's sessions: another pytest worker's dbt may be connected too, and its
+    # sessions name schemas of its own, never this module's prefix. Between two statements
+    # no session names it, so look again until one does or the build ends.
+    # A new connection each time: pg_stat_activity is read once per transaction.
+    deadline = time.monotonic() + 120
+    while not cut and build.poll() is None and time.monotonic() < deadline:
+        with pg_connect() as connection:
+            cut = connection.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = current_database() and usename = current_user "
+                "and application_name = 'dbt' and pid <> pg_backend_pid() "
+                "and position(%s in query) > 0",
+                (PREFIX,),
+            ).fetchall()
+        if not cut:
+            time.sleep(0.05)
     build.wait(timeout=300)
     # dbt may fail the node whose session was cut, or reconnect for the next one: either
     # way no mart may be missing.
