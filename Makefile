@@ -84,7 +84,7 @@ run: setup
 
 # Each stage prints its wall clock as it ends, and the table of all of them at the end.
 # The demo warehouse is built once per engine (test-duckdb, test-postgres): the metadata lint
-# reads its manifest and catalog, pytest its relations (README, "Tests": the budget).
+# reads its manifest and catalog, pytest its relations (docs/testing.md: the budget).
 test: setup
 	@$(CLOCK) reset
 	$(CLOCK) run lint -- $(MAKE) lint-code
@@ -233,7 +233,7 @@ snapshot-restore: setup
 clean:
 	rm -rf target logs/dbt.log
 
-# --- Pull requests: what a change does to the numbers (README, "Pull requests") -------------
+# --- Pull requests: what a change does to the numbers (docs/pull-requests.md) -------------
 .PHONY: data-diff test-changed
 
 # The marts of two builds compared, as markdown for a PR comment. Two DuckDB files:

@@ -235,7 +235,7 @@ def _attach(warehouse: Warehouse, alias: str, path: Path) -> None:
 
 @contextmanager
 def postgres_connection(settings: PostgresSettings | None = None) -> Iterator[Warehouse]:
-    """A PostgreSQL session for the diff, with JIT off as for the job (README, "Speed")."""
+    """A PostgreSQL session for the diff, with JIT off as for the job (docs/engines.md, JIT)."""
     warehouse = PostgresWarehouse(settings)
     try:
         warehouse.execute("set jit = off")

@@ -101,7 +101,7 @@ def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
         raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
     # JIT off: the marts' plans cost enough to be compiled, and compiling them takes longer
-    # than running them (README, "Speed"). First, so that a PGOPTIONS of the caller's wins.
+    # than running them (docs/engines.md, JIT). First, so that a PGOPTIONS of the caller's wins.
     env["PGOPTIONS"] = " ".join(
         option
         for option in (

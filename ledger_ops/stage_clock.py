@@ -1,6 +1,6 @@
 """Wall clock of `make test` by stage: each stage timed as it ends, the whole table at the end.
 
-The budget (README, "Tests") is watched from these figures, never from timed tests. The load
+The budget (docs/testing.md) is watched from these figures, never from timed tests. The load
 average is printed with them: on a shared machine the same suite takes longer under load.
 """
 

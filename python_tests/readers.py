@@ -21,7 +21,7 @@ from ledger_ops.warehouse import PostgresSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"
-# What analysts read (README, "What analysts read").
+# What analysts read (README, "The marts").
 MARTS = (
     "lead_sales_ledger",
     "ledger_entries",

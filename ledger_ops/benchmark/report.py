@@ -1,4 +1,4 @@
-"""The benchmark's figures as a plain-text table (for a terminal and the README), markdown
+"""The benchmark's figures as a plain-text table (for a terminal and docs/speed.md), markdown
 and JSON. One block per scale, one row (or column group) per engine, side by side."""
 
 from __future__ import annotations
