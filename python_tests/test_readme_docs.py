@@ -160,3 +160,18 @@ def test_readme_queries_answer_on_the_demo_warehouse(shared_duckdb: SharedDuckDB
     )
     assert result.returncode == 0, f"{queries[0]}\n{result.stderr}"
     assert "is_balanced" in result.stdout and "true" in result.stdout, result.stdout
+
+
+def readme_marts() -> set[str]:
+    """The names in the first column of the README's table of marts."""
+    section = README.read_text().split("## The marts", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
+
+
+def test_readme_lists_every_mart_and_only_marts() -> None:
+    marts = {path.stem for path in (PROJECT_ROOT / "models" / "marts").rglob("*.sql")}
+    seeds = {path.stem for path in (PROJECT_ROOT / "seeds").glob("*.csv")}
+    listed = readme_marts()
+    assert not marts - listed, f"marts missing from the README's table: {sorted(marts - listed)}"
+    unknown = listed - marts - seeds
+    assert not unknown, f"the README's table names what is not a mart: {sorted(unknown)}"
