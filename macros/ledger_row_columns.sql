@@ -36,6 +36,6 @@
     cast({{ discount_percent }} as numeric(5, 2)) as discount_percent,
     cast({{ discount_amount }} as numeric(12, 2)) as discount_amount,
     cast({{ billed_amount }} as numeric(12, 2)) as billed_amount,
-    cast({{ matched_lead_count }} as integer) as matched_lead_count,
+    cast({{ matched_lead_count }} as bigint) as matched_lead_count,
     cast('USD' as {{ dbt.type_string() }}) as currency
 {%- endmacro %}

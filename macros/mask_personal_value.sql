@@ -11,3 +11,19 @@
     {%- set hidden = (text | length) - 4 if (text | length) > 4 else (text | length) -%}
     {{- return('*' * hidden ~ text[hidden:]) -}}
 {%- endmacro %}
+
+{#
+    The same rule in SQL, for the marts: an analyst reads a phone column as printed rows
+    show it, every character but the last 4 replaced by '*', a value of 4 or fewer hidden
+    whole, null kept null. Only raw and staging hold the whole number.
+#}
+{% macro mask_personal_column(column) -%}
+    cast(
+        case
+            when length({{ column }}) > 4
+                then repeat('*', length({{ column }}) - 4) || right({{ column }}, 4)
+            else repeat('*', length({{ column }}))
+        end
+        as {{ dbt.type_string() }}
+    )
+{%- endmacro %}

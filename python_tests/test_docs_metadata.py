@@ -17,7 +17,8 @@ from dbt_harness import DbtSandbox, copy_project, output_of
 from shared_warehouse import SharedDuckDB
 
 PACKAGE = "lead_revenue_ledger"
-# The marts whose columns the spec fixes, and the accounting marts the alert reads.
+# The marts whose columns the spec fixes and the accounting marts the alert reads; every
+# other mart is held to the same (test_every_mart_has_an_enforced_contract).
 CONTRACTED = {
     "lead_sales_ledger",
     "ledger_entries",
@@ -29,6 +30,21 @@ CONTRACTED = {
     "ledger_top_accounts",
     "trial_balance_monthly",
 }
+# Integer types as DuckDB's catalog names them; a mart's counts and ids are all BIGINT.
+INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
+# Template text a description must never show: a rendered value or plain words instead.
+TEMPLATE_MARKS = ("{{", "}}", "{%", "%}", "var(")
 # Generic tests that fix a model's grain: its key is unique.
 GRAIN_TESTS = {"unique", "row_rules", "unique_among_distinct_rows"}
 
@@ -144,6 +160,77 @@ def test_the_spec_marts_have_enforced_contracts(manifest: dict[str, Any]) -> Non
     )
     assert not_enforced == []
     assert untyped == []
+
+
+def _marts(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        node["name"]: node
+        for node in _own(manifest["nodes"], "model").values()
+        if node["original_file_path"].startswith("models/marts/")
+    }
+
+
+def test_every_mart_has_an_enforced_contract(manifest: dict[str, Any]) -> None:
+    # A contract pins each column's type: a count that turns HUGEINT or INTEGER on one
+    # engine fails the build by name instead of reaching a report.
+    marts = _marts(manifest)
+    assert set(marts) > CONTRACTED and "mortgage_brokers" in marts
+    assert (
+        sorted(name for name, node in marts.items() if not node["config"]["contract"]["enforced"])
+        == []
+    )
+
+
+def test_every_integer_column_of_the_marts_is_bigint(
+    built: tuple[DbtSandbox, dict[str, Any]],
+) -> None:
+    """One integer type across the marts (DuckDB sums integers to HUGEINT, casts keep INTEGER):
+    every count, id and rank an analyst reads is BIGINT, as the built views report them."""
+    _, catalog = built
+    marts = {
+        uid: node
+        for uid, node in catalog["nodes"].items()
+        if node["metadata"]["schema"].endswith("_marts")
+    }
+    integers = {
+        f"{node['metadata']['name']}.{column['name'].lower()}": column["type"].upper()
+        for node in marts.values()
+        for column in node["columns"].values()
+        if column["type"].upper() in INTEGER_TYPES
+    }
+    assert len(marts) >= 15
+    assert {"unbilled_calls.matched_lead_count", "lead_sales_ledger.matched_lead_count"} <= set(
+        integers
+    )
+    assert {"legacy_reconciliation_daily.matched_count", "mortgage_brokers.mortgage_broker_id"} <= (
+        set(integers)
+    )
+    assert sorted(f"{name} is {kind}" for name, kind in integers.items() if kind != "BIGINT") == []
+
+
+def test_no_description_shows_template_text(manifest: dict[str, Any]) -> None:
+    """Descriptions are rendered when dbt parses them (doc(), var()); what analysts read, in
+    the docs site and as comments, holds values and words, never Jinja or a var() call."""
+    nodes = _own(manifest["nodes"], "model", "seed", "snapshot") | _own(
+        manifest["sources"], "source"
+    )
+    texts = {uid: node["description"] for uid, node in nodes.items()}
+    texts |= {
+        f"{uid}.{name}": column["description"]
+        for uid, node in nodes.items()
+        for name, column in node["columns"].items()
+    }
+    texts |= {
+        uid: doc["block_contents"]
+        for uid, doc in manifest["docs"].items()
+        if doc["package_name"] == PACKAGE
+    }
+    ledger = manifest["nodes"][f"model.{PACKAGE}.lead_sales_ledger"]["description"]
+    assert "from the ledger start date on: 2025-01-01" in ledger
+    assert len(texts) > 500
+    assert (
+        sorted(uid for uid, text in texts.items() if any(m in text for m in TEMPLATE_MARKS)) == []
+    )
 
 
 def test_the_nightly_job_is_an_exposure_of_the_ledger(manifest: dict[str, Any]) -> None:

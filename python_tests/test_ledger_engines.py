@@ -15,6 +15,8 @@ import pytest
 from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import SharedDuckDB, SharedPostgres
 
+from ledger_ops.warehouse import Warehouse
+
 pytestmark = pytest.mark.dbt
 
 
@@ -78,6 +80,75 @@ def test_duckdb_and_postgres_give_identical_ledgers(
         assert len(duck) == len(postgres)
         for duck_row, postgres_row in zip(duck, postgres, strict=True):
             assert duck_row == postgres_row, view
+
+
+# Every run of 8 or more digits in a text, and a phone number's digits: a number copied into
+# any column, whatever its name or the text around it, is found by equality.
+DIGIT_RUNS = "unnest(regexp_extract_all({column}, '[0-9]{{8,}}'))"
+PHONE_DIGITS = "regexp_replace({column}, '[^0-9]', '', 'g')"
+
+
+def whole_phones_in(
+    warehouse: Warehouse, sandbox: DbtSandbox, layer: str, tables: tuple[str, ...] = ()
+) -> list[str]:
+    """`table.column (n values)` for each text column of the layer (of `tables`, when given)
+    that holds raw phone numbers."""
+    raw = sandbox.raw_schemas
+    phones = (
+        f"select {PHONE_DIGITS.format(column='caller_phone')} as digits"
+        f" from {raw['invoca']}.calls"
+        f" union select {PHONE_DIGITS.format(column='phone')} from {raw['boberdoo']}.leads"
+    )
+    columns = warehouse.query(
+        "select table_name, column_name from information_schema.columns"
+        f" where table_schema = '{sandbox.schema_prefix}_{layer}' and data_type = 'VARCHAR'"
+        " order by table_name, column_name"
+    )
+    columns = [(table, column) for table, column in columns if not tables or table in tables]
+    found = []
+    for table, column in columns:
+        [(count,)] = warehouse.query(
+            f"select count(*) from (select {DIGIT_RUNS.format(column=column)} as digits"
+            f" from {sandbox.relation(layer, table)}) as shown"
+            f" where shown.digits in ({phones})"
+        )
+        if count:
+            found.append(f"{table}.{column} ({count} values)")
+    return found
+
+
+def test_no_mart_shows_a_whole_phone_number(demo_duckdb: DbtSandbox) -> None:
+    """Phone numbers are personal data: a mart keeps their last 4 digits at most. Every text
+    column of every mart is compared with the raw numbers of calls and leads; staging, where
+    whole numbers belong, shows the comparison finds them."""
+    with demo_duckdb.warehouse() as warehouse:
+        in_staging = whole_phones_in(
+            warehouse, demo_duckdb, "staging", ("stg_invoca__calls", "stg_boberdoo__leads")
+        )
+        in_marts = whole_phones_in(warehouse, demo_duckdb, "marts")
+    assert any(found.startswith("stg_invoca__calls.caller_phone") for found in in_staging)
+    assert any(found.startswith("stg_boberdoo__leads.phone") for found in in_staging)
+    assert in_marts == []
+
+
+@pytest.mark.postgres
+def test_every_integer_column_of_the_marts_is_bigint_on_postgres(
+    shared_postgres: SharedPostgres,
+) -> None:
+    """PostgreSQL sums integers to bigint but bigints to numeric: the marts' counts, ids and
+    ranks are bigint there too (the contracts say so, and the built views agree)."""
+    sandbox = shared_postgres.sandbox
+    with sandbox.warehouse() as warehouse:
+        columns = warehouse.query(
+            "select table_name || '.' || column_name, data_type from information_schema.columns"
+            f" where table_schema = '{sandbox.schema_prefix}_marts'"
+            " and (data_type in ('smallint', 'integer', 'bigint')"
+            " or column_name like '%count' or column_name like 'items_%')"
+        )
+    kinds = dict(columns)
+    assert kinds["unbilled_calls.matched_lead_count"] == "bigint"
+    assert kinds["legacy_reconciliation_daily.matched_count"] == "bigint"
+    assert sorted(f"{name} is {kind}" for name, kind in kinds.items() if kind != "bigint") == []
 
 
 def test_price_change_keeps_history_and_survives_a_rebuild(fresh_duckdb: DbtSandbox) -> None:

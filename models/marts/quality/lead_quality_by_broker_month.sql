@@ -117,8 +117,8 @@ final as (
         brokers.broker_name,
         aggregated.sold_month,
         aggregated.deal_type,
-        aggregated.items_sold,
-        aggregated.items_with_feedback,
+        cast(aggregated.items_sold as bigint) as items_sold,
+        cast(aggregated.items_with_feedback as bigint) as items_with_feedback,
         cast(aggregated.items_contacted * 1.0000 / aggregated.items_sold as numeric(5, 4))
             as contacted_share,
         cast(aggregated.items_reported_sold * 1.0000 / aggregated.items_sold as numeric(5, 4))

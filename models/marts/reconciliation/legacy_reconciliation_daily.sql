@@ -2,6 +2,7 @@
     The parallel run by delivery day, broker and lead type: what each system billed, the
     difference, the rows of each class and the part of the difference nothing explains. A
     row counts under the new ledger's day and broker where it has them, else the legacy's.
+    Counts are bigint on every engine (DuckDB sums integers to a hugeint).
 #}
 
 with
@@ -34,23 +35,23 @@ daily as (
             )
             as {{ money_total_type() }}
         ) as unexplained_absolute_difference,
-        count(*) as compared_row_count,
-        sum(case when difference_class = 'matched' then 1 else 0 end) as matched_count,
-        sum(case when difference_class = 'missing_in_legacy' then 1 else 0 end)
+        cast(count(*) as bigint) as compared_row_count,
+        cast(sum(case when difference_class = 'matched' then 1 else 0 end) as bigint) as matched_count,
+        cast(sum(case when difference_class = 'missing_in_legacy' then 1 else 0 end) as bigint)
             as missing_in_legacy_count,
-        sum(case when difference_class = 'missing_in_new' then 1 else 0 end)
+        cast(sum(case when difference_class = 'missing_in_new' then 1 else 0 end) as bigint)
             as missing_in_new_count,
-        sum(case when difference_class = 'price_differs' then 1 else 0 end)
+        cast(sum(case when difference_class = 'price_differs' then 1 else 0 end) as bigint)
             as price_differs_count,
-        sum(case when difference_class = 'discount_differs' then 1 else 0 end)
+        cast(sum(case when difference_class = 'discount_differs' then 1 else 0 end) as bigint)
             as discount_differs_count,
-        sum(case when difference_class = 'details_differ' then 1 else 0 end)
+        cast(sum(case when difference_class = 'details_differ' then 1 else 0 end) as bigint)
             as details_differ_count,
-        sum(case when difference_class = 'outside_legacy_window' then 1 else 0 end)
+        cast(sum(case when difference_class = 'outside_legacy_window' then 1 else 0 end) as bigint)
             as outside_legacy_window_count,
-        sum(case when difference_class = 'duplicate_in_legacy' then 1 else 0 end)
+        cast(sum(case when difference_class = 'duplicate_in_legacy' then 1 else 0 end) as bigint)
             as duplicate_in_legacy_count,
-        sum(case when is_explained then 0 else 1 end) as unexplained_row_count
+        cast(sum(case when is_explained then 0 else 1 end) as bigint) as unexplained_row_count
     from compared_rows
     group by
         cast(delivered_at as date),
