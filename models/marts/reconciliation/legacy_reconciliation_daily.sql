@@ -2,7 +2,18 @@
     The parallel run by delivery day, broker and lead type: what each system billed, the
     difference, the rows of each class and the part of the difference nothing explains. A
     row counts under the new ledger's day and broker where it has them, else the legacy's.
+    unexplained_classes names the classes of the unexplained rows, with their counts, in
+    one text (no string_agg: one sum per class that can be unexplained).
 #}
+
+{%- set unexplainable_classes = [
+    'missing_in_legacy',
+    'missing_in_new',
+    'price_differs',
+    'discount_differs',
+    'details_differ',
+    'duplicate_in_legacy',
+] %}
 
 with
 
@@ -50,7 +61,13 @@ daily as (
             as outside_legacy_window_count,
         sum(case when difference_class = 'duplicate_in_legacy' then 1 else 0 end)
             as duplicate_in_legacy_count,
-        sum(case when is_explained then 0 else 1 end) as unexplained_row_count
+        sum(case when is_explained then 0 else 1 end) as unexplained_row_count,
+        sum(case when differs_beyond_money then 1 else 0 end) as beyond_money_row_count,
+        {%- for class_name in unexplainable_classes %}
+        sum(
+            case when difference_class = '{{ class_name }}' and not is_explained then 1 else 0 end
+        ) as unexplained_{{ class_name }}_count{{ ',' if not loop.last }}
+        {%- endfor %}
     from compared_rows
     group by
         cast(delivered_at as date),
@@ -59,9 +76,53 @@ daily as (
 
 ),
 
+named as (
+
+    select
+        daily.*,
+        -- ', details_differ 1, missing_in_new 2' without its leading separator.
+        nullif(
+            ltrim(
+                {%- for class_name in unexplainable_classes %}
+                case
+                    when unexplained_{{ class_name }}_count > 0
+                        then ', {{ class_name }} '
+                        || cast(unexplained_{{ class_name }}_count as {{ dbt.type_string() }})
+                    else ''
+                end{{ ' ||' if not loop.last else ',' }}
+                {%- endfor %}
+                ', '
+            ),
+            ''
+        ) as unexplained_classes
+    from daily
+
+),
+
 final as (
 
-    select * from daily
+    select
+        delivery_date,
+        mortgage_broker_id,
+        lead_type,
+        legacy_billed_amount,
+        new_billed_amount,
+        billed_difference,
+        unexplained_difference,
+        unexplained_absolute_difference,
+        compared_row_count,
+        matched_count,
+        missing_in_legacy_count,
+        missing_in_new_count,
+        price_differs_count,
+        discount_differs_count,
+        details_differ_count,
+        outside_legacy_window_count,
+        duplicate_in_legacy_count,
+        unexplained_row_count,
+        beyond_money_row_count,
+        unexplained_classes
+    from named
 
 )
 
