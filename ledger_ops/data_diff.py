@@ -680,6 +680,8 @@ def render_markdown(diff: DataDiff, *, title: str = "Data diff") -> str:
         "| mart | base | head | added | removed | changed | |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
+    if not diff.marts:
+        lines.append("| (not compared) | | | | | | |")
     for mart in diff.marts:
         flag = "**values moved**" if mart.moved else ""
         if mart.key is None:

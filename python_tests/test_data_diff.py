@@ -1,10 +1,11 @@
 """The pull request data diff on real builds: a deliberate rule change, no change, duplicates.
 
-The base is the run's shared demo build; the head is a copy of the project with one revenue
-rule edited (discounts truncated to the cent instead of rounded half away from zero), its
-edited model and everything downstream rebuilt on a copy of the base's DuckDB file, so both
-read the same raw data and price snapshot. The report's figures are checked against the two
-ledgers read into Python.
+The base is the run's shared demo build; a head is a copy of the project with one revenue
+rule edited (discounts truncated to the cent instead of rounded half away from zero; calls
+as long as the campaign's minimum no longer billed, `<` -> `<=`), its edited model and
+everything downstream rebuilt on a copy of the base's DuckDB file, so both read the same raw
+data and price snapshot. The report's figures are checked against the two ledgers, and the
+marts outside the ledger, read into Python.
 """
 
 from __future__ import annotations
@@ -35,12 +36,31 @@ PRICED_MODEL = "models/intermediate/deliveries/int_lead_deliveries_priced.sql"
 ROUNDED = "{{ round_money('msrp * discount_percent * 0.01') }}"
 TRUNCATED = "cast(floor(msrp * discount_percent) * 0.01 as numeric(12, 2))"
 LEDGER = "ledger_marts.lead_sales_ledger"
+# The billing rule of calls: billable from the campaign's minimum duration on; the edit
+# bills only calls longer than it. The unbilled reason follows the same rule.
+CALL_RULES = {
+    "models/intermediate/calls/int_calls_attributed.sql": (
+        "coalesce(duration_seconds < min_duration_seconds, false)",
+        "coalesce(duration_seconds <= min_duration_seconds, false)",
+    ),
+    "models/intermediate/calls/int_calls_priced.sql": (
+        "calls.duration_seconds < calls.min_duration_seconds",
+        "calls.duration_seconds <= calls.min_duration_seconds",
+    ),
+}
+# Marts outside the ledger the call rule moves, by their grain columns.
+GRAINS = {
+    "lead_quality_by_broker_month": ("mortgage_broker_id", "sold_month", "deal_type"),
+    "account_balances": ("account_code",),
+    "trial_balance_monthly": ("account_code", "balance_month"),
+}
 
 
 @dataclass(frozen=True)
 class Builds:
     base: Path  # DuckDB file of the project as it is
     head: Path  # the same raw data, built by the project with truncated discounts
+    calls_head: Path  # the same raw data, calls of exactly the minimum duration not billed
     rebuilt: Path  # the same raw data, the unchanged project built again
     head_project: Path
     workdir: Path
@@ -53,6 +73,16 @@ def truncating_copy(destination: Path) -> Path:
     text = model.read_text()
     assert ROUNDED in text, "the discount rule moved: update this test's edit"
     model.write_text(text.replace(ROUNDED, TRUNCATED))
+    return project
+
+
+def call_rule_copy(destination: Path) -> Path:
+    """A copy of the project that bills only calls longer than the campaign's minimum."""
+    project = copy_project(destination)
+    for path, (before, after) in CALL_RULES.items():
+        text = (project / path).read_text()
+        assert before in text, f"the call rule moved in {path}: update this test's edit"
+        (project / path).write_text(text.replace(before, after))
     return project
 
 
@@ -78,11 +108,19 @@ def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
     # it should (the PR would update it).
     result = head.dbt("run", "--select", f"{Path(PRICED_MODEL).stem}+")
     assert result.returncode == 0, output_of(result)[-4000:]
+    calls_head = copy_duckdb(base, workdir / "calls_head.duckdb")
+    result = DbtSandbox(
+        target="dev",
+        workdir=workdir / "calls_head",
+        duckdb_path=calls_head,
+        project_dir=call_rule_copy(workdir / "calls_project"),
+    ).dbt("run", "--select", "int_calls_attributed+")
+    assert result.returncode == 0, output_of(result)[-4000:]
     # Every view made again by the unchanged project: the same build twice.
     rebuilt = DbtSandbox(target="dev", workdir=workdir / "rebuilt", duckdb_path=rebuilt_file)
     result = rebuilt.dbt("run")
     assert result.returncode == 0, output_of(result)[-4000:]
-    return Builds(base, head_file, rebuilt_file, head_project, workdir)
+    return Builds(base, head_file, calls_head, rebuilt_file, head_project, workdir)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -151,6 +189,7 @@ def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
     assert table_row(report, "`billed_amount`") == [str(n), ""]
     assert table_row(report, "plain")[-1] == f"+${delta}"
     assert table_row(report, "cpa_cpt")[-1] == "+$0.00"
+    assert table_row(report, "`lead_sales_ledger`")[2:] == ["0", "0", f"{n:,}", "**values moved**"]
     moved = {(base[i][7], base[i][8].strftime("%Y-%m")) for i in changed}
     assert f"{len(moved)} broker-months moved" in report
     # The ledger still balances on both sides; its totals moved with the discounts.
@@ -158,11 +197,51 @@ def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
     assert "does NOT balance" not in report
 
 
+def rows_by_grain(path: Path, mart: str) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """A mart's rows keyed by its grain columns, read into Python."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        cursor = conn.execute(f"select * from ledger_marts.{mart}")
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    key = [columns.index(name) for name in GRAINS[mart]]
+    by_key = {tuple(row[i] for i in key): row for row in rows}
+    assert len(by_key) == len(rows), f"{mart}: a duplicated grain key"
+    return by_key
+
+
+def test_call_rule_change_flags_the_marts_outside_the_ledger(builds: Builds) -> None:
+    report = duckdb_report(builds.base, builds.calls_head, builds.workdir / "calls.md")
+    # Named by their files, never by this machine's paths.
+    assert report.splitlines()[0] == "## Data diff: `base.duckdb` → `calls_head.duckdb`"
+    assert str(builds.workdir) not in report and "/tmp" not in report
+
+    _, base = ledger_by_id(builds.base)
+    _, head = ledger_by_id(builds.calls_head)
+    removed = len(base.keys() - head.keys())
+    assert removed > 0 and head.keys() <= base.keys()
+    assert table_row(report, "`lead_sales_ledger`") == [
+        f"{len(base):,}", f"{len(head):,}", "0", str(removed), "0", "**values moved**",
+    ]  # fmt: skip
+    verdict = report.splitlines()[2]
+    for mart in GRAINS:
+        before, after = rows_by_grain(builds.base, mart), rows_by_grain(builds.calls_head, mart)
+        assert before.keys() == after.keys()
+        changed = sum(1 for key, row in before.items() if after[key] != row)
+        assert changed > 0, mart
+        assert table_row(report, f"`{mart}`") == [
+            f"{len(before):,}", f"{len(after):,}", "0", "0", f"{changed:,}", "**values moved**",
+        ]  # fmt: skip
+        assert mart in verdict
+    # The parallel run reads deliveries only: not moved, not flagged.
+    assert table_row(report, "`legacy_reconciliation_rows`")[-1] == ""
+
+
 def test_same_project_built_twice_reports_no_change(builds: Builds) -> None:
     report = duckdb_report(builds.base, builds.rebuilt, builds.workdir / "same.md")
     assert "**Verdict: no change in the ledger.**" in report
     assert "No broker's monthly rows or billed amount moved." in report
-    assert "**≠**" not in report
+    assert "**≠**" not in report and "**values moved** |" not in report
+    assert table_row(report, "`lead_sales_ledger`")[2:] == ["0", "0", "0", ""]
 
 
 def test_a_duplicated_ledger_id_is_counted_not_hidden(builds: Builds) -> None:
