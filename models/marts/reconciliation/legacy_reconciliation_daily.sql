@@ -3,17 +3,8 @@
     difference, the rows of each class and the part of the difference nothing explains. A
     row counts under the new ledger's day and broker where it has them, else the legacy's.
     unexplained_classes names the classes of the unexplained rows, with their counts, in
-    one text (no string_agg: one sum per class that can be unexplained).
+    one text (no string_agg: one count per class that can be unexplained, concatenated).
 #}
-
-{%- set unexplainable_classes = [
-    'missing_in_legacy',
-    'missing_in_new',
-    'price_differs',
-    'discount_differs',
-    'details_differ',
-    'duplicate_in_legacy',
-] %}
 
 with
 
@@ -63,11 +54,24 @@ daily as (
             as duplicate_in_legacy_count,
         sum(case when is_explained then 0 else 1 end) as unexplained_row_count,
         sum(case when differs_beyond_money then 1 else 0 end) as beyond_money_row_count,
-        {%- for class_name in unexplainable_classes %}
         sum(
-            case when difference_class = '{{ class_name }}' and not is_explained then 1 else 0 end
-        ) as unexplained_{{ class_name }}_count{{ ',' if not loop.last }}
-        {%- endfor %}
+            case when difference_class = 'missing_in_legacy' and not is_explained then 1 else 0 end
+        ) as unexplained_missing_in_legacy_count,
+        sum(
+            case when difference_class = 'missing_in_new' and not is_explained then 1 else 0 end
+        ) as unexplained_missing_in_new_count,
+        sum(
+            case when difference_class = 'price_differs' and not is_explained then 1 else 0 end
+        ) as unexplained_price_differs_count,
+        sum(
+            case when difference_class = 'discount_differs' and not is_explained then 1 else 0 end
+        ) as unexplained_discount_differs_count,
+        sum(
+            case when difference_class = 'details_differ' and not is_explained then 1 else 0 end
+        ) as unexplained_details_differ_count,
+        sum(
+            case when difference_class = 'duplicate_in_legacy' and not is_explained then 1 else 0 end
+        ) as unexplained_duplicate_in_legacy_count
     from compared_rows
     group by
         cast(delivered_at as date),
@@ -79,23 +83,67 @@ daily as (
 named as (
 
     select
-        daily.*,
-        -- ', details_differ 1, missing_in_new 2' without its leading separator.
+        *,
+        case
+            when unexplained_missing_in_legacy_count > 0
+                then
+                    ', missing_in_legacy '
+                    || cast(unexplained_missing_in_legacy_count as {{ dbt.type_string() }})
+            else ''
+        end as missing_in_legacy_text,
+        case
+            when unexplained_missing_in_new_count > 0
+                then
+                    ', missing_in_new '
+                    || cast(unexplained_missing_in_new_count as {{ dbt.type_string() }})
+            else ''
+        end as missing_in_new_text,
+        case
+            when unexplained_price_differs_count > 0
+                then
+                    ', price_differs '
+                    || cast(unexplained_price_differs_count as {{ dbt.type_string() }})
+            else ''
+        end as price_differs_text,
+        case
+            when unexplained_discount_differs_count > 0
+                then
+                    ', discount_differs '
+                    || cast(unexplained_discount_differs_count as {{ dbt.type_string() }})
+            else ''
+        end as discount_differs_text,
+        case
+            when unexplained_details_differ_count > 0
+                then
+                    ', details_differ '
+                    || cast(unexplained_details_differ_count as {{ dbt.type_string() }})
+            else ''
+        end as details_differ_text,
+        case
+            when unexplained_duplicate_in_legacy_count > 0
+                then
+                    ', duplicate_in_legacy '
+                    || cast(unexplained_duplicate_in_legacy_count as {{ dbt.type_string() }})
+            else ''
+        end as duplicate_in_legacy_text
+    from daily
+
+),
+
+-- ', details_differ 1, missing_in_new 2' without its leading separator.
+classes_named as (
+
+    select
+        *,
         nullif(
             ltrim(
-                {%- for class_name in unexplainable_classes %}
-                case
-                    when unexplained_{{ class_name }}_count > 0
-                        then ', {{ class_name }} '
-                        || cast(unexplained_{{ class_name }}_count as {{ dbt.type_string() }})
-                    else ''
-                end{{ ' ||' if not loop.last else ',' }}
-                {%- endfor %}
+                missing_in_legacy_text || missing_in_new_text || price_differs_text
+                || discount_differs_text || details_differ_text || duplicate_in_legacy_text,
                 ', '
             ),
             ''
         ) as unexplained_classes
-    from daily
+    from named
 
 ),
 
@@ -122,7 +170,7 @@ final as (
         unexplained_row_count,
         beyond_money_row_count,
         unexplained_classes
-    from named
+    from classes_named
 
 )
 
