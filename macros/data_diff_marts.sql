@@ -9,11 +9,11 @@
     ledger_ops/data_diff.py renders.
 
     Two builds are two schema prefixes (LEDGER_SCHEMA) of one database, and on DuckDB also
-    two files, attached read-only to the session (run it on an in-memory DuckDB).
+    two files, attached read-only to the session (run it on an in-memory DuckDB). A column
+    whose value is that of the read, not of the build, is named in its model's meta
+    (data_diff_ignored_columns) and not compared.
 #}
-{% macro data_diff_marts(
-    base_prefix, head_prefix, base_file=none, head_file=none, ignored_columns=['checked_at']
-) %}
+{% macro data_diff_marts(base_prefix, head_prefix, base_file=none, head_file=none) %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% set databases = data_diff_attach(base_file, head_file) %}
     {% set marts = [] %}
@@ -25,8 +25,10 @@
         {% set head = adapter.get_relation(
             databases[1], head_prefix ~ '_marts', node.alias
         ) %}
+        {# Columns whose value is that of the read (a check's time), named in the model's meta. #}
+        {% set ignored = node.config.meta.get('data_diff_ignored_columns', []) %}
         {% do marts.append(data_diff_mart(
-            node.alias, data_diff_grain_key(node), base, head, ignored_columns
+            node.alias, data_diff_grain_key(node), base, head, ignored
         )) %}
     {% endfor %}
     {{ print('data_diff_marts: ' ~ tojson({'marts': marts})) }}

@@ -1,11 +1,11 @@
 """The pull request data diff on real builds: a deliberate rule change, no change, duplicates.
 
-The base is the run's shared demo build; a head is a copy of the project with one revenue
-rule edited (discounts truncated to the cent instead of rounded half away from zero; calls
-as long as the campaign's minimum no longer billed, `<` -> `<=`), its edited model and
-everything downstream rebuilt on a copy of the base's DuckDB file, so both read the same raw
-data and price snapshot. The report's figures are checked against the two ledgers, and the
-marts outside the ledger, read into Python.
+The base is the run's shared demo build; the head is a copy of the project with two revenue
+rules edited (discounts truncated to the cent instead of rounded half away from zero; calls
+exactly as long as the campaign's minimum no longer billed, `<` -> `<=`), the edited models
+and everything downstream rebuilt on a copy of the base's DuckDB file, so both read the same
+raw data and price snapshot. The report's figures are checked against the two ledgers, and
+the marts outside the ledger, read into Python.
 """
 
 from __future__ import annotations
@@ -59,29 +59,19 @@ GRAINS = {
 @dataclass(frozen=True)
 class Builds:
     base: Path  # DuckDB file of the project as it is
-    head: Path  # the same raw data, built by the project with truncated discounts
-    calls_head: Path  # the same raw data, calls of exactly the minimum duration not billed
+    head: Path  # the same raw data, built by the project with both rules edited
     rebuilt: Path  # the same raw data, the unchanged project built again
     head_project: Path
     workdir: Path
 
 
-def truncating_copy(destination: Path) -> Path:
-    """A copy of the project whose discounts are truncated to the cent, not rounded."""
+def edited_copy(destination: Path) -> Path:
+    """A copy of the project whose discounts are truncated to the cent, not rounded, and
+    that bills only calls longer than the campaign's minimum."""
     project = copy_project(destination)
-    model = project / PRICED_MODEL
-    text = model.read_text()
-    assert ROUNDED in text, "the discount rule moved: update this test's edit"
-    model.write_text(text.replace(ROUNDED, TRUNCATED))
-    return project
-
-
-def call_rule_copy(destination: Path) -> Path:
-    """A copy of the project that bills only calls longer than the campaign's minimum."""
-    project = copy_project(destination)
-    for path, (before, after) in CALL_RULES.items():
+    for path, (before, after) in {PRICED_MODEL: (ROUNDED, TRUNCATED), **CALL_RULES}.items():
         text = (project / path).read_text()
-        assert before in text, f"the call rule moved in {path}: update this test's edit"
+        assert before in text, f"the rule moved in {path}: update this test's edit"
         (project / path).write_text(text.replace(before, after))
     return project
 
@@ -97,7 +87,7 @@ def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
     base = shared_duckdb.copy(workdir, "base.duckdb").duckdb_path
     assert base is not None
 
-    head_project = truncating_copy(workdir / "head_project")
+    head_project = edited_copy(workdir / "head_project")
     head_file = copy_duckdb(base, workdir / "head.duckdb")
     rebuilt_file = copy_duckdb(base, workdir / "rebuilt.duckdb")
     head = DbtSandbox(
@@ -106,21 +96,14 @@ def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
     # `dbt run` of what the edit touches: the seed, the snapshot and the other views are in
     # the copied file, and the unit test that pins the rounding rule fails on the edit, as
     # it should (the PR would update it).
-    result = head.dbt("run", "--select", f"{Path(PRICED_MODEL).stem}+")
-    assert result.returncode == 0, output_of(result)[-4000:]
-    calls_head = copy_duckdb(base, workdir / "calls_head.duckdb")
-    result = DbtSandbox(
-        target="dev",
-        workdir=workdir / "calls_head",
-        duckdb_path=calls_head,
-        project_dir=call_rule_copy(workdir / "calls_project"),
-    ).dbt("run", "--select", "int_calls_attributed+")
+    edited = [f"{Path(path).stem}+" for path in (PRICED_MODEL, *CALL_RULES)]
+    result = head.dbt("run", "--select", *edited)
     assert result.returncode == 0, output_of(result)[-4000:]
     # Every view made again by the unchanged project: the same build twice.
     rebuilt = DbtSandbox(target="dev", workdir=workdir / "rebuilt", duckdb_path=rebuilt_file)
     result = rebuilt.dbt("run")
     assert result.returncode == 0, output_of(result)[-4000:]
-    return Builds(base, head_file, calls_head, rebuilt_file, head_project, workdir)
+    return Builds(base, head_file, rebuilt_file, head_project, workdir)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -160,17 +143,26 @@ def table_row(report: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r} in the report:\n{report}")
 
 
-def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
-    report = duckdb_report(builds.base, builds.head, builds.workdir / "rule_change.md")
+@pytest.fixture(scope="module")
+def rule_change_report(builds: Builds) -> str:
+    return duckdb_report(builds.base, builds.head, builds.workdir / "rule_change.md")
 
+
+def test_rule_change_report_matches_the_ledgers(builds: Builds, rule_change_report: str) -> None:
+    report = rule_change_report
     columns, base = ledger_by_id(builds.base)
     _, head = ledger_by_id(builds.head)
-    assert base.keys() == head.keys()
-    changed = {i for i in base if base[i] != head[i]}
+    # Calls of exactly the minimum duration are billed no more: removed, all of them calls.
+    removed = base.keys() - head.keys()
+    assert removed and head.keys() <= base.keys()
+    assert {base[i][1] for i in removed} == {"cbm_call"}
+    removed_billed = sum(base[i][13] for i in removed)
+    changed = {i for i in head if base[i] != head[i]}
     changed_columns = Counter(
         columns[n] for i in changed for n in range(len(columns)) if base[i][n] != head[i][n]
     )
     delta = sum(r[13] for r in head.values()) - sum(r[13] for r in base.values())
+    signed = f"{'-' if delta < 0 else '+'}${abs(delta):,}"
     # The rule, worked out from the base rows: a discount whose fraction of a cent is half or
     # more was rounded up and is now cut down, so the row bills one cent more.
     expected = {
@@ -178,19 +170,23 @@ def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
     }
     assert changed == expected and len(changed) > 10
     assert dict(changed_columns) == {"discount_amount": len(changed), "billed_amount": len(changed)}
-    assert delta == Decimal("0.01") * len(changed)
+    assert delta == Decimal("0.01") * len(changed) - removed_billed
 
-    n = len(changed)
-    assert f"**Verdict: {n} ledger rows differ (0 added, 0 removed, {n} changed), " in report
-    assert f"billed total +${delta}; values moved in " in report
+    n, r = len(changed), len(removed)
+    verdict = f"**Verdict: {n + r} ledger rows differ (0 added, {r} removed, {n} changed), "
+    assert f"{verdict}billed total {signed}; values moved in " in report
     assert table_row(report, "changed") == [str(n)]
-    assert table_row(report, "unchanged") == [f"{len(base) - n:,}"]
+    assert table_row(report, "unchanged") == [f"{len(base) - n - r:,}"]
+    assert table_row(report, "removed: ledger_id gone") == [str(r)]
     assert table_row(report, "`discount_amount`") == [str(n), ""]
     assert table_row(report, "`billed_amount`") == [str(n), ""]
-    assert table_row(report, "plain")[-1] == f"+${delta}"
+    assert table_row(report, "plain")[-1] == f"+${Decimal('0.01') * n}"
+    assert table_row(report, "cbm_call")[-1] == f"-${removed_billed:,}"
     assert table_row(report, "cpa_cpt")[-1] == "+$0.00"
-    assert table_row(report, "`lead_sales_ledger`")[2:] == ["0", "0", f"{n:,}", "**values moved**"]
-    moved = {(base[i][7], base[i][8].strftime("%Y-%m")) for i in changed}
+    assert table_row(report, "`lead_sales_ledger`") == [
+        f"{len(base):,}", f"{len(head):,}", "0", str(r), str(n), "**values moved**",
+    ]  # fmt: skip
+    moved = {(base[i][7], base[i][8].strftime("%Y-%m")) for i in changed | removed}
     assert f"{len(moved)} broker-months moved" in report
     # The ledger still balances on both sides; its totals moved with the discounts.
     assert table_row(report, "`is_balanced`") == ["true", "true"]
@@ -209,22 +205,14 @@ def rows_by_grain(path: Path, mart: str) -> dict[tuple[Any, ...], tuple[Any, ...
     return by_key
 
 
-def test_call_rule_change_flags_the_marts_outside_the_ledger(builds: Builds) -> None:
-    report = duckdb_report(builds.base, builds.calls_head, builds.workdir / "calls.md")
+def test_marts_outside_the_ledger_are_flagged(builds: Builds, rule_change_report: str) -> None:
+    report = rule_change_report
     # Named by their files, never by this machine's paths.
-    assert report.splitlines()[0] == "## Data diff: `base.duckdb` → `calls_head.duckdb`"
+    assert report.splitlines()[0] == "## Data diff: `base.duckdb` → `head.duckdb`"
     assert str(builds.workdir) not in report and "/tmp" not in report
-
-    _, base = ledger_by_id(builds.base)
-    _, head = ledger_by_id(builds.calls_head)
-    removed = len(base.keys() - head.keys())
-    assert removed > 0 and head.keys() <= base.keys()
-    assert table_row(report, "`lead_sales_ledger`") == [
-        f"{len(base):,}", f"{len(head):,}", "0", str(removed), "0", "**values moved**",
-    ]  # fmt: skip
     verdict = report.splitlines()[2]
     for mart in GRAINS:
-        before, after = rows_by_grain(builds.base, mart), rows_by_grain(builds.calls_head, mart)
+        before, after = rows_by_grain(builds.base, mart), rows_by_grain(builds.head, mart)
         assert before.keys() == after.keys()
         changed = sum(1 for key, row in before.items() if after[key] != row)
         assert changed > 0, mart
@@ -232,8 +220,8 @@ def test_call_rule_change_flags_the_marts_outside_the_ledger(builds: Builds) -> 
             f"{len(before):,}", f"{len(after):,}", "0", "0", f"{changed:,}", "**values moved**",
         ]  # fmt: skip
         assert mart in verdict
-    # The parallel run reads deliveries only: not moved, not flagged.
-    assert table_row(report, "`legacy_reconciliation_rows`")[-1] == ""
+    # Still no unbalanced transaction: nothing moved, nothing flagged.
+    assert table_row(report, "`ledger_unbalanced_transactions`") == ["0", "0", "0", "0", "0", ""]
 
 
 def test_same_project_built_twice_reports_no_change(builds: Builds) -> None:
@@ -323,7 +311,7 @@ LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 def postgres_head(shared_postgres: SharedPostgres, tmp_path: Path) -> Iterator[DbtSandbox]:
     # The head reads the shared build's raw schemas: the same data, built by the edited project.
     head = shared_postgres.variant(
-        tmp_path / "head", PG_HEAD, project_dir=truncating_copy(tmp_path / "head_project")
+        tmp_path / "head", PG_HEAD, project_dir=edited_copy(tmp_path / "head_project")
     )
     yield head
     head.drop_schemas(*LAYERS)
@@ -350,16 +338,21 @@ def test_postgres_schema_mode(
     report = output.read_text()
 
     with PostgresWarehouse() as warehouse:
-        ((changed, delta),) = warehouse.query(
-            f"select count(*), sum(h.billed_amount - b.billed_amount)"
-            f" from {base}_marts.lead_sales_ledger as b"
+        ((changed,),) = warehouse.query(
+            f"select count(*) from {base}_marts.lead_sales_ledger as b"
             f" join {head.schema_prefix}_marts.lead_sales_ledger as h on b.ledger_id = h.ledger_id"
             " where b.discount_amount <> h.discount_amount or b.billed_amount <> h.billed_amount"
         )
-    assert changed > 10
-    verdict = f"{changed} ledger rows differ (0 added, 0 removed, {changed} changed)"
-    assert f"**Verdict: {verdict}, billed total +${delta}; values moved in " in report
-    # The same data and the same edit give the same verdict on DuckDB, the same marts moved.
+        ((removed,),) = warehouse.query(
+            f"select count(*) from {base}_marts.lead_sales_ledger as b"
+            f" left join {head.schema_prefix}_marts.lead_sales_ledger as h"
+            " on b.ledger_id = h.ledger_id where h.ledger_id is null"
+        )
+    assert changed > 10 and removed > 0
+    verdict = f"ledger rows differ (0 added, {removed} removed, {changed} changed)"
+    assert f"**Verdict: {changed + removed} {verdict}, billed total " in report
+    assert "values moved in " in report.splitlines()[2]
+    assert report.splitlines()[0] == f"## Data diff: `{base}` → `{head.schema_prefix}`"
+    # The same data and the same edits: the same verdict on DuckDB, the same marts moved.
     duck = duckdb_report(builds.base, builds.head, tmp_path / "duck.md")
     assert duck.splitlines()[2] == report.splitlines()[2]
-    assert report.splitlines()[0] == f"## Data diff: `{base}` → `{head.schema_prefix}`"
