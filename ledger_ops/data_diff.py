@@ -5,6 +5,10 @@ schema prefixes (`LEDGER_SCHEMA`) of one database. Every comparison is a group b
 outer join run by the engine, so the work grows linearly with the ledger and only summaries
 and a few example rows reach Python. Money stays Decimal from the engine to the report.
 
+Every mart is compared by its grain key in SQL generated and run by the dbt macro
+data_diff_marts (`dbt run-operation`, `mart_diffs`): rows added, removed and changed, and the
+columns whose values moved; Python only renders the counts it prints.
+
 Ledger rows are matched by `ledger_id` and copy number: each side numbers the copies of an
 id (`row_number()`), and the full outer join is on (ledger_id, copy number). A ledger_id
 held twice on one side and once on the other leaves one unmatched copy, counted as an extra
@@ -13,6 +17,9 @@ copy added or removed; EXCEPT, a set operation, would fold the copies together a
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger_ops.money import format_usd
+from ledger_ops.paths import PROJECT_ROOT, dbt_executable
 from ledger_ops.warehouse import (
     DuckDBWarehouse,
     PostgresSettings,
@@ -66,14 +74,56 @@ class Side:
 
 
 @dataclass(frozen=True)
-class MartCount:
+class MartDiff:
+    """One mart of both builds joined on its grain key (copies of a key numbered)."""
+
     name: str
+    key: str | None  # the SQL of its grain key; None: no grain test, only counted
     base_rows: int | None  # None: the mart does not exist on that side
     head_rows: int | None
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    base_extra_copies: int = 0  # rows beyond the first of their key
+    head_extra_copies: int = 0
+    changed_columns: dict[str, int] = field(default_factory=dict)
+    base_only_columns: tuple[str, ...] = ()
+    head_only_columns: tuple[str, ...] = ()
+    retyped_columns: tuple[str, ...] = ()
 
     @property
-    def changed(self) -> bool:
-        return self.base_rows != self.head_rows
+    def moved(self) -> bool:
+        """Its rows, values or columns differ (a mart on one side only counts too)."""
+        return bool(
+            self.base_rows is None
+            or self.head_rows is None
+            or self.base_rows != self.head_rows
+            or self.added
+            or self.removed
+            or self.changed
+            or self.base_extra_copies != self.head_extra_copies
+            or self.base_only_columns
+            or self.head_only_columns
+            or self.retyped_columns
+        )
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> MartDiff:
+        return cls(
+            name=str(item["name"]),
+            key=item.get("key"),
+            base_rows=item.get("base_rows"),
+            head_rows=item.get("head_rows"),
+            added=int(item.get("added", 0)),
+            removed=int(item.get("removed", 0)),
+            changed=int(item.get("changed", 0)),
+            base_extra_copies=int(item.get("base_extra_copies", 0)),
+            head_extra_copies=int(item.get("head_extra_copies", 0)),
+            changed_columns={str(k): int(v) for k, v in item.get("changed_columns", {}).items()},
+            base_only_columns=tuple(item.get("base_only_columns", ())),
+            head_only_columns=tuple(item.get("head_only_columns", ())),
+            retyped_columns=tuple(item.get("retyped_columns", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -166,7 +216,7 @@ class BalanceCheck:
 class DataDiff:
     base: Side
     head: Side
-    marts: tuple[MartCount, ...]
+    marts: tuple[MartDiff, ...]
     deal_types: tuple[Totals, ...]
     broker_months: tuple[Totals, ...]  # the top moved ones, by absolute billed change
     broker_months_moved: int  # how many broker-months moved in all
@@ -182,9 +232,6 @@ class DataDiff:
         """The report's one-line conclusion."""
         if self.ledger_unchanged:
             line = "no change in the ledger"
-            others = [m.name for m in self.marts if m.changed]
-            if others:
-                line += f"; row counts differ in {', '.join(others)}"
         else:
             rows = self.ledger.differing
             line = (
@@ -193,6 +240,9 @@ class DataDiff:
                 f"{self.ledger.changed} changed), "
                 f"billed total {signed_usd(self.ledger.billed_delta)}"
             )
+        others = [m.name for m in self.marts if m.moved and m.name != LEDGER]
+        if others:
+            line += f"; values moved in {_plural(len(others), 'other mart')}: {', '.join(others)}"
         if self.balance.is_balanced(self.balance.head) is False:
             line += "; the head ledger does NOT balance"
         return line
@@ -201,6 +251,58 @@ class DataDiff:
 def signed_usd(value: Decimal) -> str:
     """`+$1,234.50`, `-$0.01`, `+$0.00`."""
     return ("-" if value < 0 else "+") + format_usd(abs(value))
+
+
+# -- the marts, by the dbt macro data_diff_marts -----------------------------------------------
+
+_MARTS_LINE = "data_diff_marts: "
+
+
+def mart_diffs(
+    target: str,
+    base_prefix: str,
+    head_prefix: str,
+    *,
+    base_file: Path | None = None,
+    head_file: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+) -> tuple[MartDiff, ...]:
+    """Every mart of the two builds compared by the macro, on the engine of `target`.
+
+    DuckDB files are attached read-only to an in-memory DuckDB; PostgreSQL is that of
+    BILLING_DB_*, the two builds told apart by their schema prefixes.
+    """
+    arguments: dict[str, str] = {
+        "base_prefix": validate_identifier(base_prefix),
+        "head_prefix": validate_identifier(head_prefix),
+    }
+    env = dict(os.environ)
+    if base_file is not None and head_file is not None:
+        for path in (base_file, head_file):
+            if not path.is_file():
+                raise FileNotFoundError(f"no DuckDB file at {path}")
+        arguments |= {"base_file": str(base_file.resolve()), "head_file": str(head_file.resolve())}
+        env["LEDGER_DUCKDB_PATH"] = ":memory:"
+    work = project_dir / "target" / "data_diff"
+    command = [str(dbt_executable()), "--quiet", "run-operation", "data_diff_marts"]
+    command += ["--args", json.dumps(arguments), "--target", target]
+    command += ["--target-path", str(work), "--log-path", str(work / "logs")]
+    result = subprocess.run(
+        command,
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith(_MARTS_LINE):
+            items = json.loads(line[len(_MARTS_LINE) :])["marts"]
+            return tuple(MartDiff.from_json(item) for item in items)
+    output = (result.stdout + result.stderr).strip().splitlines()
+    raise RuntimeError(
+        f"dbt run-operation data_diff_marts exited {result.returncode}: " + " / ".join(output[-5:])
+    )
 
 
 # -- connections ----------------------------------------------------------------------------
@@ -248,15 +350,22 @@ def postgres_connection(settings: PostgresSettings | None = None) -> Iterator[Wa
 
 
 def compare(
-    warehouse: Warehouse, base: Side, head: Side, *, top: int = 10, examples: int = 5
+    warehouse: Warehouse,
+    base: Side,
+    head: Side,
+    *,
+    marts: Sequence[MartDiff] = (),
+    top: int = 10,
+    examples: int = 5,
 ) -> DataDiff:
-    """Compare the marts of `base` and `head`, both readable through `warehouse`."""
+    """Compare the ledgers of `base` and `head`, both readable through `warehouse`; `marts`
+    are mart_diffs' comparison of every mart."""
     if base.relation(LEDGER) == head.relation(LEDGER):
         raise ValueError(f"base and head are the same relation {base.relation(LEDGER)}")
     base_marts = _marts(warehouse, base)
     head_marts = _marts(warehouse, head)
-    for side, marts in ((base, base_marts), (head, head_marts)):
-        if LEDGER not in marts:
+    for side, names in ((base, base_marts), (head, head_marts)):
+        if LEDGER not in names:
             raise ValueError(f"{side.label}: no {side.relation(LEDGER)}")
     base_columns = _columns(warehouse, base, LEDGER)
     head_columns = _columns(warehouse, head, LEDGER)
@@ -265,14 +374,15 @@ def compare(
         if missing:
             raise ValueError(f"{side.label}: {side.relation(LEDGER)} lacks {', '.join(missing)}")
 
-    counts = _mart_counts(warehouse, base, head, base_marts, head_marts)
     deal_types, broker_months, moved = _group_totals(warehouse, base, head, top)
     ledger = _ledger_rows(warehouse, base, head, base_columns, head_columns, examples)
     balance = _balance(
         warehouse, base, head, BALANCE_CHECK in base_marts, BALANCE_CHECK in head_marts
     )
     notes = tuple(f"{c.column}: {c.note}" for c in ledger.columns if c.note)
-    return DataDiff(base, head, counts, deal_types, broker_months, moved, ledger, balance, notes)
+    return DataDiff(
+        base, head, tuple(marts), deal_types, broker_months, moved, ledger, balance, notes
+    )
 
 
 def _marts(warehouse: Warehouse, side: Side) -> set[str]:
@@ -294,26 +404,6 @@ def _columns(warehouse: Warehouse, side: Side, table: str) -> dict[str, str]:
         f"{catalog} order by ordinal_position"
     )
     return {str(name): str(kind).lower() for name, kind in rows}
-
-
-def _mart_counts(
-    warehouse: Warehouse, base: Side, head: Side, base_marts: set[str], head_marts: set[str]
-) -> tuple[MartCount, ...]:
-    def counts(side: Side, marts: set[str]) -> dict[str, int]:
-        if not marts:
-            return {}
-        union = " union all ".join(
-            f"select '{name}' as mart, count(*) as row_count from {side.relation(name)}"
-            for name in sorted(marts)
-        )
-        return {str(name): int(n) for name, n in warehouse.query(union)}
-
-    base_counts = counts(base, base_marts)
-    head_counts = counts(head, head_marts)
-    return tuple(
-        MartCount(name, base_counts.get(name), head_counts.get(name))
-        for name in sorted(base_marts | head_marts)
-    )
 
 
 def _group_totals(
@@ -582,22 +672,39 @@ def render_markdown(diff: DataDiff, *, title: str = "Data diff") -> str:
         "",
         f"**Verdict: {diff.verdict()}.**",
         "",
-        "### Row counts per mart",
+        "### Marts by grain key",
         "",
-        "| mart | base | head | change |",
-        "|---|---:|---:|---:|",
+        "Each mart's rows of both builds joined on its grain key (copies of a key numbered):"
+        " **values moved** marks every mart whose rows, values or columns differ.",
+        "",
+        "| mart | base | head | added | removed | changed | |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+    if not diff.marts:
+        lines.append("| (not compared) | | | | | | |")
     for mart in diff.marts:
-        change = (
-            _signed_int(mart.head_rows - mart.base_rows)
-            if mart.base_rows is not None and mart.head_rows is not None
-            else "—"
-        )
-        marker = " **≠**" if mart.changed else ""
+        flag = "**values moved**" if mart.moved else ""
+        if mart.key is None:
+            flag = (flag + " (no grain key: counted only)").strip()
         lines.append(
-            f"| `{mart.name}`{marker} | {_count(mart.base_rows)} | {_count(mart.head_rows)}"
-            f" | {change} |"
+            f"| `{mart.name}` | {_count(mart.base_rows)} | {_count(mart.head_rows)}"
+            f" | {mart.added:,} | {mart.removed:,} | {mart.changed:,} | {flag} |"
         )
+    moved_columns: list[str] = []
+    for mart in diff.marts:
+        notes = [f"`{name}` {rows:,}" for name, rows in mart.changed_columns.items()]
+        notes += [f"`{name}` only in base" for name in mart.base_only_columns]
+        notes += [f"`{name}` only in head" for name in mart.head_only_columns]
+        notes += [f"`{text}`" for text in mart.retyped_columns]
+        if mart.base_extra_copies or mart.head_extra_copies:
+            notes.append(
+                f"extra copies of a key: base {mart.base_extra_copies:,},"
+                f" head {mart.head_extra_copies:,}"
+            )
+        if notes:
+            moved_columns.append(f"- `{mart.name}`: {', '.join(notes)}")
+    if moved_columns:
+        lines += ["", "Columns whose values moved (rows changed in each):", "", *moved_columns]
 
     lines += [
         "",

@@ -1,10 +1,11 @@
 """The pull request data diff on real builds: a deliberate rule change, no change, duplicates.
 
-The base is the run's shared demo build; the head is a copy of the project with one revenue
-rule edited (discounts truncated to the cent instead of rounded half away from zero), its
-edited model and everything downstream rebuilt on a copy of the base's DuckDB file, so both
-read the same raw data and price snapshot. The report's figures are checked against the two
-ledgers read into Python.
+The base is the run's shared demo build; the head is a copy of the project with two revenue
+rules edited (discounts truncated to the cent instead of rounded half away from zero; calls
+exactly as long as the campaign's minimum no longer billed, `<` -> `<=`), the edited models
+and everything downstream rebuilt on a copy of the base's DuckDB file, so both read the same
+raw data and price snapshot. The report's figures are checked against the two ledgers, and
+the marts outside the ledger, read into Python.
 """
 
 from __future__ import annotations
@@ -35,24 +36,43 @@ PRICED_MODEL = "models/intermediate/deliveries/int_lead_deliveries_priced.sql"
 ROUNDED = "{{ round_money('msrp * discount_percent * 0.01') }}"
 TRUNCATED = "cast(floor(msrp * discount_percent) * 0.01 as numeric(12, 2))"
 LEDGER = "ledger_marts.lead_sales_ledger"
+# The billing rule of calls: billable from the campaign's minimum duration on; the edit
+# bills only calls longer than it. The unbilled reason follows the same rule.
+CALL_RULES = {
+    "models/intermediate/calls/int_calls_attributed.sql": (
+        "coalesce(duration_seconds < min_duration_seconds, false)",
+        "coalesce(duration_seconds <= min_duration_seconds, false)",
+    ),
+    "models/intermediate/calls/int_calls_priced.sql": (
+        "calls.duration_seconds < calls.min_duration_seconds",
+        "calls.duration_seconds <= calls.min_duration_seconds",
+    ),
+}
+# Marts outside the ledger the call rule moves, by their grain columns.
+GRAINS = {
+    "lead_quality_by_broker_month": ("mortgage_broker_id", "sold_month", "deal_type"),
+    "account_balances": ("account_code",),
+    "trial_balance_monthly": ("account_code", "balance_month"),
+}
 
 
 @dataclass(frozen=True)
 class Builds:
     base: Path  # DuckDB file of the project as it is
-    head: Path  # the same raw data, built by the project with truncated discounts
+    head: Path  # the same raw data, built by the project with both rules edited
     rebuilt: Path  # the same raw data, the unchanged project built again
     head_project: Path
     workdir: Path
 
 
-def truncating_copy(destination: Path) -> Path:
-    """A copy of the project whose discounts are truncated to the cent, not rounded."""
+def edited_copy(destination: Path) -> Path:
+    """A copy of the project whose discounts are truncated to the cent, not rounded, and
+    that bills only calls longer than the campaign's minimum."""
     project = copy_project(destination)
-    model = project / PRICED_MODEL
-    text = model.read_text()
-    assert ROUNDED in text, "the discount rule moved: update this test's edit"
-    model.write_text(text.replace(ROUNDED, TRUNCATED))
+    for path, (before, after) in {PRICED_MODEL: (ROUNDED, TRUNCATED), **CALL_RULES}.items():
+        text = (project / path).read_text()
+        assert before in text, f"the rule moved in {path}: update this test's edit"
+        (project / path).write_text(text.replace(before, after))
     return project
 
 
@@ -67,7 +87,7 @@ def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
     base = shared_duckdb.copy(workdir, "base.duckdb").duckdb_path
     assert base is not None
 
-    head_project = truncating_copy(workdir / "head_project")
+    head_project = edited_copy(workdir / "head_project")
     head_file = copy_duckdb(base, workdir / "head.duckdb")
     rebuilt_file = copy_duckdb(base, workdir / "rebuilt.duckdb")
     head = DbtSandbox(
@@ -76,7 +96,8 @@ def builds(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory
     # `dbt run` of what the edit touches: the seed, the snapshot and the other views are in
     # the copied file, and the unit test that pins the rounding rule fails on the edit, as
     # it should (the PR would update it).
-    result = head.dbt("run", "--select", f"{Path(PRICED_MODEL).stem}+")
+    edited = [f"{Path(path).stem}+" for path in (PRICED_MODEL, *CALL_RULES)]
+    result = head.dbt("run", "--select", *edited)
     assert result.returncode == 0, output_of(result)[-4000:]
     # Every view made again by the unchanged project: the same build twice.
     rebuilt = DbtSandbox(target="dev", workdir=workdir / "rebuilt", duckdb_path=rebuilt_file)
@@ -122,17 +143,26 @@ def table_row(report: str, label: str) -> list[str]:
     raise AssertionError(f"no row {label!r} in the report:\n{report}")
 
 
-def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
-    report = duckdb_report(builds.base, builds.head, builds.workdir / "rule_change.md")
+@pytest.fixture(scope="module")
+def rule_change_report(builds: Builds) -> str:
+    return duckdb_report(builds.base, builds.head, builds.workdir / "rule_change.md")
 
+
+def test_rule_change_report_matches_the_ledgers(builds: Builds, rule_change_report: str) -> None:
+    report = rule_change_report
     columns, base = ledger_by_id(builds.base)
     _, head = ledger_by_id(builds.head)
-    assert base.keys() == head.keys()
-    changed = {i for i in base if base[i] != head[i]}
+    # Calls of exactly the minimum duration are billed no more: removed, all of them calls.
+    removed = base.keys() - head.keys()
+    assert removed and head.keys() <= base.keys()
+    assert {base[i][1] for i in removed} == {"cbm_call"}
+    removed_billed = sum(base[i][13] for i in removed)
+    changed = {i for i in head if base[i] != head[i]}
     changed_columns = Counter(
         columns[n] for i in changed for n in range(len(columns)) if base[i][n] != head[i][n]
     )
     delta = sum(r[13] for r in head.values()) - sum(r[13] for r in base.values())
+    signed = f"{'-' if delta < 0 else '+'}${abs(delta):,}"
     # The rule, worked out from the base rows: a discount whose fraction of a cent is half or
     # more was rounded up and is now cut down, so the row bills one cent more.
     expected = {
@@ -140,29 +170,66 @@ def test_rule_change_report_matches_the_ledgers(builds: Builds) -> None:
     }
     assert changed == expected and len(changed) > 10
     assert dict(changed_columns) == {"discount_amount": len(changed), "billed_amount": len(changed)}
-    assert delta == Decimal("0.01") * len(changed)
+    assert delta == Decimal("0.01") * len(changed) - removed_billed
 
-    n = len(changed)
-    assert f"**Verdict: {n} ledger rows differ (0 added, 0 removed, {n} changed), " in report
-    assert f"billed total +${delta}.**" in report
+    n, r = len(changed), len(removed)
+    verdict = f"**Verdict: {n + r} ledger rows differ (0 added, {r} removed, {n} changed), "
+    assert f"{verdict}billed total {signed}; values moved in " in report
     assert table_row(report, "changed") == [str(n)]
-    assert table_row(report, "unchanged") == [f"{len(base) - n:,}"]
+    assert table_row(report, "unchanged") == [f"{len(base) - n - r:,}"]
+    assert table_row(report, "removed: ledger_id gone") == [str(r)]
     assert table_row(report, "`discount_amount`") == [str(n), ""]
     assert table_row(report, "`billed_amount`") == [str(n), ""]
-    assert table_row(report, "plain")[-1] == f"+${delta}"
+    assert table_row(report, "plain")[-1] == f"+${Decimal('0.01') * n}"
+    assert table_row(report, "cbm_call")[-1] == f"-${removed_billed:,}"
     assert table_row(report, "cpa_cpt")[-1] == "+$0.00"
-    moved = {(base[i][7], base[i][8].strftime("%Y-%m")) for i in changed}
+    assert table_row(report, "`lead_sales_ledger`") == [
+        f"{len(base):,}", f"{len(head):,}", "0", str(r), str(n), "**values moved**",
+    ]  # fmt: skip
+    moved = {(base[i][7], base[i][8].strftime("%Y-%m")) for i in changed | removed}
     assert f"{len(moved)} broker-months moved" in report
     # The ledger still balances on both sides; its totals moved with the discounts.
     assert table_row(report, "`is_balanced`") == ["true", "true"]
     assert "does NOT balance" not in report
 
 
+def rows_by_grain(path: Path, mart: str) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """A mart's rows keyed by its grain columns, read into Python."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        cursor = conn.execute(f"select * from ledger_marts.{mart}")
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    key = [columns.index(name) for name in GRAINS[mart]]
+    by_key = {tuple(row[i] for i in key): row for row in rows}
+    assert len(by_key) == len(rows), f"{mart}: a duplicated grain key"
+    return by_key
+
+
+def test_marts_outside_the_ledger_are_flagged(builds: Builds, rule_change_report: str) -> None:
+    report = rule_change_report
+    # Named by their files, never by this machine's paths.
+    assert report.splitlines()[0] == "## Data diff: `base.duckdb` → `head.duckdb`"
+    assert str(builds.workdir) not in report and "/tmp" not in report
+    verdict = report.splitlines()[2]
+    for mart in GRAINS:
+        before, after = rows_by_grain(builds.base, mart), rows_by_grain(builds.head, mart)
+        assert before.keys() == after.keys()
+        changed = sum(1 for key, row in before.items() if after[key] != row)
+        assert changed > 0, mart
+        assert table_row(report, f"`{mart}`") == [
+            f"{len(before):,}", f"{len(after):,}", "0", "0", f"{changed:,}", "**values moved**",
+        ]  # fmt: skip
+        assert mart in verdict
+    # Still no unbalanced transaction: nothing moved, nothing flagged.
+    assert table_row(report, "`ledger_unbalanced_transactions`") == ["0", "0", "0", "0", "0", ""]
+
+
 def test_same_project_built_twice_reports_no_change(builds: Builds) -> None:
     report = duckdb_report(builds.base, builds.rebuilt, builds.workdir / "same.md")
     assert "**Verdict: no change in the ledger.**" in report
     assert "No broker's monthly rows or billed amount moved." in report
-    assert "**≠**" not in report
+    assert "**≠**" not in report and "**values moved** |" not in report
+    assert table_row(report, "`lead_sales_ledger`")[2:] == ["0", "0", "0", ""]
 
 
 def test_a_duplicated_ledger_id_is_counted_not_hidden(builds: Builds) -> None:
@@ -244,7 +311,7 @@ LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 def postgres_head(shared_postgres: SharedPostgres, tmp_path: Path) -> Iterator[DbtSandbox]:
     # The head reads the shared build's raw schemas: the same data, built by the edited project.
     head = shared_postgres.variant(
-        tmp_path / "head", PG_HEAD, project_dir=truncating_copy(tmp_path / "head_project")
+        tmp_path / "head", PG_HEAD, project_dir=edited_copy(tmp_path / "head_project")
     )
     yield head
     head.drop_schemas(*LAYERS)
@@ -271,15 +338,21 @@ def test_postgres_schema_mode(
     report = output.read_text()
 
     with PostgresWarehouse() as warehouse:
-        ((changed, delta),) = warehouse.query(
-            f"select count(*), sum(h.billed_amount - b.billed_amount)"
-            f" from {base}_marts.lead_sales_ledger as b"
+        ((changed,),) = warehouse.query(
+            f"select count(*) from {base}_marts.lead_sales_ledger as b"
             f" join {head.schema_prefix}_marts.lead_sales_ledger as h on b.ledger_id = h.ledger_id"
             " where b.discount_amount <> h.discount_amount or b.billed_amount <> h.billed_amount"
         )
-    assert changed > 10
-    verdict = f"{changed} ledger rows differ (0 added, 0 removed, {changed} changed)"
-    assert f"**Verdict: {verdict}, billed total +${delta}.**" in report
-    # The same data and the same edit give the same verdict on DuckDB.
+        ((removed,),) = warehouse.query(
+            f"select count(*) from {base}_marts.lead_sales_ledger as b"
+            f" left join {head.schema_prefix}_marts.lead_sales_ledger as h"
+            " on b.ledger_id = h.ledger_id where h.ledger_id is null"
+        )
+    assert changed > 10 and removed > 0
+    verdict = f"ledger rows differ (0 added, {removed} removed, {changed} changed)"
+    assert f"**Verdict: {changed + removed} {verdict}, billed total " in report
+    assert "values moved in " in report.splitlines()[2]
+    assert report.splitlines()[0] == f"## Data diff: `{base}` → `{head.schema_prefix}`"
+    # The same data and the same edits: the same verdict on DuckDB, the same marts moved.
     duck = duckdb_report(builds.base, builds.head, tmp_path / "duck.md")
-    assert verdict in duck and f"+${delta}.**" in duck
+    assert duck.splitlines()[2] == report.splitlines()[2]

@@ -1,8 +1,10 @@
 {#
     The cutover gate: the parallel run may differ from the legacy job only where the
-    difference is explained. Returns each day, broker and lead type whose unexplained
-    differences add up, as absolute amounts, to more than
-    var('legacy_reconciliation_tolerance') dollars, with the classes of rows behind it.
+    difference is explained. Returns each day, broker and lead type with an unexplained row
+    beyond money (a side missing, an extra legacy copy, another broker or delivery time),
+    whatever its amounts, and each whose unexplained differences in money add up, as
+    absolute amounts, to more than var('legacy_reconciliation_tolerance') dollars: the
+    tolerance applies to money only. Each row names the classes of the rows behind it.
     Warns by default, so the nightly billing run goes on; finance sets the severity to
     `error` (var legacy_reconciliation_severity, or LEDGER_LEGACY_RECONCILIATION_SEVERITY)
     for the runs that decide the switch.
@@ -32,15 +34,16 @@ final as (
         delivery_date,
         mortgage_broker_id,
         lead_type,
+        case
+            when beyond_money_row_count > 0
+                then 'rows differ beyond money'
+            else 'money above the tolerance'
+        end as failed_because,
+        unexplained_classes,
+        unexplained_row_count,
+        beyond_money_row_count,
         unexplained_absolute_difference,
         unexplained_difference,
-        unexplained_row_count,
-        missing_in_legacy_count,
-        missing_in_new_count,
-        price_differs_count,
-        discount_differs_count,
-        details_differ_count,
-        duplicate_in_legacy_count,
         legacy_billed_amount,
         new_billed_amount,
         cast(
@@ -49,7 +52,8 @@ final as (
         ) as tolerance
     from daily
     where
-        unexplained_absolute_difference > cast(
+        beyond_money_row_count > 0
+        or unexplained_absolute_difference > cast(
             '{{ tolerance }}'
             as {{ money_total_type() }}
         )

@@ -219,6 +219,20 @@ final as (
             else false
         end as is_explained,
         explanation,
+        -- What no tolerance may absorb: a side missing, an extra copy, another broker or
+        -- delivery time, whatever the money. Differences in msrp, discount or billed amount
+        -- alone are held to the cutover gate's tolerance.
+        case
+            when difference_class = 'matched' or explanation is not null then false
+            when
+                difference_class in ('missing_in_legacy', 'missing_in_new', 'duplicate_in_legacy')
+                then true
+            when
+                not coalesce(new_mortgage_broker_id = legacy_mortgage_broker_id, false)
+                or not coalesce(new_delivered_at = legacy_delivered_at, false)
+                then true
+            else false
+        end as differs_beyond_money,
         coalesce(new_mortgage_broker_id, legacy_mortgage_broker_id) as mortgage_broker_id,
         coalesce(new_delivered_at, legacy_delivered_at) as delivered_at,
         new_mortgage_broker_id,

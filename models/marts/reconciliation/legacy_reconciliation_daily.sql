@@ -3,6 +3,8 @@
     difference, the rows of each class and the part of the difference nothing explains. A
     row counts under the new ledger's day and broker where it has them, else the legacy's.
     Counts are bigint on every engine (DuckDB sums integers to a hugeint).
+    unexplained_classes names the classes of the unexplained rows, with their counts, in
+    one text (no string_agg: one count per class that can be unexplained, concatenated).
 #}
 
 with
@@ -51,7 +53,27 @@ daily as (
             as outside_legacy_window_count,
         cast(sum(case when difference_class = 'duplicate_in_legacy' then 1 else 0 end) as bigint)
             as duplicate_in_legacy_count,
-        cast(sum(case when is_explained then 0 else 1 end) as bigint) as unexplained_row_count
+        cast(sum(case when is_explained then 0 else 1 end) as bigint) as unexplained_row_count,
+        cast(sum(case when differs_beyond_money then 1 else 0 end) as bigint)
+            as beyond_money_row_count,
+        cast(sum(
+            case when difference_class = 'missing_in_legacy' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_missing_in_legacy_count,
+        cast(sum(
+            case when difference_class = 'missing_in_new' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_missing_in_new_count,
+        cast(sum(
+            case when difference_class = 'price_differs' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_price_differs_count,
+        cast(sum(
+            case when difference_class = 'discount_differs' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_discount_differs_count,
+        cast(sum(
+            case when difference_class = 'details_differ' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_details_differ_count,
+        cast(sum(
+            case when difference_class = 'duplicate_in_legacy' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_duplicate_in_legacy_count
     from compared_rows
     group by
         cast(delivered_at as date),
@@ -60,9 +82,97 @@ daily as (
 
 ),
 
+named as (
+
+    select
+        *,
+        case
+            when unexplained_missing_in_legacy_count > 0
+                then
+                    ', missing_in_legacy '
+                    || cast(unexplained_missing_in_legacy_count as {{ dbt.type_string() }})
+            else ''
+        end as missing_in_legacy_text,
+        case
+            when unexplained_missing_in_new_count > 0
+                then
+                    ', missing_in_new '
+                    || cast(unexplained_missing_in_new_count as {{ dbt.type_string() }})
+            else ''
+        end as missing_in_new_text,
+        case
+            when unexplained_price_differs_count > 0
+                then
+                    ', price_differs '
+                    || cast(unexplained_price_differs_count as {{ dbt.type_string() }})
+            else ''
+        end as price_differs_text,
+        case
+            when unexplained_discount_differs_count > 0
+                then
+                    ', discount_differs '
+                    || cast(unexplained_discount_differs_count as {{ dbt.type_string() }})
+            else ''
+        end as discount_differs_text,
+        case
+            when unexplained_details_differ_count > 0
+                then
+                    ', details_differ '
+                    || cast(unexplained_details_differ_count as {{ dbt.type_string() }})
+            else ''
+        end as details_differ_text,
+        case
+            when unexplained_duplicate_in_legacy_count > 0
+                then
+                    ', duplicate_in_legacy '
+                    || cast(unexplained_duplicate_in_legacy_count as {{ dbt.type_string() }})
+            else ''
+        end as duplicate_in_legacy_text
+    from daily
+
+),
+
+-- ', details_differ 1, missing_in_new 2' without its leading separator.
+classes_named as (
+
+    select
+        *,
+        nullif(
+            ltrim(
+                missing_in_legacy_text || missing_in_new_text || price_differs_text
+                || discount_differs_text || details_differ_text || duplicate_in_legacy_text,
+                ', '
+            ),
+            ''
+        ) as unexplained_classes
+    from named
+
+),
+
 final as (
 
-    select * from daily
+    select
+        delivery_date,
+        mortgage_broker_id,
+        lead_type,
+        legacy_billed_amount,
+        new_billed_amount,
+        billed_difference,
+        unexplained_difference,
+        unexplained_absolute_difference,
+        compared_row_count,
+        matched_count,
+        missing_in_legacy_count,
+        missing_in_new_count,
+        price_differs_count,
+        discount_differs_count,
+        details_differ_count,
+        outside_legacy_window_count,
+        duplicate_in_legacy_count,
+        unexplained_row_count,
+        beyond_money_row_count,
+        unexplained_classes
+    from classes_named
 
 )
 

@@ -22,6 +22,7 @@ final as (
         difference_class,
         is_explained,
         explanation,
+        differs_beyond_money,
         legacy_billed_amount,
         new_billed_amount,
         billed_difference,
