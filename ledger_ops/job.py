@@ -264,7 +264,7 @@ def _cannot_run(target: targets.TargetInfo, env: Mapping[str, str], message: str
     """dbt could not run on `target`: its cause, and on PostgreSQL the defaults used."""
     cause = f"dbt cannot run on {target.description}: {_cause(message)}"
     note = targets.postgres_defaults_note(env) if target.is_postgres else None
-    return f"{cause} ({note})" if note else cause
+    return f"{cause}; {note}" if note else cause
 
 
 def _prepare_target(
@@ -327,15 +327,20 @@ def _load_demo_data_if_absent(database: Path, env: Mapping[str, str]) -> None:
                 f"only some raw schemas exist in {database} ({', '.join(present)}): "
                 "refusing to mix demo data with real data",
             )
+        # As of today: data ending yesterday, as a nightly load would be, so fresh.
+        as_of = datetime.now(UTC).date()
         log.warning(
-            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g): no raw schema "
-            "exists there. If this is not the warehouse you meant, check LEDGER_DUCKDB_PATH.",
+            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
+            "schema exists there. If this is not the warehouse you meant, check "
+            "LEDGER_DUCKDB_PATH.",
             "a NEW" if is_new_file else "the existing",
             database,
             DEMO_SEED,
             DEMO_SCALE,
+            as_of,
         )
-        counts = demo_data.load(warehouse, demo_data.generate(DEMO_SEED, DEMO_SCALE), names)
+        data = demo_data.generate(DEMO_SEED, DEMO_SCALE, as_of)
+        counts = demo_data.load(warehouse, data, names)
     log.info("demo data loaded: %d rows", sum(counts.values()))
 
 

@@ -21,10 +21,11 @@ from ledger_ops import paths
 PROFILE_NAME = "lead_revenue_ledger"
 # The connection variables of the `postgres` output and the defaults profiles.yml uses.
 POSTGRES_DEFAULTS = {
-    "BILLING_DB_HOST": "localhost",
-    "BILLING_DB_PORT": "5432",
-    "BILLING_DB_USER": "postgres",
-    "BILLING_DB_NAME": "billing_db",
+    "BILLING_DB_HOST": "host=localhost",
+    "BILLING_DB_PORT": "port=5432",
+    "BILLING_DB_USER": "user=postgres",
+    "BILLING_DB_PASSWORD": "an empty password",
+    "BILLING_DB_NAME": "dbname=billing_db",
 }
 
 
@@ -100,12 +101,11 @@ def unset_postgres_variables(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
-    """`BILLING_DB_HOST, ... unset: defaults localhost, ... used`; None when all are set."""
+    """Which BILLING_DB_* are unset and the defaults used instead; None when all are set."""
     unset = unset_postgres_variables(env)
     if not unset:
         return None
-    defaults = ", ".join(f"{name}={value}" for name, value in unset.items())
-    return f"{', '.join(unset)} unset, so the profile's defaults were used ({defaults})"
+    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(unset.values())}"
 
 
 def describe(target: str, env: Mapping[str, str]) -> TargetInfo:

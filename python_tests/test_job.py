@@ -216,7 +216,16 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
     env["LEDGER_DUCKDB_PATH"] = str(path)
     subprocess.run(
-        [sys.executable, str(DEMO), "--target", "duckdb", "--scale", "0.2"],
+        [
+            sys.executable,
+            str(DEMO),
+            "--target",
+            "duckdb",
+            "--scale",
+            "0.2",
+            "--as-of",
+            "2026-01-01",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
