@@ -287,10 +287,10 @@ class DbtRunner:
         block, self._block = self._block, None
         if block is not None and block.rows_printed > CONSOLE_ROWS_PER_TEST:
             dbt_log.info(
-                "    ... %d more of %d offending row(s) of %s in the job's log, all in %s",
+                "    ... %d more row(s) of %s in the job's log; all %d in %s",
                 block.rows_printed - CONSOLE_ROWS_PER_TEST,
-                block.failures,
                 block.test,
+                block.failures,
                 block.stored_in,
                 extra={CONSOLE: True, CONSOLE_ONLY: True},
             )
