@@ -28,9 +28,9 @@ TEST_DIR := target/test
 # tests read it or start from a copy (python_tests/shared_warehouse.py holds the same figures).
 DEMO_SEED ?= 7
 DEMO_SCALE ?= 0.3
-# The fixed demo (dates ending 2025-12-31) whose figures the tests expect; without --as-of
-# the generator makes data ending yesterday.
-DEMO_AS_OF ?= 2026-01-01
+# The last day of the fixed demo whose figures the tests expect; without --as-of the
+# generator makes data ending today.
+DEMO_AS_OF ?= 2025-12-31
 SHARED_DUCKDB := $(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb
 PG_TEST_SCHEMA := ledger_ci
 # Stage times of make test and make test-quick, printed as each ends and all at the end.

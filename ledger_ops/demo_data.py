@@ -38,9 +38,9 @@ TableKey = tuple[str, str]
 Dataset = dict[TableKey, list[Row]]
 # Every raw table as columns (see ledger_ops.demo.tables for the column types).
 Tables = dict[TableKey, "Table"]
-# The day the demo data is as of unless told otherwise: its dates end on 2025-12-31.
-# The tests' expected figures are of this data (Makefile DEMO_AS_OF).
-FIXED_AS_OF = date(2026, 1, 1)
+# The last day of the demo data unless told otherwise. The tests' expected figures are of
+# this data (Makefile DEMO_AS_OF).
+FIXED_AS_OF = date(2025, 12, 31)
 
 
 def table_columns(schema: str, table: str) -> list[str]:
@@ -76,12 +76,14 @@ def generate(seed: int, scale: float = 1.0, as_of: date | None = None) -> Datase
 def generate_tables(seed: int, scale: float = 1.0, as_of: date | None = None) -> Tables:
     """The data of `generate`, as columns of NumPy arrays.
 
-    The data is as of FIXED_AS_OF (its last rows are from the day before), whatever the
-    day it is made, so every figure the tests expect stays put. `as_of` moves every
-    timestamp by whole days so that the data ends the day before `as_of` instead: demo
-    data made today then looks as fresh as a nightly load (dbt source freshness passes).
-    Only the dates move; the dbt vars that are dates (ledger_start_date,
-    legacy_floor_date) do not, so the demo's rows from before them are inside them then.
+    The data ends on FIXED_AS_OF, whatever the day it is made, so every figure the tests
+    expect stays put. `as_of` moves every timestamp by whole days so that the data ends
+    on `as_of` instead: demo data made today is fresh (dbt source freshness passes even
+    for the sparsest source, whose last row can be a day and a half before the end), at
+    the price of rows later today than the moment it was made (at most a day: the build
+    allows events max_event_lead_days ahead). Only the data moves; the dbt vars that are
+    dates (ledger_start_date, legacy_floor_date) do not, so the few demo rows meant to
+    be before them are inside them, billed, and the cutover gate warns on more days.
     """
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale!r}")

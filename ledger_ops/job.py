@@ -327,7 +327,7 @@ def _load_demo_data_if_absent(database: Path, env: Mapping[str, str]) -> None:
                 f"only some raw schemas exist in {database} ({', '.join(present)}): "
                 "refusing to mix demo data with real data",
             )
-        # As of today: data ending yesterday, as a nightly load would be, so fresh.
+        # Data up to today, so that dbt source freshness passes on it.
         as_of = datetime.now(UTC).date()
         log.warning(
             "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "

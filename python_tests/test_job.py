@@ -224,7 +224,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--scale",
             "0.2",
             "--as-of",
-            "2026-01-01",
+            "2025-12-31",
         ],
         cwd=PROJECT_ROOT,
         env=env,

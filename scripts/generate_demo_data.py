@@ -7,9 +7,9 @@ Usage: .venv/bin/python scripts/generate_demo_data.py [--target duckdb|postgres]
        [--scale 1.0] [--seed 42] [--as-of YYYY-MM-DD] [--if-absent | --replace]
        [--schema RAW=ACTUAL ...]
 
---as-of (default today, UTC): the data ends the day before, so `dbt source freshness`
-passes on data made today. Same seed, scale and as-of, same rows; the tests pass
---as-of 2026-01-01, the fixed demo whose dates end on 2025-12-31.
+--as-of (default today, UTC): the last day of the data, so `dbt source freshness` passes
+on data made today. Same seed, scale and as-of, same rows; the tests pass
+--as-of 2025-12-31, the fixed demo their expected figures are of.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=demo_data.parse_as_of,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the data ends the day before this date (default: today, UTC, so sources are "
-        f"fresh; {demo_data.FIXED_AS_OF} is the fixed demo the tests use)",
+        help="the last day of the data (default: today, UTC, so sources are fresh; "
+        f"{demo_data.FIXED_AS_OF} is the fixed demo the tests use)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
