@@ -46,7 +46,7 @@ PYTEST_ARGS ?=
 	pg-indexes
 
 help:
-	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
+	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use; VERBOSE=1)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make test-quick  lint, one DuckDB build of the demo with its unit and data tests,"
 	@echo "                 the pytest tests that run no dbt and no PostgreSQL (under 2 minutes)"
@@ -89,8 +89,10 @@ profiles.yml: | profiles.yml.example
 
 # The nightly job. Demo data is created only when no raw schema exists in the DuckDB file,
 # by the job itself: after its lock and its wait for the file, and saying so loudly.
+# Quiet: counts, warnings and failures with their rows, progress. VERBOSE=1: every dbt line.
+VERBOSE ?=
 run: setup
-	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent
+	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent $(if $(filter 1 yes true,$(VERBOSE)),--verbose)
 
 # Each stage prints its wall clock as it ends, and the table of all of them at the end.
 # The demo warehouse is built once per engine (test-duckdb, test-postgres): the metadata lint

@@ -229,7 +229,8 @@ def test_quiet_console_and_rotating_file(
 
 def test_demo_data_as_of_moves_every_timestamp_by_whole_days() -> None:
     fixed = demo_data.generate_tables(3, 0.05)
-    assert demo_data.generate_tables(3, 0.05, demo_data.FIXED_AS_OF).keys() == fixed.keys()
+    # The fixed day is the data without --as-of, row for row: the tests' figures stand.
+    assert demo_data.generate(3, 0.05, demo_data.FIXED_AS_OF) == demo_data.generate(3, 0.05)
     moved = demo_data.generate_tables(3, 0.05, demo_data.FIXED_AS_OF + timedelta(days=10))
     stamps = 0
     for key, columns in fixed.items():
