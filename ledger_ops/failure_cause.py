@@ -12,6 +12,7 @@ from ledger_ops.dbt_artifacts import FAILED_STATUSES, TEST_TYPES, BuildSummary, 
 # How many of the other failing nodes are named after "+N more".
 _NAMED_OTHERS = 3
 _ROW_EXCERPT = 240
+_VERBS = {"fail": "failed", "error": "errored", "runtime error": "errored"}
 
 
 def _first_line(text: str | None) -> str:
@@ -23,13 +24,14 @@ def describe_node(result: NodeResult, build: BuildSummary) -> str:
     """`test X failed on model Y: 3 row(s), first: a=1, b=None` and the like."""
     if result.resource_type not in TEST_TYPES:
         message = _first_line(result.message)
-        return f"{result.resource_type} {result.name} {result.status}" + (
-            f": {message}" if message else ""
+        return (
+            f"{result.resource_type} {result.name} {_VERBS.get(result.status, result.status)}"
+            + (f": {message}" if message else "")
         )
     printed = build.printed.get(result.name)
     tested = (printed.relation if printed else None) or result.tested
     kind = "unit test" if result.resource_type == "unit_test" else "test"
-    text = f"{kind} {result.name} {'failed' if result.status == 'fail' else result.status}"
+    text = f"{kind} {result.name} {_VERBS.get(result.status, result.status)}"
     text += f" on {tested}" if tested else ""
     failures = printed.failures if printed else result.failures
     if result.status == "fail" and failures is not None:
