@@ -51,6 +51,9 @@ DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)
 # On a quiet console: this many rows of each failing or warning test (all go to the log),
 # and a progress line at most this often while a command runs.
 CONSOLE_ROWS_PER_TEST = 5
+# dbt's error lines a quiet console shows per command; the rest only go to the log (a build
+# on an empty warehouse has hundreds, and the job's last line names the first failures).
+CONSOLE_ERRORS = 12
 PROGRESS_SECONDS = 10.0
 # "12 of 257 PASS ..." and the like: a node finished (START lines are not counted).
 _NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")
@@ -160,6 +163,7 @@ class DbtRunner:
         self.target = target or dbt_target(env)
         self.clock = clock
         self._block: PrintedFailure | None = None
+        self._errors_shown = self._errors_hidden = 0
         self._last_progress = clock()
         # Called before every dbt command, and again when dbt found the DuckDB file taken.
         self.wait_for_warehouse = wait_for_warehouse
@@ -196,6 +200,7 @@ class DbtRunner:
         )
         invocation = DbtInvocation(args=list(args), returncode=-1)
         self._block = None
+        self._errors_shown = self._errors_hidden = 0
         self._last_progress = self.clock()
         with subprocess.Popen(
             command,
@@ -217,6 +222,13 @@ class DbtRunner:
                 _stop(process)
                 raise
         self._end_block()
+        if self._errors_hidden:
+            dbt_log.error(
+                "... %d more error line(s) of dbt %s in the job's log",
+                self._errors_hidden,
+                _command_name(args),
+                extra={CONSOLE: True, CONSOLE_ONLY: True},
+            )
         invocation.returncode = process.returncode
         log.log(
             logging.DEBUG if quiet else logging.INFO,
@@ -257,6 +269,10 @@ class DbtRunner:
             console = self._printed_rows(message, invocation)
         else:
             self._end_block()
+        if console is None and level >= logging.ERROR and not quiet:
+            console = self._errors_shown < CONSOLE_ERRORS
+            self._errors_shown += console
+            self._errors_hidden += not console
         if name == "LogFreshnessResult" and data.get("status") != "pass":
             # Taken from the events: sources.json omits sources whose check errored.
             table = f"{data.get('source_name')}.{data.get('table_name')}"

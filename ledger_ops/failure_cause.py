@@ -15,9 +15,14 @@ _ROW_EXCERPT = 240
 _VERBS = {"fail": "failed", "error": "errored", "runtime error": "errored"}
 
 
+_FRAMING = ("Database Error", "Runtime Error", "Encountered an error", "Compilation Error")
+
+
 def _first_line(text: str | None) -> str:
+    """The line of a dbt message that says what is wrong, without dbt's framing."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[0] if lines else ""
+    meaningful = [line for line in lines if not line.startswith(_FRAMING)]
+    return (meaningful or lines or [""])[0]
 
 
 def describe_node(result: NodeResult, build: BuildSummary) -> str:

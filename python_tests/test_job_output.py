@@ -162,7 +162,7 @@ def test_build_cause_names_the_test_its_table_first_row_and_the_rest() -> None:
 
 def test_build_cause_without_results_is_dbts_error() -> None:
     build = BuildSummary(2, None, None, "Compilation Error\nmodel x: bad jinja")
-    assert build_failure_cause(build) == "Compilation Error"
+    assert build_failure_cause(build) == "model x: bad jinja"  # dbt's framing left out
 
 
 # --- the quiet console ----------------------------------------------------------------
