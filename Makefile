@@ -28,6 +28,9 @@ TEST_DIR := target/test
 # tests read it or start from a copy (python_tests/shared_warehouse.py holds the same figures).
 DEMO_SEED ?= 7
 DEMO_SCALE ?= 0.3
+# The last day of the fixed demo whose figures the tests expect; without --as-of the
+# generator makes data ending today.
+DEMO_AS_OF ?= 2025-12-31
 SHARED_DUCKDB := $(CURDIR)/$(TEST_DIR)/duckdb/ledger.duckdb
 PG_TEST_SCHEMA := ledger_ci
 # Stage times of make test and make test-quick, printed as each ends and all at the end.
@@ -43,7 +46,7 @@ PYTEST_ARGS ?=
 	pg-indexes
 
 help:
-	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use)"
+	@echo "make run    the nightly job on the embedded DuckDB (demo data on first use; VERBOSE=1)"
 	@echo "make test   every test: lint, Redshift compile check, dbt on DuckDB and PostgreSQL, pytest"
 	@echo "make test-quick  lint, one DuckDB build of the demo with its unit and data tests,"
 	@echo "                 the pytest tests that run no dbt and no PostgreSQL (under 2 minutes)"
@@ -65,13 +68,20 @@ help:
 
 setup: $(VENV)/.installed profiles.yml
 
+# pip's output goes to $(PIP_LOG) and is printed only when the install fails (a machine's
+# pip configuration can add a notice per package). The project's own package is imported
+# from the work tree, with no build step.
+PIP_LOG := $(VENV)/pip-install.log
 $(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	# The project's own package is imported from the work tree, with no build step.
-	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ledger_ops.pth"
-	touch $@
+	@echo "setup: creating $(VENV) with the pinned dependencies (pip's output: $(PIP_LOG))"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -r requirements.txt; } \
+		> $(PIP_LOG) 2>&1 || { cat $(PIP_LOG); \
+		echo "make setup failed: pip could not install requirements.txt (its output above, also in $(PIP_LOG))" >&2; \
+		exit 1; }
+	@echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ledger_ops.pth"
+	@touch $@
+	@echo "setup: done"
 
 # Created once from the template; a local edit is never overwritten.
 profiles.yml: | profiles.yml.example
@@ -79,8 +89,10 @@ profiles.yml: | profiles.yml.example
 
 # The nightly job. Demo data is created only when no raw schema exists in the DuckDB file,
 # by the job itself: after its lock and its wait for the file, and saying so loudly.
+# Quiet: counts, warnings and failures with their rows, progress. VERBOSE=1: every dbt line.
+VERBOSE ?=
 run: setup
-	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent
+	$(PY) scripts/update_lead_sales_ledger.py --demo-data-if-absent $(if $(filter 1 yes true,$(VERBOSE)),--verbose)
 
 # Each stage prints its wall clock as it ends, and the table of all of them at the end.
 # The demo warehouse is built once per engine (test-duckdb, test-postgres): the metadata lint
@@ -129,7 +141,8 @@ DOCS_DEMO_SCALE ?= 0.05
 define demo_docs_artifacts
 	rm -rf $(1) $(2) && mkdir -p $(1) $(2)
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb \
-		$(PY) scripts/generate_demo_data.py --target duckdb --scale $(DOCS_DEMO_SCALE) --replace
+		$(PY) scripts/generate_demo_data.py --target duckdb --scale $(DOCS_DEMO_SCALE) --replace \
+		--as-of $(DEMO_AS_OF)
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb $(DBT) $(3) build --target dev \
 		--exclude-resource-type test unit_test --target-path $(2) --log-path $(1)/logs
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(1)/ledger.duckdb $(DBT) $(3) docs generate --target dev \
@@ -174,7 +187,8 @@ check-redshift: setup
 test-duckdb: setup
 	rm -rf $(TEST_DIR)/duckdb && mkdir -p $(TEST_DIR)/duckdb
 	LEDGER_DUCKDB_PATH=$(SHARED_DUCKDB) \
-		$(PY) scripts/generate_demo_data.py --target duckdb --seed $(DEMO_SEED) --scale $(DEMO_SCALE)
+		$(PY) scripts/generate_demo_data.py --target duckdb --seed $(DEMO_SEED) --scale $(DEMO_SCALE) \
+		--as-of $(DEMO_AS_OF)
 	LEDGER_DUCKDB_PATH=$(SHARED_DUCKDB) \
 		$(DBT) build --target dev --target-path $(TEST_DIR)/duckdb/target
 
@@ -190,7 +204,7 @@ test-postgres: setup
 		echo "!!! PostgreSQL suite SKIPPED: no BILLING_DB_HOST and no PostgreSQL binaries !!!"; \
 	else \
 		$(PY) scripts/generate_demo_data.py --target postgres --replace --seed $(DEMO_SEED) \
-			--scale $(DEMO_SCALE) $(PG_RAW_SCHEMAS) && \
+			--scale $(DEMO_SCALE) --as-of $(DEMO_AS_OF) $(PG_RAW_SCHEMAS) && \
 		LEDGER_SCHEMA=$(PG_TEST_SCHEMA) $(DBT) build --target postgres --target-path $(TEST_DIR)/postgres/target \
 			--vars '$(PG_DBT_VARS)'; \
 	fi

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,42 @@ class NodeResult:
     resource_type: str
     status: str
     message: str | None = None
+    # What the node tests ("model int_calls_priced", "source billing.x"), when known.
+    tested: str | None = None
+    failures: int | None = None
+
+
+# The header the on-run-end macro log_test_failures prints before a test's rows.
+PRINTED_HEADER = re.compile(
+    r"^(?P<status>FAIL|WARN) (?P<test>\S+): (?P<failures>\d+) offending row\(s\)"
+    r"(?: in (?P<relation>.+?))?, stored in (?P<stored>.+)$"
+)
+
+
+@dataclass
+class PrintedFailure:
+    """One failing or warning test as log_test_failures printed it: header, first row."""
+
+    status: str
+    test: str
+    failures: int
+    relation: str | None
+    stored_in: str
+    first_row: str | None = None
+    rows_printed: int = 0
+
+    @classmethod
+    def from_header(cls, line: str) -> PrintedFailure | None:
+        found = PRINTED_HEADER.match(line.strip())
+        if found is None:
+            return None
+        return cls(
+            status=found["status"],
+            test=found["test"],
+            failures=int(found["failures"]),
+            relation=found["relation"],
+            stored_in=found["stored"],
+        )
 
 
 @dataclass
@@ -43,6 +80,8 @@ class BuildSummary:
     invocation_id: str | None
     results: list[NodeResult] | None
     error: str | None = None
+    # Test name -> what log_test_failures printed about it.
+    printed: dict[str, PrintedFailure] = field(default_factory=dict)
 
     def _count(self, types: frozenset[str], statuses: frozenset[str]) -> int | None:
         if self.results is None:
@@ -109,6 +148,22 @@ def _fallback_name(unique_id: str) -> str:
     return parts[2] if len(parts) > 2 else unique_id
 
 
+def _tested_relation(node: dict[str, Any], nodes: dict[str, Any]) -> str | None:
+    """`model X` or `source a.b` a test is attached to, from the manifest."""
+    attached = node.get("attached_node")
+    candidates = [attached] if attached else []
+    parents = list((node.get("depends_on") or {}).get("nodes") or [])
+    if not candidates and node.get("resource_type") == "test" and len(parents) == 1:
+        candidates = parents
+    for unique_id in candidates:
+        parent = nodes.get(unique_id) or {}
+        kind = unique_id.split(".")[0]
+        if kind == "source" and parent:
+            return f"source {parent.get('source_name')}.{parent.get('name')}"
+        return f"{kind} {parent.get('name') or _fallback_name(unique_id)}"
+    return None
+
+
 def read_run_results(
     run_results: Path, manifest: Path, invocation_id: str | None
 ) -> list[NodeResult] | None:
@@ -141,6 +196,8 @@ def read_run_results(
                 resource_type=str(node.get("resource_type") or unique_id.split(".")[0]),
                 status=str(item.get("status", "")),
                 message=item.get("message"),
+                tested=_tested_relation(node, nodes),
+                failures=item.get("failures"),
             )
         )
     return results

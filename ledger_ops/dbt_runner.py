@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,8 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from ledger_ops import paths
-from ledger_ops.dbt_artifacts import BuildSummary, read_run_results, relation_names
+from ledger_ops.dbt_artifacts import (
+    BuildSummary,
+    PrintedFailure,
+    read_run_results,
+    relation_names,
+)
 from ledger_ops.duckdb_file import is_lock_conflict
+from ledger_ops.logsetup import CONSOLE, CONSOLE_ONLY
 
 TARGET_ENV_VAR = "LEDGER_TARGET"
 DEFAULT_TARGET = "dev"
@@ -39,6 +46,19 @@ _LOCK_CONFLICT_RETRIES = 3
 # Credentials of the job's own HTTP calls are none of dbt's business.
 _WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# dbt's debug log (logs/dbt.log) rolls over at this size, keeping 5 old files.
+DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)
+# On a quiet console: this many rows of each failing or warning test (all go to the log),
+# and a progress line at most this often while a command runs.
+CONSOLE_ROWS_PER_TEST = 5
+# dbt's error lines a quiet console shows per command; the rest only go to the log (a build
+# on an empty warehouse has hundreds, and the job's last line names the first failures).
+CONSOLE_ERRORS = 12
+PROGRESS_SECONDS = 10.0
+# "12 of 257 PASS ..." and the like: a node finished (START lines are not counted).
+_NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")
+# dbt's closing line of counts ("Done. PASS=255 WARN=2 ...").
+_SHOWN_EVENTS = frozenset({"StatsLine"})
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
@@ -66,6 +86,8 @@ class DbtInvocation:
     macro_logs: list[str] = field(default_factory=list)
     freshness_problems: list[str] = field(default_factory=list)
     fatal: str | None = None
+    # What log_test_failures printed, by test name, in order.
+    printed: dict[str, PrintedFailure] = field(default_factory=dict)
 
     @property
     def last_error(self) -> str | None:
@@ -113,6 +135,7 @@ def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     )
     env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
     env["DBT_USE_COLORS"] = "false"
+    env.setdefault("DBT_LOG_FILE_MAX_BYTES", DBT_LOG_FILE_MAX_BYTES)
     return env
 
 
@@ -135,8 +158,13 @@ class DbtRunner:
         target_path: Path | None = None,
         env: Mapping[str, str] | None = None,
         wait_for_warehouse: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.target = target or dbt_target(env)
+        self.clock = clock
+        self._block: PrintedFailure | None = None
+        self._errors_shown = self._errors_hidden = 0
+        self._last_progress = clock()
         # Called before every dbt command, and again when dbt found the DuckDB file taken.
         self.wait_for_warehouse = wait_for_warehouse
         self.executable = executable or paths.dbt_executable()
@@ -171,6 +199,9 @@ class DbtRunner:
             self.target,
         )
         invocation = DbtInvocation(args=list(args), returncode=-1)
+        self._block = None
+        self._errors_shown = self._errors_hidden = 0
+        self._last_progress = self.clock()
         with subprocess.Popen(
             command,
             cwd=paths.PROJECT_ROOT,
@@ -190,6 +221,14 @@ class DbtRunner:
                 # building after the lock is released and overlap the next run.
                 _stop(process)
                 raise
+        self._end_block()
+        if self._errors_hidden:
+            dbt_log.error(
+                "... %d more error line(s) of dbt %s in the job's log",
+                self._errors_hidden,
+                _command_name(args),
+                extra={CONSOLE: True, CONSOLE_ONLY: True},
+            )
         invocation.returncode = process.returncode
         log.log(
             logging.DEBUG if quiet else logging.INFO,
@@ -210,27 +249,81 @@ class DbtRunner:
             return
         info = event.get("info", {})
         data = event.get("data", {})
+        name = info.get("name")
         invocation.invocation_id = invocation.invocation_id or info.get("invocation_id")
         level = _LEVELS.get(str(info.get("level", "info")).lower(), logging.INFO)
         message = _ANSI.sub("", str(info.get("msg", "")))
         if level >= logging.ERROR and message:
             invocation.errors.append(message)
-        if info.get("name") == "MainEncounteredError":
+        if name == "MainEncounteredError":
             # dbt gave up as a whole (bad profile, compilation error), not one node.
             invocation.fatal = message
-        if info.get("name") == "ShowNode":
+        if name == "ShowNode":
             # The rows go to the caller, not to the log: they can be many.
             invocation.show_rows = _show_rows(data, message)
             return
-        if info.get("name") == "JinjaLogInfo":
+        console: bool | None = True if name in _SHOWN_EVENTS else None
+        if name == "JinjaLogInfo":
             # What a macro of `dbt run-operation` logged: its result, for the caller.
             invocation.macro_logs.append(str(data.get("msg", message)))
-        if info.get("name") == "LogFreshnessResult" and data.get("status") != "pass":
+            console = self._printed_rows(message, invocation)
+        else:
+            self._end_block()
+        if console is None and level >= logging.ERROR and not quiet:
+            console = self._errors_shown < CONSOLE_ERRORS
+            self._errors_shown += console
+            self._errors_hidden += not console
+        if name == "LogFreshnessResult" and data.get("status") != "pass":
             # Taken from the events: sources.json omits sources whose check errored.
             table = f"{data.get('source_name')}.{data.get('table_name')}"
             invocation.freshness_problems.append(f"{table} ({data.get('status')})")
         if message.strip():
-            dbt_log.log(logging.DEBUG if quiet else level, "%s", message)
+            extra = {} if console is None else {CONSOLE: console}
+            dbt_log.log(logging.DEBUG if quiet else level, "%s", message, extra=extra)
+        if not quiet:
+            self._progress(message, invocation)
+
+    def _printed_rows(self, message: str, invocation: DbtInvocation) -> bool:
+        """Follow log_test_failures' printout: remember each test's first row, and show
+        only the first CONSOLE_ROWS_PER_TEST rows of each on a quiet console."""
+        header = PrintedFailure.from_header(message)
+        if header is not None:
+            self._end_block()
+            invocation.printed[header.test] = self._block = header
+            return True
+        block = self._block
+        if block is None or not message.startswith("    "):
+            self._end_block()
+            return True
+        block.rows_printed += 1
+        block.first_row = block.first_row or message.strip()
+        return block.rows_printed <= CONSOLE_ROWS_PER_TEST
+
+    def _end_block(self) -> None:
+        block, self._block = self._block, None
+        if block is not None and block.rows_printed > CONSOLE_ROWS_PER_TEST:
+            dbt_log.info(
+                "    ... %d more row(s) of %s in the job's log; all %d in %s",
+                block.rows_printed - CONSOLE_ROWS_PER_TEST,
+                block.test,
+                block.failures,
+                block.stored_in,
+                extra={CONSOLE: True, CONSOLE_ONLY: True},
+            )
+
+    def _progress(self, message: str, invocation: DbtInvocation) -> None:
+        """A line every PROGRESS_SECONDS on a quiet console while nodes finish."""
+        done = _NODE_DONE.match(message)
+        if done is None or self.clock() - self._last_progress < PROGRESS_SECONDS:
+            return
+        self._last_progress = self.clock()
+        log.info(
+            "dbt %s: %s of %s done",
+            _command_name(invocation.args),
+            done.group(1),
+            done.group(2),
+            extra={CONSOLE_ONLY: True},
+        )
 
     def source_freshness(self) -> FreshnessOutcome:
         """`dbt source freshness`; the caller decides that problems only warn."""
@@ -254,7 +347,9 @@ class DbtRunner:
         error = invocation.fatal
         if error is None and results is None and invocation.returncode != 0:
             error = invocation.last_error or f"dbt build exited with {invocation.returncode}"
-        return BuildSummary(invocation.returncode, invocation.invocation_id, results, error)
+        return BuildSummary(
+            invocation.returncode, invocation.invocation_id, results, error, invocation.printed
+        )
 
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]:
         """Rows of `sql` (Jinja with ref() allowed); `limit` -1 means every row.

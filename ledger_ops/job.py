@@ -56,6 +56,7 @@ from ledger_ops.duckdb_file import (
     publish_read_copy,
     read_copy_path,
 )
+from ledger_ops.failure_cause import build_failure_cause
 from ledger_ops.heartbeat import heartbeat_payload, send_heartbeat
 from ledger_ops.http_post import DEFAULT_TIMEOUT_SECONDS
 from ledger_ops.ledger_totals import fetch_ledger_totals, log_ledger_totals
@@ -67,7 +68,7 @@ from ledger_ops.warehouse import connect
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
-_ERROR_EXCERPT = 500
+_ERROR_EXCERPT = 1000
 DEMO_SEED = 42
 DEMO_SCALE = 1.0
 # selectors.yml: every node but the tests that only a code change can fail.
@@ -187,22 +188,23 @@ def _run_locked(config: JobConfig) -> int:
                 EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`"
             )
         _prepare_target(config, target, runner, env)
-        details["stale_sources"] = _check_freshness(runner, target)
+        details["stale_sources"] = _check_freshness(runner, target, env)
         build = runner.build(selector=NIGHTLY_SELECTOR)
         exit_code = build.returncode
         if exit_code == EXIT_CANNOT_RUN and build.results is None:
-            raise StopRun(exit_code, _cause(build.error or "dbt build could not run"))
+            raise StopRun(
+                exit_code, _cannot_run(target, env, build.error or "dbt build could not run")
+            )
         if exit_code == 0 and target.is_duckdb:
             ledger = _publish_read_copy(env, runner)
         ledger = ledger or fetch_ledger_totals(runner)
         details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
     except StopRun as stop:
-        log.error("%s", stop.cause)
+        # Said once, as the run's last line (below).
         details["error"] = stop.cause
         # After the build (e.g. the file taken before the ledger totals), its code stands.
         exit_code = build.returncode if build is not None else stop.exit_code
     except Terminated as stop:
-        log.error("%s stopped by signal %d", JOB_NAME, stop.signum)
         details["error"] = f"stopped by signal {stop.signum}"
         exit_code = 128 + stop.signum
     except Exception as exc:
@@ -212,21 +214,15 @@ def _run_locked(config: JobConfig) -> int:
 
     if build is not None:
         details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
-        details["error"] = details["error"] or build.error
+        if build.returncode != 0:
+            details["error"] = details["error"] or build_failure_cause(build)
     if details["error"]:
         secrets = secrets_from_env(env)
         details["error"] = redact(" ".join(str(details["error"]).split()), secrets)[:_ERROR_EXCERPT]
     counts = build.counts() if build is not None else BuildSummary(0, None, None).counts()
     succeeded = exit_code == 0
-    log.info(
-        "%s finished in %.0f s: %s, exit code %d, %s%s",
-        JOB_NAME,
-        time.monotonic() - clock,
-        "success" if succeeded else "failure",
-        exit_code,
-        ", ".join(f"{k} {v}" for k, v in counts.items()),
-        f"; cause: {details['error']}" if details["error"] and not succeeded else "",
-    )
+    if build is not None:
+        log.info("dbt build: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
     _send_heartbeat(
         config,
         env,
@@ -243,6 +239,16 @@ def _run_locked(config: JobConfig) -> int:
             **details,
         ),
     )
+    # The last line of every run: how it ended and, on failure, the cause to act on.
+    if succeeded:
+        log.info("%s succeeded in %.0f s", JOB_NAME, time.monotonic() - clock)
+    else:
+        log.error(
+            "%s FAILED (exit code %d): %s",
+            JOB_NAME,
+            exit_code,
+            details["error"] or f"see {paths.PROJECT_ROOT / 'logs'} for dbt's output",
+        )
     return exit_code
 
 
@@ -254,12 +260,21 @@ def _cause(message: str) -> str:
     return (meaningful or lines or [message])[0][:_ERROR_EXCERPT]
 
 
+def _cannot_run(target: targets.TargetInfo, env: Mapping[str, str], message: str) -> str:
+    """dbt could not run on `target`: its cause, and on PostgreSQL the defaults used."""
+    cause = f"dbt cannot run on {target.description}: {_cause(message)}"
+    note = targets.postgres_defaults_note(env) if target.is_postgres else None
+    return f"{cause}; {note}" if note else cause
+
+
 def _prepare_target(
     config: JobConfig, target: targets.TargetInfo, runner: DbtRunner, env: Mapping[str, str]
 ) -> None:
     """Check what can be checked before dbt runs; on DuckDB wait for the file."""
-    if target.engine is None:
-        raise StopRun(EXIT_CANNOT_RUN, f"unknown dbt target {target.name!r}: {target.description}")
+    if target.problem is not None or target.engine is None:
+        raise StopRun(EXIT_CANNOT_RUN, target.problem or f"no engine for {target.name!r}")
+    if target.is_postgres and (note := targets.postgres_defaults_note(env)):
+        log.warning("%s", note)
     if not target.is_duckdb:
         return
     database = paths.duckdb_path(env)
@@ -312,15 +327,20 @@ def _load_demo_data_if_absent(database: Path, env: Mapping[str, str]) -> None:
                 f"only some raw schemas exist in {database} ({', '.join(present)}): "
                 "refusing to mix demo data with real data",
             )
+        # Data up to today, so that dbt source freshness passes on it.
+        as_of = datetime.now(UTC).date()
         log.warning(
-            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g): no raw schema "
-            "exists there. If this is not the warehouse you meant, check LEDGER_DUCKDB_PATH.",
+            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
+            "schema exists there. If this is not the warehouse you meant, check "
+            "LEDGER_DUCKDB_PATH.",
             "a NEW" if is_new_file else "the existing",
             database,
             DEMO_SEED,
             DEMO_SCALE,
+            as_of,
         )
-        counts = demo_data.load(warehouse, demo_data.generate(DEMO_SEED, DEMO_SCALE), names)
+        data = demo_data.generate(DEMO_SEED, DEMO_SCALE, as_of)
+        counts = demo_data.load(warehouse, data, names)
     log.info("demo data loaded: %d rows", sum(counts.values()))
 
 
@@ -354,12 +374,14 @@ def _publish_read_copy(env: Mapping[str, str], runner: DbtRunner) -> dict[str, A
     return totals
 
 
-def _check_freshness(runner: DbtRunner, target: targets.TargetInfo) -> list[str]:
+def _check_freshness(
+    runner: DbtRunner, target: targets.TargetInfo, env: Mapping[str, str]
+) -> list[str]:
     freshness = runner.source_freshness()
     if freshness.returncode == EXIT_CANNOT_RUN:
         # Not stale data: dbt could not run at all. The build would only fail the same way.
-        cause = _cause(freshness.error or f"dbt exited with {freshness.returncode}")
-        raise StopRun(EXIT_CANNOT_RUN, f"dbt cannot run on {target.description}: {cause}")
+        message = freshness.error or f"dbt exited with {freshness.returncode}"
+        raise StopRun(EXIT_CANNOT_RUN, _cannot_run(target, env, message))
     if freshness.returncode != 0 or freshness.problems:
         # Warn-only by contract: late data must not stop the nightly billing run.
         log.warning(
@@ -438,6 +460,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="directory of the alert state file (default: state/)",
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every line dbt prints (by default: counts, warnings and failures with "
+        "their rows, progress; the log file always has everything)",
+    )
+    parser.add_argument(
         "--demo-data-if-absent",
         action="store_true",
         help="DuckDB only: load demo data when no raw schema exists (what `make run` does)",
@@ -449,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     args = parse_args(argv)
     log_dir = args.log_dir.resolve()
-    configure_logging(log_dir)
+    configure_logging(log_dir, verbose=args.verbose)
     # cron, systemd and operators stop jobs with SIGTERM: stop dbt, report, release the lock.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _raise_terminated)
@@ -462,5 +490,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_job(config)
     except Terminated as stop:  # arrived after the run's own handling, e.g. mid-heartbeat
-        log.error("%s stopped by signal %d", JOB_NAME, stop.signum)
+        log.error("%s FAILED: stopped by signal %d", JOB_NAME, stop.signum)
         return 128 + stop.signum

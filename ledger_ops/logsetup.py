@@ -1,4 +1,10 @@
-"""Logging of the nightly job: one file under logs/ plus stderr, with secrets redacted.
+"""Logging of the nightly job: one rotating file under logs/ plus stderr, secrets redacted.
+
+The file gets every record (what dbt printed included) and rotates at LOG_MAX_BYTES,
+keeping LOG_BACKUPS old files. stderr is quiet unless `verbose`: the job's own records,
+dbt's errors, the failing and warning rows the on-run-end macro prints, and whatever a
+record marks with `extra={CONSOLE: True}`; dbt's per-node lines stay in the file. A
+record marked `extra={CONSOLE_ONLY: True}` (progress) goes to stderr only.
 
 The job talks to an internal API with a bearer key and to a webhook whose URL is itself
 a credential. Anything can end up in a log record: an HTTP error body that echoes the
@@ -13,6 +19,7 @@ quoting a value, say) is masked here too, keeping its last 4 digits.
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import re
 import sys
@@ -38,6 +45,13 @@ _E164_PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d|\.\d)")
 PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_ops_handler"
+LOG_MAX_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 5
+# Record attributes (set through `extra=`) that steer the quiet console.
+CONSOLE = "console"
+CONSOLE_ONLY = "console_only"
+# Loggers whose records are dbt's own output, relayed line by line.
+_DBT_LOGGER = "dbt"
 
 
 def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -105,6 +119,26 @@ class _UtcFormatter(logging.Formatter):
         return f"{stamp}.{int(record.msecs):03d}Z"
 
 
+class QuietConsoleFilter(logging.Filter):
+    """What stderr shows by default: the job's records, and of dbt's only errors and
+    records marked `console` (failing rows, the final counts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        marked = getattr(record, CONSOLE, None)
+        if marked is not None:
+            return bool(marked)
+        if record.name == _DBT_LOGGER or record.name.startswith(_DBT_LOGGER + "."):
+            return record.levelno >= logging.ERROR
+        return True
+
+
+class NotConsoleOnlyFilter(logging.Filter):
+    """Keeps records meant for the terminal only (progress) out of the file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, CONSOLE_ONLY, False)
+
+
 def log_file_path(log_dir: Path) -> Path:
     """Where the job writes its log."""
     return log_dir / f"{JOB_NAME}.log"
@@ -115,8 +149,10 @@ def configure_logging(
     *,
     level: int = logging.INFO,
     secrets: Iterable[str] | None = None,
+    verbose: bool = True,
 ) -> Path:
-    """Send every record to `log_dir/update_lead_sales_ledger.log` and to stderr.
+    """Send every record to `log_dir/update_lead_sales_ledger.log` (rotating) and to
+    stderr; with `verbose` False, stderr only gets what QuietConsoleFilter lets through.
 
     Calling it again replaces the handlers it installed before (tests configure it
     once per case) and leaves any other handler alone. Returns the log file path.
@@ -128,10 +164,14 @@ def configure_logging(
 
     close_logging()
     root = logging.getLogger()
-    handlers: list[logging.Handler] = [
-        logging.FileHandler(path, encoding="utf-8"),
-        logging.StreamHandler(sys.stderr),
-    ]
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    file_handler.addFilter(NotConsoleOnlyFilter())
+    console = logging.StreamHandler(sys.stderr)
+    if not verbose:
+        console.addFilter(QuietConsoleFilter())
+    handlers: list[logging.Handler] = [file_handler, console]
     for handler in handlers:
         handler.setFormatter(formatter)
         handler.addFilter(redacting)

@@ -137,8 +137,8 @@ def run_job(
 
 
 def dbt_debug_log(log_dir: Path) -> str:
-    """dbt's debug log of a run, rotated files included (dbt rotates at 10 MB), JSON
-    escaping of quotes removed (the job logs JSON)."""
+    """dbt's debug log of a run, rotated files included (the job has dbt rotate it at 5 MB,
+    keeping 5), JSON escaping of quotes removed (the job logs JSON)."""
     files = sorted(log_dir.glob("dbt.log*"), key=lambda f: f.stat().st_mtime)
     return "".join(f.read_text() for f in files).replace("\\", "")
 

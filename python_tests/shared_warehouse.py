@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from dbt_harness import DbtSandbox, output_of
 
-# The demo data every shared warehouse holds; `make test` loads the same (DEMO_SEED/SCALE).
+# The demo data every shared warehouse holds; `make test` loads the same (DEMO_SEED/SCALE,
+# DEMO_AS_OF: the fixed demo_data.FIXED_AS_OF, which dbt_harness loads by default).
 SEED = 7
 SCALE = 0.3
 DUCKDB_ENV = "LEDGER_TEST_DUCKDB"

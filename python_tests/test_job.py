@@ -216,7 +216,16 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
     env["LEDGER_DUCKDB_PATH"] = str(path)
     subprocess.run(
-        [sys.executable, str(DEMO), "--target", "duckdb", "--scale", "0.2"],
+        [
+            sys.executable,
+            str(DEMO),
+            "--target",
+            "duckdb",
+            "--scale",
+            "0.2",
+            "--as-of",
+            "2025-12-31",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
@@ -260,6 +269,12 @@ def test_failed_build_exits_non_zero_with_a_failure_heartbeat(
     assert set(beat["failing_tests"]) <= {n.split(".")[2] for n in beat["failed_nodes"]}
     assert any("(runtime error)" in source for source in beat["stale_sources"])
     assert beat["ledger"] is None and beat["ledger_balanced"] is None
+    # The last line names a failing test, the table it read and how many more failed,
+    # and the heartbeat carries the same cause.
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"FAILED (exit code {result.returncode}): dbt build failed: test " in last
+    assert " on source " in last and f"; +{len(beat['failed_nodes']) - 1} more (" in last
+    assert last.endswith(beat["error"])
     assert beat["started_at"].endswith("Z") and beat["finished_at"] >= beat["started_at"]
     log = job_log(tmp_path)
     assert "source freshness reported problems" in log
@@ -351,6 +366,12 @@ def test_imbalance_alerts_once_and_resolves(
     assert beat["status"] == "failure" and beat["ledger_balanced"] is False
     assert set(beat["failing_tests"]) >= BALANCE_TESTS
     assert "CRITICAL" in job_log(tmp_path)
+    # The failing test, the relation it read and its first row end the run's output.
+    last = first.stderr.strip().splitlines()[-1]
+    assert "FAILED (exit code 1): dbt build failed: test " in last
+    assert "assert_ledger_balances" in last and "first: " in last
+    assert last.endswith(beat["error"])
+    assert "INTERNAL_API_URL" not in last
 
     with duckdb.connect(str(database)) as con:
         con.execute("delete from finance.manual_journal_lines where journal_id = 'JE-TEST-0001'")
@@ -385,7 +406,8 @@ def test_sigterm_stops_dbt_reports_and_releases_the_lock(
     database = copy_of(demo_database, tmp_path)
     env = job_env(tmp_path, database, INTERNAL_API_URL=server.url + "/api")
     job = subprocess.Popen(
-        [sys.executable, str(JOB), "--log-dir", str(tmp_path / "logs")],
+        # --verbose: dbt's own first line says that dbt is running.
+        [sys.executable, str(JOB), "--log-dir", str(tmp_path / "logs"), "--verbose"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -432,5 +454,7 @@ def test_dbt_that_cannot_start_gives_its_exit_code_and_message(
     beat = heartbeats(server)[0].json()
     assert beat["status"] == "failure" and beat["exit_code"] == 2
     assert beat["target"] == "no_such_target"
-    assert "no_such_target" in beat["error"]
+    assert "unknown dbt target 'no_such_target'" in beat["error"]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.endswith(beat["error"]) and "are dev, postgres, redshift" in last
     assert beat["models_built"] is None  # unknown, not zero: dbt wrote no results

@@ -4,7 +4,12 @@ Demo rows are never mixed with real ones: without --replace nothing is written w
 raw schema already exists, and --if-absent refuses outright when only some exist.
 
 Usage: .venv/bin/python scripts/generate_demo_data.py [--target duckdb|postgres]
-       [--scale 1.0] [--seed 42] [--if-absent | --replace] [--schema RAW=ACTUAL ...]
+       [--scale 1.0] [--seed 42] [--as-of YYYY-MM-DD] [--if-absent | --replace]
+       [--schema RAW=ACTUAL ...]
+
+--as-of (default today, UTC): the last day of the data, so `dbt source freshness` passes
+on data made today. Same seed, scale and as-of, same rows; the tests pass
+--as-of 2025-12-31, the fixed demo their expected figures are of.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from ledger_ops import demo_data
 from ledger_ops.raw_schema import RAW_SCHEMAS
@@ -44,6 +50,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seed", type=int, default=42, help="same seed and scale, same rows (default 42)"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=demo_data.parse_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the last day of the data (default: today, UTC, so sources are fresh; "
+        f"{demo_data.FIXED_AS_OF} is the fixed demo the tests use)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -108,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if refused is not None:
                 return refused
         started = time.perf_counter()
-        data = demo_data.generate_tables(args.seed, args.scale)
+        as_of = args.as_of or datetime.now(UTC).date()
+        data = demo_data.generate_tables(args.seed, args.scale, as_of)
         generated = time.perf_counter()
         counts = demo_data.load_tables(warehouse, data, names, replace=args.replace)
         loaded = time.perf_counter()
@@ -118,8 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{f'{names[schema]}.{table}':<{width}}  {count:>8,}")
     print(
         f"loaded {sum(counts.values()):,} rows into {where} "
-        f"(seed {args.seed}, scale {args.scale:g}): generated in {generated - started:.2f} s, "
-        f"loaded in {loaded - generated:.2f} s"
+        f"(seed {args.seed}, scale {args.scale:g}, as of {as_of}): "
+        f"generated in {generated - started:.2f} s, loaded in {loaded - generated:.2f} s"
     )
     return 0
 

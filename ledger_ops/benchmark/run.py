@@ -186,7 +186,8 @@ def child_env(engine: BenchEngine, directory: Path) -> dict[str, str]:
 def _generator_command(engine: BenchEngine, scale: float, seed: int) -> list[str]:
     target = "duckdb" if engine.name == "duckdb" else "postgres"
     command = [sys.executable, str(GENERATOR), "--target", target, "--scale", f"{scale:g}"]
-    command += ["--seed", str(seed), "--replace"]
+    # The fixed demo: the same rows whatever the day, so runs compare.
+    command += ["--seed", str(seed), "--as-of", str(demo_data.FIXED_AS_OF), "--replace"]
     for raw, name in RAW_SCHEMA_NAMES.items():
         command += ["--schema", f"{raw}={name}"]
     return command
