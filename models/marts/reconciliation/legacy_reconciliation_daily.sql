@@ -7,6 +7,13 @@
     one text (no string_agg: one count per class that can be unexplained, concatenated).
 #}
 
+{#- The classes a row can have; all but matched and outside_legacy_window can be unexplained. -#}
+{%- set unexplainable_classes = [
+    'missing_in_legacy', 'missing_in_new', 'price_differs', 'discount_differs',
+    'details_differ', 'duplicate_in_legacy',
+] -%}
+{%- set all_classes = ['matched', 'outside_legacy_window'] + unexplainable_classes -%}
+
 with
 
 compared_rows as (
@@ -38,42 +45,18 @@ daily as (
             as {{ money_total_type() }}
         ) as unexplained_absolute_difference,
         cast(count(*) as bigint) as compared_row_count,
-        cast(sum(case when difference_class = 'matched' then 1 else 0 end) as bigint) as matched_count,
-        cast(sum(case when difference_class = 'missing_in_legacy' then 1 else 0 end) as bigint)
-            as missing_in_legacy_count,
-        cast(sum(case when difference_class = 'missing_in_new' then 1 else 0 end) as bigint)
-            as missing_in_new_count,
-        cast(sum(case when difference_class = 'price_differs' then 1 else 0 end) as bigint)
-            as price_differs_count,
-        cast(sum(case when difference_class = 'discount_differs' then 1 else 0 end) as bigint)
-            as discount_differs_count,
-        cast(sum(case when difference_class = 'details_differ' then 1 else 0 end) as bigint)
-            as details_differ_count,
-        cast(sum(case when difference_class = 'outside_legacy_window' then 1 else 0 end) as bigint)
-            as outside_legacy_window_count,
-        cast(sum(case when difference_class = 'duplicate_in_legacy' then 1 else 0 end) as bigint)
-            as duplicate_in_legacy_count,
+        {%- for difference_class in all_classes %}
+        cast(sum(case when difference_class = '{{ difference_class }}' then 1 else 0 end) as bigint)
+            as {{ difference_class }}_count,
+        {%- endfor %}
+        {%- for difference_class in unexplainable_classes %}
+        cast(sum(
+            case when difference_class = '{{ difference_class }}' and not is_explained then 1 else 0 end
+        ) as bigint) as unexplained_{{ difference_class }}_count,
+        {%- endfor %}
         cast(sum(case when is_explained then 0 else 1 end) as bigint) as unexplained_row_count,
         cast(sum(case when differs_beyond_money then 1 else 0 end) as bigint)
-            as beyond_money_row_count,
-        cast(sum(
-            case when difference_class = 'missing_in_legacy' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_missing_in_legacy_count,
-        cast(sum(
-            case when difference_class = 'missing_in_new' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_missing_in_new_count,
-        cast(sum(
-            case when difference_class = 'price_differs' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_price_differs_count,
-        cast(sum(
-            case when difference_class = 'discount_differs' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_discount_differs_count,
-        cast(sum(
-            case when difference_class = 'details_differ' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_details_differ_count,
-        cast(sum(
-            case when difference_class = 'duplicate_in_legacy' and not is_explained then 1 else 0 end
-        ) as bigint) as unexplained_duplicate_in_legacy_count
+            as beyond_money_row_count
     from compared_rows
     group by
         cast(delivered_at as date),
@@ -85,49 +68,16 @@ daily as (
 named as (
 
     select
-        *,
+        {%- for difference_class in unexplainable_classes %}
         case
-            when unexplained_missing_in_legacy_count > 0
+            when unexplained_{{ difference_class }}_count > 0
                 then
-                    ', missing_in_legacy '
-                    || cast(unexplained_missing_in_legacy_count as {{ dbt.type_string() }})
+                    ', {{ difference_class }} '
+                    || cast(unexplained_{{ difference_class }}_count as {{ dbt.type_string() }})
             else ''
-        end as missing_in_legacy_text,
-        case
-            when unexplained_missing_in_new_count > 0
-                then
-                    ', missing_in_new '
-                    || cast(unexplained_missing_in_new_count as {{ dbt.type_string() }})
-            else ''
-        end as missing_in_new_text,
-        case
-            when unexplained_price_differs_count > 0
-                then
-                    ', price_differs '
-                    || cast(unexplained_price_differs_count as {{ dbt.type_string() }})
-            else ''
-        end as price_differs_text,
-        case
-            when unexplained_discount_differs_count > 0
-                then
-                    ', discount_differs '
-                    || cast(unexplained_discount_differs_count as {{ dbt.type_string() }})
-            else ''
-        end as discount_differs_text,
-        case
-            when unexplained_details_differ_count > 0
-                then
-                    ', details_differ '
-                    || cast(unexplained_details_differ_count as {{ dbt.type_string() }})
-            else ''
-        end as details_differ_text,
-        case
-            when unexplained_duplicate_in_legacy_count > 0
-                then
-                    ', duplicate_in_legacy '
-                    || cast(unexplained_duplicate_in_legacy_count as {{ dbt.type_string() }})
-            else ''
-        end as duplicate_in_legacy_text
+        end as {{ difference_class }}_text,
+        {%- endfor %}
+        daily.*
     from daily
 
 ),
@@ -139,8 +89,10 @@ classes_named as (
         *,
         nullif(
             ltrim(
-                missing_in_legacy_text || missing_in_new_text || price_differs_text
-                || discount_differs_text || details_differ_text || duplicate_in_legacy_text,
+                ''
+                {%- for difference_class in unexplainable_classes %}
+                || {{ difference_class }}_text
+                {%- endfor %},
                 ', '
             ),
             ''
