@@ -42,7 +42,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-quick lint lint-code lint-metadata check-redshift test-engines \
-	test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
+	test-static test-builds test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
 	pg-indexes
 
 help:
@@ -99,8 +99,6 @@ run: setup
 # reads its manifest and catalog, pytest its relations (docs/testing.md: the budget).
 test: setup
 	@$(CLOCK) reset
-	$(CLOCK) run lint -- $(MAKE) lint-code
-	$(CLOCK) run check-redshift -- $(MAKE) check-redshift
 	$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines
 	@$(CLOCK) report
 
@@ -118,11 +116,20 @@ test-quick: setup
 # here, right after they were made: a build left from another run could be stale.
 PG_SHARED_ENV = $(if $(filter 1,$(LEDGER_POSTGRES_SKIPPED)),,LEDGER_TEST_PG_SCHEMA=$(PG_TEST_SCHEMA) \
 	LEDGER_TEST_PG_TARGET=$(CURDIR)/$(TEST_DIR)/postgres/target)
+# Both cores: the stages that read no build (lint, Redshift check) run beside the ones that
+# build (DuckDB, its metadata lint, PostgreSQL); pytest waits for both, as it reads the builds.
 test-engines: setup
+	$(MAKE) --jobs=2 --output-sync=line test-static test-builds
+	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest
+
+test-static: setup
+	$(CLOCK) run lint -- $(MAKE) lint-code
+	$(CLOCK) run check-redshift -- $(MAKE) check-redshift
+
+test-builds: setup
 	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
 	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
 	$(CLOCK) run dbt-postgres -- $(MAKE) test-postgres
-	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest
 
 lint: setup lint-code
 	$(MAKE) lint-metadata
@@ -130,8 +137,8 @@ lint: setup lint-code
 lint-code: setup
 	$(BIN)/ruff check ledger_ops scripts python_tests
 	$(BIN)/ruff format --check ledger_ops scripts python_tests
-	rm -rf $(TEST_DIR)/lint && mkdir -p $(TEST_DIR)/lint
-	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/lint/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/lint/target \
+	rm -rf $(TEST_DIR)/sqlfluff && mkdir -p $(TEST_DIR)/sqlfluff
+	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/sqlfluff/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/sqlfluff/target \
 		$(BIN)/sqlfluff lint models tests analyses
 
 # $(call demo_docs_artifacts,DIR,TARGET_PATH,DBT_FLAGS): demo data in DIR/ledger.duckdb, every
@@ -181,7 +188,8 @@ endif
 # reject, by parsing the compiled SQL, what Redshift lacks.
 check-redshift: setup
 	rm -rf $(TEST_DIR)/redshift
-	$(DBT) compile --target redshift --no-introspect --no-populate-cache --target-path $(TEST_DIR)/redshift --quiet
+	$(DBT) compile --target redshift --no-introspect --no-populate-cache --target-path $(TEST_DIR)/redshift \
+		--log-path $(TEST_DIR)/redshift-logs --quiet
 	$(PY) scripts/check_redshift_sql.py $(TEST_DIR)/redshift/compiled
 
 test-duckdb: setup
@@ -190,7 +198,7 @@ test-duckdb: setup
 		$(PY) scripts/generate_demo_data.py --target duckdb --seed $(DEMO_SEED) --scale $(DEMO_SCALE) \
 		--as-of $(DEMO_AS_OF)
 	LEDGER_DUCKDB_PATH=$(SHARED_DUCKDB) \
-		$(DBT) build --target dev --target-path $(TEST_DIR)/duckdb/target
+		$(DBT) build --target dev --target-path $(TEST_DIR)/duckdb/target --log-path $(TEST_DIR)/duckdb/logs
 
 # Runs under scripts/with_test_postgres.py, which provides BILLING_DB_* or says it skipped.
 # The server may be a real billing database: the suite only ever creates, replaces and reads
@@ -206,7 +214,7 @@ test-postgres: setup
 		$(PY) scripts/generate_demo_data.py --target postgres --replace --seed $(DEMO_SEED) \
 			--scale $(DEMO_SCALE) --as-of $(DEMO_AS_OF) $(PG_RAW_SCHEMAS) && \
 		LEDGER_SCHEMA=$(PG_TEST_SCHEMA) $(DBT) build --target postgres --target-path $(TEST_DIR)/postgres/target \
-			--vars '$(PG_DBT_VARS)'; \
+			--log-path $(TEST_DIR)/postgres/logs --vars '$(PG_DBT_VARS)'; \
 	fi
 
 pytest: setup

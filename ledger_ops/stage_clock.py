@@ -19,15 +19,27 @@ def _load() -> str:
     return f"load average {one:.2f}, {five:.2f}"
 
 
+def _started_file(record: Path) -> Path:
+    return record.with_suffix(".started")
+
+
+def _run_started(record: Path) -> float | None:
+    started_file = _started_file(record)
+    return float(started_file.read_text()) if started_file.exists() else None
+
+
 def run_stage(record: Path, name: str, command: Sequence[str]) -> int:
     """Run `command`, append its time to `record`, print it; its exit code passes through."""
+    # Stages run two at a time (make -j2), so each row also says when it began in the run.
+    run_started = _run_started(record)
+    offset = time.time() - run_started if run_started is not None else 0.0
     started = time.monotonic()
     code = subprocess.call(list(command))
     seconds = time.monotonic() - started
     status = "ok" if code == 0 else f"failed ({code})"
     record.parent.mkdir(parents=True, exist_ok=True)
     with record.open("a", encoding="utf-8") as file:
-        file.write(f"{name}\t{seconds:.1f}\t{status}\n")
+        file.write(f"{name}\t{seconds:.1f}\t{status}\t{offset:.1f}\n")
     print(f"== stage {name}: {seconds:.1f} s, {status} ({_load()})", flush=True)
     return code
 
@@ -37,15 +49,22 @@ def report(record: Path, started: float | None = None) -> str:
     rows = []
     if record.exists():
         for line in record.read_text(encoding="utf-8").splitlines():
-            name, seconds, status = line.split("\t")
-            rows.append((name, float(seconds), status))
-    width = max([len(name) for name, _, _ in rows] + [len("stage")])
-    lines = [f"{'stage':<{width}}  {'seconds':>8}  status"]
-    lines += [f"{name:<{width}}  {seconds:>8.1f}  {status}" for name, seconds, status in rows]
-    total = sum(seconds for _, seconds, _ in rows)
-    lines.append(f"{'stages':<{width}}  {total:>8.1f}")
+            name, seconds, status, offset = line.split("\t")
+            rows.append((name, float(seconds), status, float(offset)))
+    rows.sort(key=lambda row: row[3])
+    width = max([len(row[0]) for row in rows] + [len("stage")])
+    lines = [f"{'stage':<{width}}  {'from':>7}  {'seconds':>8}  status"]
+    lines += [
+        f"{name:<{width}}  {offset:>6.0f}s  {seconds:>8.1f}  {status}"
+        for name, seconds, status, offset in rows
+    ]
+    total = sum(row[1] for row in rows)
+    lines.append(
+        f"{'stages':<{width}}  {'':>7}  {total:>8.1f}  (two at a time: more than the wall clock)"
+    )
     if started is not None:
-        lines.append(f"{'wall clock':<{width}}  {time.time() - started:>8.1f}  ({_load()})")
+        wall = time.time() - started
+        lines.append(f"{'wall clock':<{width}}  {'':>7}  {wall:>8.1f}  ({_load()})")
     return "\n".join(lines)
 
 
@@ -59,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stage.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("report", help="print every stage recorded and the wall clock since reset")
     args = parser.parse_args(argv)
-    started_file = args.file.with_suffix(".started")
+    started_file = _started_file(args.file)
     if args.action == "reset":
         args.file.parent.mkdir(parents=True, exist_ok=True)
         args.file.write_text("", encoding="utf-8")
@@ -70,6 +89,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not command:
             parser.error("run needs a command after --")
         return run_stage(args.file, args.name, command)
-    started = float(started_file.read_text()) if started_file.exists() else None
-    print(report(args.file, started), flush=True)
+    print(report(args.file, _run_started(args.file)), flush=True)
     return 0

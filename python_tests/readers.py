@@ -112,12 +112,29 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+PARSE_CACHE = "partial_parse.msgpack"
+
+
+def prime_parse_cache(parse_cache: Path | None, target_path: Path) -> None:
+    """dbt's parse cache of an earlier build, put where the next one looks (its target
+    path): dbt itself checks it against the project, profile, vars and environment and
+    parses again whatever differs, so only the parsing is saved, never a result."""
+    if parse_cache is not None and parse_cache.is_file():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(parse_cache, target_path / PARSE_CACHE)
+
+
 def run_job(
-    workdir: Path, env: dict[str, str], timeout: float = 900
+    workdir: Path,
+    env: dict[str, str],
+    timeout: float = 900,
+    parse_cache: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """The nightly job as cron runs it: from another directory, so nothing may depend on
-    the caller's cwd."""
+    the caller's cwd. `parse_cache`: an earlier build's partial_parse.msgpack (same profile
+    values, else dbt parses afresh)."""
     workdir.mkdir(parents=True, exist_ok=True)
+    prime_parse_cache(parse_cache, Path(env.get("DBT_TARGET_PATH", workdir / "target")))
     return subprocess.run(
         [
             sys.executable,

@@ -195,8 +195,10 @@ def _run(sandbox: DbtSandbox) -> EngineRun:
     bad_build = sandbox.build()
     # On PostgreSQL replacing a view drops the views built on it, and a build that stops
     # at a failed test leaves those missing: recreate every view before testing them all.
-    views = sandbox.dbt("run")
-    assert views.returncode == 0, output_of(views)[-4000:]
+    # DuckDB keeps the valid build's views through a stopped build.
+    if sandbox.target != "dev":
+        views = sandbox.dbt("run")
+        assert views.returncode == 0, output_of(views)[-4000:]
     bad_test = sandbox.dbt("test")
     # Kept beside the sandbox for whoever reads a failure.
     for name, result in (

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -87,21 +88,36 @@ def fresh_copy(raw_database: Path, workdir: Path) -> Path:
     return database
 
 
-def test_job_waits_for_a_reader_that_closes_then_succeeds(
-    raw_database: Path, tmp_path: Path
-) -> None:
-    database = fresh_copy(raw_database, tmp_path)
+@dataclass(frozen=True)
+class WaitedJob:
+    """The module's one full job: it waited for a reader, then built and published."""
+
+    workdir: Path
+    database: Path
+    result: subprocess.CompletedProcess[str]
+    reader_pid: int
+
+
+@pytest.fixture(scope="module")
+def waited_job(raw_database: Path, tmp_path_factory: pytest.TempPathFactory) -> WaitedJob:
+    # One build serves the waiting test and the published copy's: each reads it, none changes it.
+    workdir = tmp_path_factory.mktemp("waited_job")
+    database = fresh_copy(raw_database, workdir)
     with reader_holding(database, seconds=4) as reader:
-        env = job_env(tmp_path, database, LEDGER_DUCKDB_LOCK_WAIT_SECONDS="120")
-        result = run_job(tmp_path, env)
+        env = job_env(workdir, database, LEDGER_DUCKDB_LOCK_WAIT_SECONDS="120")
+        result = run_job(workdir, env)
         reader_pid = reader.pid
-    log = job_log(tmp_path)
-    assert result.returncode == 0, log[-3000:]
-    assert f"is held open by PID {reader_pid} (" in log and "waiting up to" in log
+    return WaitedJob(workdir, database, result, reader_pid)
+
+
+def test_job_waits_for_a_reader_that_closes_then_succeeds(waited_job: WaitedJob) -> None:
+    log = job_log(waited_job.workdir)
+    assert waited_job.result.returncode == 0, log[-3000:]
+    assert f"is held open by PID {waited_job.reader_pid} (" in log and "waiting up to" in log
     assert "is free again; going on" in log
     # What analysts open: the copy published after the good build.
     assert "published the read-only copy for analysts" in log
-    assert (tmp_path / "ledger_read.duckdb").exists()
+    assert (waited_job.workdir / "ledger_read.duckdb").exists()
 
 
 def test_reader_that_never_closes_fails_the_job_with_one_clear_line(
@@ -125,18 +141,20 @@ def test_reader_that_never_closes_fails_the_job_with_one_clear_line(
 
 
 def test_every_mart_answers_from_a_copy_attached_under_another_name(
-    raw_database: Path, tmp_path: Path
+    waited_job: WaitedJob, tmp_path: Path
 ) -> None:
-    database = fresh_copy(raw_database, tmp_path)
-    result = run_job(tmp_path, job_env(tmp_path, database))
-    assert result.returncode == 0, job_log(tmp_path)[-3000:]
+    assert waited_job.result.returncode == 0, job_log(waited_job.workdir)[-3000:]
+    # The second run writes the live file: it works on a copy of the built one.
+    database = tmp_path / "ledger.duckdb"
+    database.write_bytes(waited_job.database.read_bytes())
     copy = tmp_path / "elsewhere" / "warehouse_copy.duckdb"
     copy.parent.mkdir()
     copy.write_bytes(database.read_bytes())
+    published = waited_job.workdir / "ledger_read.duckdb"
 
     analyst = duckdb.connect()
     analyst.execute(f"attach '{copy}' as wh (read_only)")
-    analyst.execute(f"attach '{tmp_path / 'ledger_read.duckdb'}' as published (read_only)")
+    analyst.execute(f"attach '{published}' as published (read_only)")
     for catalog in ("wh", "published"):
         for mart in MARTS:
             analyst.execute(f"select count(*) from {catalog}.ledger_marts.{mart}").fetchone()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from dbt_harness import DbtSandbox
 from readers import (
+    PARSE_CACHE,
     PROJECT_ROOT,
     PostgresReaders,
     dbt_debug_log,
@@ -26,6 +27,7 @@ from readers import (
     job_log,
     missing_or_broken_marts,
     pg_connect,
+    prime_parse_cache,
     project_copy,
     run_job,
 )
@@ -38,6 +40,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
 
 PREFIX = private_prefix("ledger_pytest_rd")
 MARTS_SCHEMA = f"{PREFIX}_marts"
+PARSE_CACHE_OF_FIRST_BUILD: dict[str, Path] = {}
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
 _ISOLATED = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL", "LEDGER_DUCKDB_PATH")
 
@@ -75,6 +78,7 @@ def dbt_build_command(project: Path, workdir: Path) -> list[str]:
 
 def build_project(project: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
     """`dbt build` of a changed copy of the project: a deployment of a pull request."""
+    prime_parse_cache(_parse_cache(), workdir / "target")
     return subprocess.run(
         dbt_build_command(project, workdir),
         env=job_env(workdir),
@@ -104,6 +108,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
     sandbox.load_demo_data(seed=11, scale=0.2)
     result = run_job(workdir, job_env(workdir))
     assert result.returncode == 0, job_log(workdir)[-4000:]
+    # Every later build of the module has the same profile and vars: dbt parses only what
+    # a deployment changed instead of the whole project each time.
+    PARSE_CACHE_OF_FIRST_BUILD["path"] = workdir / "target" / PARSE_CACHE
     yield sandbox
     sandbox.drop_schemas("billing", "boberdoo", "invoca", "finance", *LAYERS)
 
@@ -129,7 +136,9 @@ def test_readers_never_fail_through_builds_good_changed_and_failed(
     leads = f"{PREFIX}_boberdoo.leads"
     project = column_changing_deployment(tmp_path / "deployment")
     with PostgresReaders(MARTS_SCHEMA) as readers:
-        unchanged = run_job(tmp_path / "unchanged", job_env(tmp_path / "unchanged"))
+        unchanged = run_job(
+            tmp_path / "unchanged", job_env(tmp_path / "unchanged"), parse_cache=_parse_cache()
+        )
         deployed = build_project(project, tmp_path / "deployed")
         with pg_connect() as connection:
             # A conflicting duplicate key: a staging test fails and the build with it.
@@ -137,7 +146,9 @@ def test_readers_never_fail_through_builds_good_changed_and_failed(
                 f"insert into {leads} (lead_id, phone, lead_type, created_at) "
                 f"select lead_id, '+15550009999', lead_type, created_at from {leads} limit 1"
             )
-        failed = run_job(tmp_path / "failed", job_env(tmp_path / "failed"))
+        failed = run_job(
+            tmp_path / "failed", job_env(tmp_path / "failed"), parse_cache=_parse_cache()
+        )
         after_failure = missing_or_broken_marts(MARTS_SCHEMA)
     with pg_connect() as connection:
         # Repaired; the next test's job runs build on it.
@@ -182,7 +193,11 @@ def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
             "LEDGER_PG_LOCK_RETRY_PAUSE_SECONDS": "1",
         }
         started = time.monotonic()
-        blocked = run_job(tmp_path / "blocked", job_env(tmp_path / "blocked", **settings))
+        blocked = run_job(
+            tmp_path / "blocked",
+            job_env(tmp_path / "blocked", **settings),
+            parse_cache=_parse_cache(),
+        )
         took = time.monotonic() - started
         # The analyst's session was neither killed nor deadlocked.
         assert analyst.execute("select 1").fetchone() == (1,)
@@ -199,15 +214,22 @@ def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
     # Released (and with the data the previous test repaired), the next run succeeds.
-    released = run_job(tmp_path / "released", job_env(tmp_path / "released"))
+    released = run_job(
+        tmp_path / "released", job_env(tmp_path / "released"), parse_cache=_parse_cache()
+    )
     assert released.returncode == 0, job_log(tmp_path / "released")[-3000:]
     assert 'lead_sales_ledger": replaced' in view_outcomes(tmp_path / "released")
     # Every view rebuilt, nothing reads the retired one any more: the hook dropped it.
     assert retired_relations() == 0
 
 
+def _parse_cache() -> Path | None:
+    return PARSE_CACHE_OF_FIRST_BUILD.get("path")
+
+
 def _start_build(project: Path, workdir: Path, marker: str) -> subprocess.Popen[str]:
     """A deployment's build, returned once its output shows `marker`."""
+    prime_parse_cache(_parse_cache(), workdir / "target")
     build = subprocess.Popen(
         dbt_build_command(project, workdir),
         env=job_env(workdir),
@@ -263,7 +285,7 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
     # The next good run heals whatever the interrupted ones left half-way.
-    healed = run_job(tmp_path / "healed", job_env(tmp_path / "healed"))
+    healed = run_job(tmp_path / "healed", job_env(tmp_path / "healed"), parse_cache=_parse_cache())
     assert healed.returncode == 0, job_log(tmp_path / "healed")[-3000:]
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
