@@ -97,19 +97,25 @@ run: setup
 # Each stage prints its wall clock as it ends, and the table of all of them at the end.
 # The demo warehouse is built once per engine (test-duckdb, test-postgres): the metadata lint
 # reads its manifest and catalog, pytest its relations (docs/testing.md: the budget).
+# On failure the last line names the first failed stage and what failed in it.
+PYTEST_JUNIT := $(TEST_DIR)/pytest/junit.xml
+CAUSE = $(CLOCK) cause --dbt dbt-duckdb=$(TEST_DIR)/duckdb/target/run_results.json \
+	--dbt dbt-postgres=$(TEST_DIR)/postgres/target/run_results.json --junit $(PYTEST_JUNIT)
 test: setup
 	@$(CLOCK) reset
-	$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines
+	@$(PY) scripts/with_test_postgres.py -- $(MAKE) test-engines || { \
+		$(CLOCK) report; $(CAUSE); exit 1; }
 	@$(CLOCK) report
 
 # Under 2 minutes: what a change to a model is checked by first. Not what CI runs.
 test-quick: setup
 	@$(CLOCK) reset
-	$(CLOCK) run lint -- $(MAKE) lint-code
-	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
-	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
-	$(CLOCK) run pytest-quick -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
-		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres'"
+	@{ $(CLOCK) run lint -- $(MAKE) lint-code && \
+		$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb && \
+		$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB) && \
+		$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
+			$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres' --junitxml=$(PYTEST_JUNIT)"; \
+	} || { $(CLOCK) report; $(CAUSE); exit 1; }
 	@$(CLOCK) report
 
 # Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
@@ -120,7 +126,8 @@ PG_SHARED_ENV = $(if $(filter 1,$(LEDGER_POSTGRES_SKIPPED)),,LEDGER_TEST_PG_SCHE
 # build (DuckDB, its metadata lint, PostgreSQL); pytest waits for both, as it reads the builds.
 test-engines: setup
 	$(MAKE) --jobs=2 --output-sync=line test-static test-builds
-	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest
+	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest \
+		PYTEST_ARGS="--junitxml=$(PYTEST_JUNIT) $(PYTEST_ARGS)"
 
 test-static: setup
 	$(CLOCK) run lint -- $(MAKE) lint-code

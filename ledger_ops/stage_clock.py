@@ -7,10 +7,12 @@ average is printed with them: on a shared machine the same suite takes longer un
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -68,6 +70,68 @@ def report(record: Path, started: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def _failed_stages(record: Path) -> list[str]:
+    if not record.exists():
+        return []
+    rows = [line.split("\t") for line in record.read_text(encoding="utf-8").splitlines()]
+    return [row[0] for row in sorted(rows, key=lambda row: float(row[3])) if row[2] != "ok"]
+
+
+def _named(failures: list[str]) -> str:
+    more = f"; +{len(failures) - 1} more" if len(failures) > 1 else ""
+    return f"{failures[0]}{more}"
+
+
+def _dbt_failures(run_results: Path, since: float | None) -> list[str]:
+    """The nodes a dbt build of this run failed, from its run_results.json, with the file
+    each is declared in (from the manifest beside it)."""
+    if not run_results.is_file() or (since is not None and run_results.stat().st_mtime < since):
+        return []
+    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    manifest_path = run_results.with_name("manifest.json")
+    nodes: dict[str, dict] = {}
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    failed = []
+    for result in results:
+        if result.get("status") not in ("fail", "error"):
+            continue
+        unique_id = result["unique_id"]
+        kind, name = unique_id.split(".")[0], unique_id.split(".")[-1]
+        where = nodes.get(unique_id, {}).get("original_file_path")
+        failed.append(f"{kind} {name} {result['status']}" + (f" ({where})" if where else ""))
+    return failed
+
+
+def _pytest_failures(junit: Path, since: float | None) -> list[str]:
+    if not junit.is_file() or (since is not None and junit.stat().st_mtime < since):
+        return []
+    failed = []
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            module = case.get("classname", "").replace(".", "/")
+            failed.append(f"{module}.py::{case.get('name')} failed")
+    return failed
+
+
+def cause(record: Path, dbt_results: Mapping[str, Path], junit: Path | None) -> str:
+    """One line: the first stage that failed and what in it, for whoever reads the end."""
+    failed = _failed_stages(record)
+    if not failed:
+        return "make test FAILED before its stages ran: see the lines above"
+    since = _run_started(record)
+    first = failed[0]
+    found: list[str] = []
+    if first in dbt_results:
+        found = _dbt_failures(dbt_results[first], since)
+    elif first == "pytest" and junit is not None:
+        found = _pytest_failures(junit, since)
+    what = _named(found) if found else "its output above says what"
+    also = f" (also failed: {', '.join(failed[1:])})" if len(failed) > 1 else ""
+    return f"make test FAILED at stage {first}: {what}{also}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--file", type=Path, required=True, help="where the stages are recorded")
@@ -77,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stage.add_argument("name")
     stage.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("report", help="print every stage recorded and the wall clock since reset")
+    failure = sub.add_parser("cause", help="one line: the first failed stage and what failed")
+    failure.add_argument(
+        "--dbt", action="append", default=[], metavar="STAGE=RUN_RESULTS", help="a dbt stage"
+    )
+    failure.add_argument("--junit", type=Path, help="pytest's junit XML")
     args = parser.parse_args(argv)
     started_file = _started_file(args.file)
     if args.action == "reset":
@@ -89,5 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not command:
             parser.error("run needs a command after --")
         return run_stage(args.file, args.name, command)
+    if args.action == "cause":
+        stages = dict(pair.split("=", 1) for pair in args.dbt)
+        paths = {name: Path(path) for name, path in stages.items()}
+        print(cause(args.file, paths, args.junit), flush=True)
+        return 0
     print(report(args.file, _run_started(args.file)), flush=True)
     return 0

@@ -99,7 +99,8 @@
     {% set sql %}
         with
 
-        b as (
+        {%- for side, relation in [('b', base), ('h', head)] %}
+        {{ side }} as (
             select
                 *,
                 coalesce(cast({{ key }} as {{ text }}), '(null)') as diff_key,
@@ -107,19 +108,9 @@
                     partition by coalesce(cast({{ key }} as {{ text }}), '(null)')
                     order by {{ ordered | join(', ') or '1' }}
                 ) as diff_copy
-            from {{ base }}
+            from {{ relation }}
         ),
-
-        h as (
-            select
-                *,
-                coalesce(cast({{ key }} as {{ text }}), '(null)') as diff_key,
-                row_number() over (
-                    partition by coalesce(cast({{ key }} as {{ text }}), '(null)')
-                    order by {{ ordered | join(', ') or '1' }}
-                ) as diff_copy
-            from {{ head }}
-        ),
+        {% endfor %}
 
         joined as (
             select
