@@ -47,7 +47,8 @@ last_passed_build as (
 
     select max(build_started_at) as build_started_at
     from passed_builds
-    where node_name is null
+    where
+        node_name is null
         and status = 'passed'
 
 ),
@@ -61,20 +62,21 @@ shown_builds as (
         build_rows.build_started_at,
         build_rows.build_ended_at,
         case
-            when build_rows.status = 'running'
+            when
+                build_rows.status = 'running'
                 and build_rows.build_started_at < latest_build.build_started_at
                 then 'interrupted'
             else build_rows.status
         end as build_status,
-        case
-            when build_rows.build_started_at = latest_build.build_started_at then true
-            else false
-        end as is_latest_build,
+        coalesce(
+            build_rows.build_started_at = latest_build.build_started_at, false
+        ) as is_latest_build,
         build_rows.note
     from build_rows
     cross join latest_build
     cross join last_passed_build
-    where build_rows.node_name is null
+    where
+        build_rows.node_name is null
         and build_rows.build_started_at
         >= coalesce(last_passed_build.build_started_at, build_rows.build_started_at)
 
