@@ -10,7 +10,9 @@ building; and while the job builds, analysts cannot open the file. Two answers:
   `<stem>_read.duckdb` beside the file), replaced atomically, that analysts open instead.
   The copy is never locked by the job; it holds the data as of the last good build, its
   marts as tables (ledger_ops.read_copy), read at table speed. The other views name no
-  database, so the copy answers under any name it is opened as.
+  database, so the copy answers under any name it is opened as. After a failed build the
+  copy keeps its data and is told of the failure (record_failed_build_in_copy): its
+  ledger_build_status lists the failed build after the passed one its data comes from.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_ops.read_copy import materialize_marts
+from ledger_ops.read_copy import build_log_relation, materialize_marts, record_failed_build
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
@@ -151,6 +153,45 @@ def publish_read_copy(
         if marts_schemas:
             materialize_marts(partial, marts_schemas, env or {})
         os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+
+
+def record_failed_build_in_copy(
+    path: Path, env: Mapping[str, str], manifest: Path, invocation_id: str
+) -> bool:
+    """After a failed build: add its record to the published copy's build log, whose data
+    stays the last good build's. Like publishing, on a new file renamed over the copy, since
+    analysts may hold the copy open. Returns whether the copy was told; never raises (the
+    build's failure is what the job reports)."""
+    destination = read_copy_path(path, env)
+    if destination is None or not destination.exists():
+        return False
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(destination, partial)
+        with duckdb.connect(str(partial)) as connection:
+            connection.execute(
+                f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as live (read_only)"
+            )
+            added = record_failed_build(
+                connection, "live", build_log_relation(manifest, env), invocation_id
+            )
+            connection.execute("detach live")
+            connection.execute("checkpoint")
+        if added:
+            os.replace(partial, destination)
+            log.info(
+                "the read-only copy %s keeps the last good build's data; its "
+                "ledger_build_status lists build %s as failed",
+                destination,
+                invocation_id,
+            )
+        return bool(added)
+    except (duckdb.Error, OSError):
+        log.exception("the read-only copy %s could not be told of the failed build", destination)
+        return False
     finally:
         partial.unlink(missing_ok=True)
         partial.with_name(partial.name + ".wal").unlink(missing_ok=True)

@@ -12,7 +12,8 @@ Order of a run, and why:
    all (exit 2: database unreachable, profile error) the job stops here with that cause;
 4. `dbt build` (seeds, snapshots, views, every data test); its exit code is the job's;
 5. on DuckDB, after a good build, the read-only copy analysts open is published, its marts
-   as tables, and the ledger totals are read from them; otherwise the totals come through
+   as tables, and the ledger totals are read from them (after a failed build the copy keeps
+   its data and its ledger_build_status is told of the failure); otherwise the totals come through
    `dbt run-operation ledger_totals`; then the balance alert, read through `dbt show`;
 6. the heartbeat, sent whatever happened before, including a crash of the job itself.
 
@@ -55,6 +56,7 @@ from ledger_ops.duckdb_file import (
     WarehouseBusyError,
     publish_read_copy,
     read_copy_path,
+    record_failed_build_in_copy,
 )
 from ledger_ops.failure_cause import build_failure_cause
 from ledger_ops.heartbeat import heartbeat_payload, send_heartbeat
@@ -197,6 +199,10 @@ def _run_locked(config: JobConfig) -> int:
             )
         if exit_code == 0 and target.is_duckdb:
             ledger = _publish_read_copy(env, runner)
+        elif target.is_duckdb and build.invocation_id:
+            # The copy keeps the last good build's data; its build status says what failed.
+            manifest = runner.target_path / "manifest.json"
+            record_failed_build_in_copy(paths.duckdb_path(env), env, manifest, build.invocation_id)
         ledger = ledger or fetch_ledger_totals(runner)
         details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
     except StopRun as stop:

@@ -23,6 +23,9 @@ MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
 # While both exist, a table and the view it replaces cannot share a name.
 _STAGED = "__ledger_copy"
+# Marts that stay views in the copy: they read what the job writes into it after publishing.
+LIVE_VIEWS = frozenset({"ledger_build_status"})
+BUILD_LOG_SOURCE = "source.lead_revenue_ledger.ledger_audit.ledger_build_log"
 
 
 def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
@@ -41,6 +44,18 @@ def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     return sorted(schemas) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
 
 
+def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
+    """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
+    try:
+        document: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        document = {}
+    source = (document.get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
+    if source.get("schema") and source.get("identifier"):
+        return str(source["schema"]), str(source["identifier"])
+    return f"{env.get('LEDGER_SCHEMA') or 'ledger'}_audit", "ledger_build_log"
+
+
 def _name(*parts: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 
@@ -54,12 +69,16 @@ def views_to_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[
 
     Every table is filled before any view is dropped: a mart reads other marts.
     """
-    views = connection.execute(
-        "select view_name, comment from duckdb_views()"
-        " where database_name = current_database() and schema_name = ? and not internal"
-        " order by view_name",
-        [schema],
-    ).fetchall()
+    views = [
+        (view, comment)
+        for view, comment in connection.execute(
+            "select view_name, comment from duckdb_views()"
+            " where database_name = current_database() and schema_name = ? and not internal"
+            " order by view_name",
+            [schema],
+        ).fetchall()
+        if view not in LIVE_VIEWS
+    ]
     for view, _ in views:
         connection.execute(
             f"create table {_name(schema, view + _STAGED)} as select * from {_name(schema, view)}"
@@ -93,6 +112,43 @@ def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]
         connection.execute("commit")
         connection.execute("checkpoint")
     return converted
+
+
+def record_failed_build(
+    connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
+) -> int:
+    """Add a build's rows from the build log of the live file (attached as `live`) to the
+    copy's (the connection's own database), its build row noting that the copy keeps the
+    data of its last passed build. Nothing unless the log says the build failed (it passed,
+    or its hooks never ran). Returns the rows added."""
+    schema, table = log
+    here, there = _name(schema, table), _name(live, schema, table)
+    connection.execute(f"create schema if not exists {_name(schema)}")
+    connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
+    added = connection.execute(
+        f"insert into {here} select * from {there} where invocation_id = $id"
+        f" and invocation_id not in (select invocation_id from {here})"
+        f" and exists (select 1 from {there} where invocation_id = $id and node_name is null"
+        " and status = 'failed')",
+        {"id": invocation_id},
+    ).fetchone()
+    count = int(added[0]) if added else 0
+    if count:
+        connection.execute(
+            f"update {here} set note = ("
+            "select 'not published: this read copy keeps the data of build '"
+            " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
+            f" || ' UTC' from {here} where node_name is null and status = 'passed'"
+            " order by build_started_at desc limit 1)"
+            " where invocation_id = ? and node_name is null",
+            [invocation_id],
+        )
+        connection.execute(
+            f"update {here} set note = 'not published: this read copy holds no passed build'"
+            " where invocation_id = ? and node_name is null and note is null",
+            [invocation_id],
+        )
+    return count
 
 
 def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:

@@ -6,14 +6,17 @@ a query that fails for a missing relation, a lock wait or a deadlock is recorded
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import psycopg
 
@@ -34,6 +37,7 @@ MARTS = (
     "trial_balance_monthly",
     "unbilled_calls",
     "lead_quality_by_broker_month",
+    "ledger_build_status",
 )
 POLLED_MARTS = ("lead_sales_ledger", "ledger_entries", "ledger_balance_check", "account_balances")
 
@@ -84,6 +88,69 @@ class PostgresReaders:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=60)
+
+
+# What an analyst checks first: the builds shown, their status and what failed or warned.
+BUILD_STATUS_SQL = (
+    "select invocation_id, build_status, is_latest_build, node_name, node_status,"
+    " failure_count, note from {schema}.ledger_build_status"
+    " order by build_started_at, node_name nulls first"
+)
+StatusRows = list[tuple[Any, ...]]
+
+
+def build_status(rows: StatusRows, *, warnings: bool = False) -> StatusRows:
+    """The rows without the warning tests (which vary with the demo data) unless asked."""
+    return [tuple(row) for row in rows if warnings or row[4] != "warn"]
+
+
+def pg_build_status(marts_schema: str) -> StatusRows:
+    with pg_connect() as connection:
+        return connection.execute(BUILD_STATUS_SQL.format(schema=marts_schema)).fetchall()
+
+
+def invocation_of(workdir: Path) -> str:
+    """The dbt invocation id of the build whose target path is `workdir/target`."""
+    results = json.loads((workdir / "target" / "run_results.json").read_text())
+    return str(results["metadata"]["invocation_id"])
+
+
+@dataclass
+class StatusWatcher:
+    """An analyst reading ledger_build_status in a loop while a build runs: every distinct
+    answer, in the order seen, and every query that failed."""
+
+    read: Callable[[], StatusRows]
+    interval: float = 0.1
+    seen: list[StatusRows] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                rows = build_status(self.read(), warnings=True)
+                if not self.seen or self.seen[-1] != rows:
+                    self.seen.append(rows)
+            except Exception as exc:  # whatever the engine raises is what an analyst sees
+                self.failures.append(" ".join(str(exc).split()))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> StatusWatcher:
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
 
 
 def missing_or_broken_marts(marts_schema: str) -> list[str]:

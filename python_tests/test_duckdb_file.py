@@ -3,7 +3,8 @@
 A reader that holds the warehouse file for a few seconds makes the job wait, then succeed;
 one that never lets go makes it fail with one line saying which process to close. The
 published copy holds the marts as tables of the views' rows and answers under any name
-(its other views name no database); unchanged views are left alone; a mistyped path or an
+(its other views name no database); unchanged views are left alone; after a failed build
+the copy keeps its data and its ledger_build_status names the failure; a mistyped path or an
 unreachable database stops the job at once.
 """
 
@@ -23,9 +24,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from readers import MARTS, dbt_debug_log, job_log, run_job
+from readers import (
+    BUILD_STATUS_SQL,
+    MARTS,
+    StatusRows,
+    StatusWatcher,
+    build_status,
+    dbt_debug_log,
+    invocation_of,
+    job_log,
+    run_job,
+)
 
 from ledger_ops import demo_data
+from ledger_ops.balance_report import BALANCE_TESTS
+from ledger_ops.read_copy import LIVE_VIEWS
 from ledger_ops.warehouse import connect
 
 pytestmark = pytest.mark.dbt
@@ -144,13 +157,15 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
     waited_job: WaitedJob, tmp_path: Path
 ) -> None:
     assert waited_job.result.returncode == 0, job_log(waited_job.workdir)[-3000:]
-    # The second run writes the live file: it works on a copy of the built one.
+    # The second run writes the live file and its read copy: it works on copies of both,
+    # side by side as the job leaves them.
     database = tmp_path / "ledger.duckdb"
     database.write_bytes(waited_job.database.read_bytes())
+    published = tmp_path / "ledger_read.duckdb"
+    published.write_bytes((waited_job.workdir / "ledger_read.duckdb").read_bytes())
     copy = tmp_path / "elsewhere" / "warehouse_copy.duckdb"
     copy.parent.mkdir()
     copy.write_bytes(database.read_bytes())
-    published = waited_job.workdir / "ledger_read.duckdb"
 
     analyst = duckdb.connect()
     analyst.execute(f"attach '{copy}' as wh (read_only)")
@@ -164,15 +179,70 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
     ).fetchone()
     assert counts[0] == counts[1] > 0
     assert_marts_are_tables_of_the_views(analyst, live="wh", copy="published")
+    analyst.close()
 
-    second = run_job(tmp_path / "again", job_env(tmp_path / "again", database))
-    assert second.returncode == 0, job_log(tmp_path / "again")[-3000:]
+    good = invocation_of(waited_job.workdir)
+    assert build_status(duckdb_build_status(published)) == [(good, "passed", True) + (None,) * 4]
+    # The second build fails (the ledger does not balance), but changes no view: its log
+    # still shows every view unchanged.
+    fail_a_build_while_an_analyst_reads_the_copy(database, published, tmp_path / "again")
+    assert ledger_rows(published) == counts[1]  # the copy kept the good build's data
     log_text = dbt_debug_log(tmp_path / "again" / "dbt_logs")
     outcomes = dict(re.findall(r"view ([^ ]*?): (unchanged|replaced|created|swapped)", log_text))
     manifest = json.loads((tmp_path / "again" / "target" / "manifest.json").read_text())
     views = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(outcomes) == len(views) > 40, outcomes
     assert set(outcomes.values()) == {"unchanged"}, outcomes
+
+
+def duckdb_build_status(path: Path) -> StatusRows:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(BUILD_STATUS_SQL.format(schema="ledger_marts")).fetchall()
+
+
+def ledger_rows(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return int(
+            connection.execute("select count(*) from ledger_marts.lead_sales_ledger").fetchone()[0]
+        )
+
+
+def fail_a_build_while_an_analyst_reads_the_copy(
+    database: Path, published: Path, workdir: Path
+) -> None:
+    """A manual journal out of balance fails the balance tests and the job's build with
+    them. The analyst's copy answers throughout; once the job ends, the live file and the
+    copy list the failed build after the good one, and the copy says its data is that good
+    build's."""
+    before = build_status(duckdb_build_status(published), warnings=True)
+    [(good, *_)] = build_status(before)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(
+            "insert into finance.manual_journal_lines (journal_id, line_number, account_code,"
+            " debit, credit, memo, entered_by, entered_at) values ('JE-TEST-0002', 1, '1100',"
+            " 100.00, 0, 'missing credit', 'pytest', timestamp '2025-06-01 09:00:00')"
+        )
+    with StatusWatcher(lambda: duckdb_build_status(published)) as analyst:
+        result = run_job(workdir, job_env(workdir, database))
+    assert result.returncode == 1, job_log(workdir)[-3000:]
+    failed = invocation_of(workdir)
+    assert analyst.failures == [] and analyst.seen[0] == before, analyst.failures[:3]
+    assert analyst.seen[-1] == build_status(duckdb_build_status(published), warnings=True)
+
+    [copy_good, copy_failed, *copy_tests] = build_status(duckdb_build_status(published))
+    assert copy_good == (good, "passed", False) + (None,) * 4
+    assert copy_failed[:6] == (failed, "failed", True, None, None, None)
+    note = f"not published: this read copy keeps the data of build {good}, passed at "
+    assert copy_failed[6].startswith(note) and copy_failed[6].endswith(" UTC")
+    assert {test[3] for test in copy_tests} >= set(BALANCE_TESTS)
+    for test in copy_tests:
+        assert test[:3] == (failed, "failed", True) and test[4] == "fail" and test[5] >= 1
+    # The live file says the same, without the copy's note.
+    assert build_status(duckdb_build_status(database)) == [
+        copy_good,
+        (failed, "failed", True) + (None,) * 4,
+        *copy_tests,
+    ]
 
 
 def _relations(analyst: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
@@ -201,7 +271,9 @@ def assert_marts_are_tables_of_the_views(
     tables = _relations(analyst, copy)
     assert set(MARTS) <= set(views), sorted(views)
     for name, (_, comment, columns) in views.items():
-        assert tables[name] == ("BASE TABLE", comment, columns), name
+        # The build status stays a view: it reads what the job adds after a failed build.
+        kind = "VIEW" if name in LIVE_VIEWS else "BASE TABLE"
+        assert tables[name] == (kind, comment, columns), name
         assert comment and any(c[2] for c in columns), f"{name} carries no comments"
         amounts = [c[0] for c in columns if c[1].startswith("DECIMAL")]
         figures = ", ".join(["count(*)", *(f"sum({column})" for column in amounts)])

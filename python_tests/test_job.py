@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 from http_server import RecordedRequest, RecordingServer
-from readers import job_log, run_job
+from readers import BUILD_STATUS_SQL, StatusRows, build_status, job_log, run_job
 
 from ledger_ops.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
 from ledger_ops.job import balance_outcome
@@ -372,12 +372,21 @@ def test_imbalance_alerts_once_and_resolves(
     assert "assert_ledger_balances" in last and "first: " in last
     assert last.endswith(beat["error"])
     assert "INTERNAL_API_URL" not in last
+    # What analysts are told: this build failed, on which test, how many rows.
+    failed = beat["run_id"]
+    [build, *tests] = build_status(live_build_status(database))
+    assert build == (failed, "failed", True, None, None, None, None)
+    assert {test[3] for test in tests} == set(beat["failing_tests"])
+    assert all(test[:3] == (failed, "failed", True) and test[5] >= 1 for test in tests)
 
     with duckdb.connect(str(database)) as con:
         con.execute("delete from finance.manual_journal_lines where journal_id = 'JE-TEST-0001'")
     second = run_job(tmp_path, env)
 
     assert second.returncode == 0, job_log(tmp_path)[-5000:]
+    # The passing build validated the data: it alone is shown (and its warnings, if any).
+    passed = posted(server, "/api/heartbeat")[1]["run_id"]
+    assert build_status(live_build_status(database)) == [(passed, "passed", True) + (None,) * 4]
     alerts = posted(server, "/alert")
     assert len(alerts) == 2
     assert "RESOLVED" in alerts[1]["text"]
@@ -385,6 +394,11 @@ def test_imbalance_alerts_once_and_resolves(
     assert posted(server, "/api/heartbeat")[1]["status"] == "success"
     state = json.loads((tmp_path / "state" / "ledger_balance_alert.json").read_text())
     assert state["status"] == "balanced"
+
+
+def live_build_status(database: Path) -> StatusRows:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(BUILD_STATUS_SQL.format(schema="ledger_marts")).fetchall()
 
 
 def _processes_with(marker: str) -> list[int]:

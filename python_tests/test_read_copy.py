@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from ledger_ops.duckdb_file import record_failed_build_in_copy
 from ledger_ops.read_copy import ledger_totals_from_copy, marts_schemas, materialize_marts
 
 
@@ -26,6 +27,8 @@ def _warehouse(path: Path) -> None:
             "create view s_marts.ledger_entries as select greatest(billed_amount, 0) as debit,"
             " greatest(-billed_amount, 0) as credit from s_marts.lead_sales_ledger"
         )
+        # Stays a view: it reads the build log the job adds to after a failed build.
+        con.execute("create view s_marts.ledger_build_status as select 1 as one")
         con.execute("comment on view s_marts.lead_sales_ledger is 'One row per event; it''s'")
         con.execute("comment on column s_marts.lead_sales_ledger.billed_amount is 'Dollars'")
 
@@ -43,6 +46,7 @@ def test_marts_views_become_tables_with_their_columns_and_comments(tmp_path: Pat
         ).fetchall()
         assert kinds == [
             ("s_marts", "lead_sales_ledger", "BASE TABLE"),
+            ("s_marts", "ledger_build_status", "VIEW"),
             ("s_marts", "ledger_entries", "BASE TABLE"),
             ("s_staging", "stg", "VIEW"),
         ]
@@ -76,3 +80,74 @@ def test_marts_schema_comes_from_the_manifest(tmp_path: Path) -> None:
     manifest.write_text(json.dumps({"nodes": nodes}))
     assert marts_schemas(manifest, {}) == ["x_marts"]
     assert marts_schemas(tmp_path / "absent.json", {"LEDGER_SCHEMA": "y"}) == ["y_marts"]
+
+
+_LOG_COLUMNS = (
+    "invocation_id varchar(64), node_name varchar(512), dbt_command varchar(32),"
+    " selection varchar(512), build_started_at timestamp, build_ended_at timestamp,"
+    " status varchar(32), checked_relation varchar(512), failure_count bigint,"
+    " note varchar(1024)"
+)
+
+
+def _build_log(path: Path, rows: list[tuple[object, ...]]) -> None:
+    """A file with the build log as the hooks create it (macros/ledger_build_log.sql)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema ledger_audit")
+        con.execute(f"create table ledger_audit.ledger_build_log ({_LOG_COLUMNS})")
+        con.executemany(
+            "insert into ledger_audit.ledger_build_log"
+            " values (?, ?, 'build', ?, ?, ?, ?, ?, ?, null)",
+            rows,
+        )
+
+
+def _log_rows(path: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select invocation_id, node_name, status, failure_count, note"
+            " from ledger_audit.ledger_build_log order by build_started_at, node_name nulls first"
+        ).fetchall()
+
+
+def test_a_failed_build_is_added_to_the_copy_with_the_good_build_it_keeps(
+    tmp_path: Path,
+) -> None:
+    passed = ("A", None, "all", "2026-01-01 00:05:00", "2026-01-01 00:09:00", "passed", None, None)
+    failed = [
+        ("B", None, "all", "2026-01-02 00:05:00", "2026-01-02 00:08:00", "failed", None, None),
+        ("B", "unique_stg_x", None, "2026-01-02 00:05:00", None, "fail", "model stg_x", 2),
+    ]
+    later_pass = (
+        "C",
+        None,
+        "all",
+        "2026-01-03 00:05:00",
+        "2026-01-03 00:09:00",
+        "passed",
+        None,
+        None,
+    )
+    live, copy = tmp_path / "ledger.duckdb", tmp_path / "ledger_read.duckdb"
+    _build_log(live, [passed, *failed, later_pass])
+    _build_log(copy, [passed])
+    env = {"LEDGER_DUCKDB_READ_COPY": str(copy)}
+    manifest = tmp_path / "absent_manifest.json"  # the default schema, ledger_audit
+
+    assert record_failed_build_in_copy(live, env, manifest, "B")
+    note = (
+        "not published: this read copy keeps the data of build A, passed at 2026-01-01 00:09:00 UTC"
+    )
+    expected = [
+        ("A", None, "passed", None, None),
+        ("B", None, "failed", None, note),
+        ("B", "unique_stg_x", "fail", 2, None),
+    ]
+    assert _log_rows(copy) == expected
+    # Once only; a passed build is the publication's business, never recorded here.
+    assert not record_failed_build_in_copy(live, env, manifest, "B")
+    assert not record_failed_build_in_copy(live, env, manifest, "C")
+    assert _log_rows(copy) == expected
+    assert list(tmp_path.glob(".*partial*")) == []
+    # No copy published yet: nothing to tell.
+    assert not record_failed_build_in_copy(live, {"LEDGER_DUCKDB_READ_COPY": "off"}, manifest, "B")

@@ -2,9 +2,10 @@
 
 Real sessions query the marts every 50 ms through the job's builds: an unchanged build, a
 deployment that changes columns (views swapped), a build that fails on a staging data
-error. None of their queries may fail, no mart may be missing after a failed, killed or
-disconnected build, and an analyst's open transaction may make the job fail within its
-lock timeout, naming that session, never hang it.
+error. None of their queries may fail, ledger_build_status tells them of each build as it
+runs and how it ended, no mart may be missing after a failed, killed or disconnected
+build, and an analyst's open transaction may make the job fail within its lock timeout,
+naming that session, never hang it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from readers import (
     PARSE_CACHE,
     PROJECT_ROOT,
     PostgresReaders,
+    StatusWatcher,
+    build_status,
     dbt_debug_log,
     edit,
+    invocation_of,
     job_log,
     missing_or_broken_marts,
+    pg_build_status,
     pg_connect,
     prime_parse_cache,
     project_copy,
@@ -135,7 +140,10 @@ def test_readers_never_fail_through_builds_good_changed_and_failed(
 ) -> None:
     leads = f"{PREFIX}_boberdoo.leads"
     project = column_changing_deployment(tmp_path / "deployment")
-    with PostgresReaders(MARTS_SCHEMA) as readers:
+    with (
+        PostgresReaders(MARTS_SCHEMA) as readers,
+        StatusWatcher(lambda: pg_build_status(MARTS_SCHEMA)) as analyst,
+    ):
         unchanged = run_job(
             tmp_path / "unchanged", job_env(tmp_path / "unchanged"), parse_cache=_parse_cache()
         )
@@ -169,6 +177,27 @@ def test_readers_never_fail_through_builds_good_changed_and_failed(
     assert 'stg_invoca__calls": swapped' in view_outcomes(tmp_path / "failed")
     # The views the failed build skipped still read the view it retired, so that stays.
     assert retired_relations() == 1
+    assert_status_told_while_builds_ran(analyst, tmp_path)
+
+
+def assert_status_told_while_builds_ran(analyst: StatusWatcher, tmp_path: Path) -> None:
+    """ledger_build_status, read all along: each build showed as running after the last
+    passed one, then passed (alone) or failed (after the passed one, with its test)."""
+    unchanged, deployed, failed = (
+        invocation_of(tmp_path / name) for name in ("unchanged", "deployed", "failed")
+    )
+    assert analyst.failures == [], analyst.failures[:3]
+    seen = [build_status(rows) for rows in analyst.seen]
+    none = (None,) * 4
+    assert [(unchanged, "passed", True, *none)] in seen, seen
+    assert [(unchanged, "passed", False, *none), (deployed, "running", True, *none)] in seen
+    assert [(deployed, "passed", True, *none)] in seen, seen
+    assert [(deployed, "passed", False, *none), (failed, "running", True, *none)] in seen
+    [shown_good, shown_failed, *nodes] = seen[-1]
+    assert shown_good == (deployed, "passed", False, *none)
+    assert shown_failed == (failed, "failed", True, *none)
+    assert (failed, "failed", True, "unique_stg_boberdoo__leads_lead_id", "fail", 1, None) in nodes
+    assert seen[-1] == build_status(pg_build_status(MARTS_SCHEMA))
 
 
 def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
@@ -212,6 +241,12 @@ def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
     assert f"pid {analyst_pid} (user " in log and "state idle in transaction" in log
     assert "not granted within 1s (attempt 1 of 3)" in log
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
+    # Analysts are told: the build failed, on the views it could not replace.
+    shown = build_status(pg_build_status(MARTS_SCHEMA))
+    blocked_build = invocation_of(tmp_path / "blocked")
+    assert (blocked_build, "failed", True, None, None, None, None) in shown, shown
+    errors = [row[3] for row in shown if row[0] == blocked_build and row[4] == "error"]
+    assert errors and all(f"{name}: " in log or name in log for name in errors), shown
 
     # Released (and with the data the previous test repaired), the next run succeeds.
     released = run_job(
@@ -219,6 +254,10 @@ def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
     )
     assert released.returncode == 0, job_log(tmp_path / "released")[-3000:]
     assert 'lead_sales_ledger": replaced' in view_outcomes(tmp_path / "released")
+    released_build = invocation_of(tmp_path / "released")
+    assert build_status(pg_build_status(MARTS_SCHEMA)) == [
+        (released_build, "passed", True, None, None, None, None)
+    ]
     # Every view rebuilt, nothing reads the retired one any more: the hook dropped it.
     assert retired_relations() == 0
 
