@@ -11,14 +11,16 @@
     Two builds are two schema prefixes (LEDGER_SCHEMA) of one database, and on DuckDB also
     two files, attached read-only to the session (run it on an in-memory DuckDB). A column
     whose value is that of the read, not of the build, is named in its model's meta
-    (data_diff_ignored_columns) and not compared.
+    (data_diff_ignored_columns) and not compared; a mart that records builds rather than data
+    (meta data_diff: false, ledger_build_status) is left out.
 #}
 {% macro data_diff_marts(base_prefix, head_prefix, base_file=none, head_file=none) %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% set databases = data_diff_attach(base_file, head_file) %}
     {% set marts = [] %}
     {% for node in graph.nodes.values() | sort(attribute='name')
-        if node.resource_type == 'model' and node.fqn[1] == 'marts' %}
+        if node.resource_type == 'model' and node.fqn[1] == 'marts'
+        and node.config.meta.get('data_diff', true) %}
         {% set base = adapter.get_relation(
             databases[0], base_prefix ~ '_marts', node.alias
         ) %}
