@@ -875,8 +875,10 @@ def test_cli_loads_postgres_like_duckdb(tmp_path: Path) -> None:
     secret = os.environ.get("BILLING_DB_PASSWORD") or "never-printed-" + suffix
     env = {"BILLING_DB_PASSWORD": secret}
     try:
+        # The fixed demo, as generate() makes it below (the command's default is today).
+        as_of = ("--as-of", demo_data.FIXED_AS_OF.isoformat())
         result = run_cli(
-            "--target", "postgres", "--scale", "0.2", "--seed", "5", *overrides, env=env
+            "--target", "postgres", "--scale", "0.2", "--seed", "5", *as_of, *overrides, env=env
         )
         assert result.returncode == 0, result.stderr
         assert secret not in result.stdout + result.stderr
