@@ -28,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ledger_ops.alert_message import Message, imbalance_message, resolved_message, usd
+from ledger_ops.alert_message import Message, imbalance_message, resolved_message
 from ledger_ops.balance_report import (
     Breakdown,
     Imbalance,
@@ -37,7 +37,7 @@ from ledger_ops.balance_report import (
     fetch_imbalance,
 )
 from ledger_ops.http_post import DEFAULT_TIMEOUT_SECONDS, PostResult, post_json
-from ledger_ops.money import plain, to_decimal
+from ledger_ops.money import plain, to_decimal, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
 STATE_FILE_NAME = "ledger_balance_alert.json"

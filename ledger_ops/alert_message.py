@@ -20,7 +20,7 @@ from ledger_ops.balance_report import (
     Imbalance,
     investigation_sql,
 )
-from ledger_ops.money import format_usd, to_decimal
+from ledger_ops.money import format_usd, to_decimal, usd
 
 # Slack rejects a section text over 3000 characters and a message over 50 blocks.
 SLACK_SECTION_LIMIT = 2900
@@ -92,11 +92,6 @@ def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
         chunks[-1].append(clipped)
         size += len(clipped) + 1
     return chunks
-
-
-def usd(value: Decimal | None) -> str:
-    """`$1,234.50 USD`, or n/a."""
-    return f"{format_usd(value)} USD" if value is not None else "n/a"
 
 
 def _plural(count: int | None, word: str) -> str:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ledger_ops.money import format_usd
+from ledger_ops.money import format_usd, signed_usd
 from ledger_ops.paths import PROJECT_ROOT, dbt_executable
 from ledger_ops.warehouse import (
     DuckDBWarehouse,
@@ -246,11 +246,6 @@ class DataDiff:
         if self.balance.is_balanced(self.balance.head) is False:
             line += "; the head ledger does NOT balance"
         return line
-
-
-def signed_usd(value: Decimal) -> str:
-    """`+$1,234.50`, `-$0.01`, `+$0.00`."""
-    return ("-" if value < 0 else "+") + format_usd(abs(value))
 
 
 # -- the marts, by the dbt macro data_diff_marts -----------------------------------------------

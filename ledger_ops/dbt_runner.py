@@ -35,6 +35,7 @@ from ledger_ops.dbt_artifacts import (
 )
 from ledger_ops.duckdb_file import is_lock_conflict
 from ledger_ops.logsetup import CONSOLE, CONSOLE_ONLY
+from ledger_ops.process import stop_process
 
 TARGET_ENV_VAR = "LEDGER_TARGET"
 DEFAULT_TARGET = "dev"
@@ -219,7 +220,7 @@ class DbtRunner:
             except BaseException:
                 # The job is being stopped: dbt must stop with it, or it would keep
                 # building after the lock is released and overlap the next run.
-                _stop(process)
+                stop_process(process, grace=30.0)
                 raise
         self._end_block()
         if self._errors_hidden:
@@ -411,15 +412,6 @@ class DbtRunner:
     def relation_names(self) -> dict[str, str]:
         """Relation names of the build's manifest (see `relation_names`)."""
         return relation_names(self.target_path / "manifest.json")
-
-
-def _stop(process: subprocess.Popen[str], grace: float = 30.0) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _command_name(args: Sequence[str]) -> str:

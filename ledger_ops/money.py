@@ -44,6 +44,16 @@ def format_usd(value: Decimal | None) -> str:
     return f"{sign}${digits}"
 
 
+def usd(value: Decimal | None) -> str:
+    """`$1,234.50 USD`, or n/a."""
+    return f"{format_usd(value)} USD" if value is not None else "n/a"
+
+
+def signed_usd(value: Decimal) -> str:
+    """`+$1,234.50`, `-$0.01`, `+$0.00`."""
+    return ("-" if value < 0 else "+") + format_usd(abs(value))
+
+
 def plain(value: Decimal | None) -> str | None:
     """Decimal as a plain string for JSON documents ("1234.5"), None stays None."""
     return None if value is None else format(value, "f")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import psycopg
 
+from ledger_ops.process import stop_process
+
 HOST_ENV = "BILLING_DB_HOST"
 REQUIRE_ENV = "LEDGER_REQUIRE_POSTGRES"
 SKIPPED_ENV = "LEDGER_POSTGRES_SKIPPED"
@@ -325,14 +327,10 @@ def _terminate(signum: int, _frame: object) -> None:
 
 def _reap(proc: subprocess.Popen[bytes], patience: float) -> None:
     """Wait `patience` seconds for `proc` to end on its own, then terminate, then kill it."""
-    for stop, timeout in ((None, patience), (proc.terminate, 10.0), (proc.kill, None)):
-        if stop:
-            stop()
-        try:
-            proc.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    try:
+        proc.wait(timeout=patience)
+    except subprocess.TimeoutExpired:
+        stop_process(proc, grace=10.0)
 
 
 def run_command(command: Sequence[str], env: dict[str, str]) -> int:

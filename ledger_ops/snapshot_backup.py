@@ -41,7 +41,7 @@ from ledger_ops.dbt_runner import DbtError, DbtRunner, dbt_target
 from ledger_ops.duckdb_file import DuckDbFile, WarehouseBusyError, is_lock_conflict
 from ledger_ops.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_ops.logsetup import JOB_NAME
-from ledger_ops.warehouse import PostgresSettings, Row, Warehouse, connect
+from ledger_ops.warehouse import PostgresSettings, Row, Warehouse, connect, quote_identifier
 
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
@@ -56,6 +56,8 @@ DBT_COLUMNS = (SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"
 # A version without these is no version at all; dbt_valid_to may be null in dbt's default.
 REQUIRED_COLUMNS = (KEY_COLUMN, SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from")
 RUN_LOG_COLUMNS = ("invocation_id", "run_at")
+# The snapshot's dbt_valid_to_current, as the open_interval_end() macro spells it.
+OPEN_INTERVAL_END = "cast('9999-12-31 00:00:00' as timestamp)"
 # The same table the snapshot's hook creates (macros/snapshot_run_log.sql).
 RUN_LOG_DDL = "create table {name} (invocation_id varchar(64), run_at timestamp)"
 # What dbt's build_snapshot_table selects on a snapshot's first run (timestamp strategy,
@@ -64,7 +66,7 @@ SNAPSHOT_DDL = (
     "create table {name} as select *, md5('') as dbt_scd_id,"
     f" {UPDATED_AT_COLUMN} as dbt_updated_at, {UPDATED_AT_COLUMN} as dbt_valid_from,"
     f" coalesce(nullif({UPDATED_AT_COLUMN}, {UPDATED_AT_COLUMN}),"
-    " cast('9999-12-31' as timestamp)) as dbt_valid_to from {source} where 1 = 0"
+    f" {OPEN_INTERVAL_END}) as dbt_valid_to from {{source}} where 1 = 0"
 )
 
 
@@ -79,7 +81,7 @@ class Table:
 
     @property
     def sql(self) -> str:
-        return f"{_quote(self.schema)}.{_quote(self.identifier)}"
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.identifier)}"
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.identifier}"
@@ -160,9 +162,10 @@ def export_snapshot(
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise BackupRefused(f"{relations.snapshot} has no column(s) {', '.join(missing)}")
+    order = (KEY_COLUMN, "dbt_valid_from", SCD_ID_COLUMN)
     rows = warehouse.query(
-        f"select {', '.join(_quote(n) for n in names)} from {relations.snapshot.sql}"
-        f" order by {_quote(KEY_COLUMN)}, {_quote('dbt_valid_from')}, {_quote(SCD_ID_COLUMN)}"
+        f"select {', '.join(quote_identifier(n) for n in names)} from {relations.snapshot.sql}"
+        f" order by {', '.join(quote_identifier(n) for n in order)}"
     )
     if not rows:
         raise BackupRefused(f"{relations.snapshot} holds no rows: nothing to export")
@@ -211,7 +214,9 @@ def restore_snapshot(
         else None
     )
     with warehouse.transaction():
-        warehouse.execute(f"create schema if not exists {_quote(relations.snapshot.schema)}")
+        warehouse.execute(
+            f"create schema if not exists {quote_identifier(relations.snapshot.schema)}"
+        )
         columns = table_columns(warehouse, relations.snapshot)
         if not columns:
             if not table_columns(warehouse, relations.source):
@@ -295,10 +300,6 @@ def _count(warehouse: Warehouse, table: Table) -> int:
 def _versions(header: Sequence[str], rows: Iterable[Row]) -> dict[Any, int]:
     position = list(header).index(KEY_COLUMN)
     return dict(Counter(row[position] for row in rows))
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:

@@ -46,7 +46,8 @@ def validate_identifier(name: str) -> str:
     return name
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """`name` as a double-quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -152,7 +153,7 @@ class Warehouse(ABC):
 
     def drop_schema(self, name: str) -> None:
         """Drop a schema and everything in it; a missing schema is not an error."""
-        self.execute(f"drop schema if exists {_quote(validate_identifier(name))} cascade")
+        self.execute(f"drop schema if exists {quote_identifier(validate_identifier(name))} cascade")
 
     def __enter__(self) -> Warehouse:
         return self
@@ -232,11 +233,11 @@ class DuckDBWarehouse(Warehouse):
         self, schema: str, table: str, path: Path, targets: Sequence[str], types: dict[str, str]
     ) -> None:
         # read_csv with the table's own column types, parsed in parallel.
-        names = ", ".join(_quote(c) for c in targets)
+        names = ", ".join(quote_identifier(c) for c in targets)
         csv_columns = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(targets))
         source = str(path).replace("'", "''")
         self._conn.execute(
-            f"insert into {_quote(schema)}.{_quote(table)} ({names}) "
+            f"insert into {quote_identifier(schema)}.{quote_identifier(table)} ({names}) "
             f"select * from read_csv('{source}', header = false, auto_detect = false, "
             "delim = ',', quote = '\"', escape = '\"', nullstr = '', "
             f"allow_quoted_nulls = false, columns = {{{csv_columns}}})"

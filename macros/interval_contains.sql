@@ -6,5 +6,5 @@
     loop over every pair), while two plain comparisons stay a hash or range join.
 #}
 {% macro interval_contains(start_column, end_column, instant) -%}
-    ({{ start_column }} <= {{ instant }} and {{ instant }} < {{ interval_open_end(end_column) }})
+    ({{ start_column }} <= {{ instant }} and {{ instant }} < {{ open_end_if_null(end_column) }})
 {%- endmacro %}

@@ -15,7 +15,6 @@ When the build talks to a local PostgreSQL, the server's backends are not in tha
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ledger_ops.process import stop_process
 
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 _PROC = Path("/proc")
@@ -161,11 +162,7 @@ def run_measured(
             exit_code = process.wait()
         except BaseException:
             # Interrupted: the job stops dbt on SIGTERM; nothing may outlive the benchmark.
-            process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=60)
-            process.kill()
-            process.wait()
+            stop_process(process, grace=60.0)
             raise
         finally:
             sampler.stop()

@@ -2,7 +2,9 @@
     A snapshot's validity windows must chain without gaps: every closed window ends exactly
     where the next version of the same key starts. A gap would leave deliveries unpriced.
 #}
-{% test contiguous_intervals(model, partition_by, start_column, end_column, open_end_value) %}
+{% test contiguous_intervals(model, partition_by, start_column, end_column, open_end_value=none) %}
+
+{%- set open_end_value = open_end_value or open_interval_end() %}
 
 with
 

@@ -18,7 +18,7 @@ intervals as (
         {{ key_column }} as key_value,
         {{ start_column }} as starts_at,
         {{ end_column }} as ends_at,
-        {{ interval_open_end(end_column) }} as ends_before
+        {{ open_end_if_null(end_column) }} as ends_before
     from {{ model }}
 
 ),

@@ -6,39 +6,14 @@
 
 with
 
-dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-lead_sales as (
-
-    select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
-
-calls as (
-
-    select * from {{ ref('stg_invoca__calls') }}
-
-),
-
 with_item as (
 
-    select
-        dispositions.disposition_id,
-        dispositions.transaction_id,
-        dispositions.call_id,
-        dispositions.mortgage_broker_id as buyer_id,
-        dispositions.disposition_status as status,
-        dispositions.reported_at,
-        coalesce(lead_sales.sold_at, calls.started_at) as item_at
-    from dispositions
-    left join lead_sales
-        on dispositions.transaction_id = lead_sales.transaction_id
-    left join calls
-        on dispositions.call_id = calls.call_id
+    {{ dispositions_with_their_item(
+        calls=ref('stg_invoca__calls'),
+        lead_sale_column='sold_at',
+        call_column='started_at',
+        item_column='item_at'
+    ) }}
 
 ),
 

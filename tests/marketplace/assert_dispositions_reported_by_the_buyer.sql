@@ -8,39 +8,14 @@
 
 with
 
-dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-lead_sales as (
-
-    select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
-
-calls as (
-
-    select * from {{ ref('int_calls_attributed') }}
-
-),
-
 with_item_buyer as (
 
-    select
-        dispositions.disposition_id,
-        dispositions.transaction_id,
-        dispositions.call_id,
-        dispositions.mortgage_broker_id as buyer_id,
-        dispositions.disposition_status as status,
-        dispositions.reported_at,
-        coalesce(lead_sales.mortgage_broker_id, calls.mortgage_broker_id) as item_buyer_id
-    from dispositions
-    left join lead_sales
-        on dispositions.transaction_id = lead_sales.transaction_id
-    left join calls
-        on dispositions.call_id = calls.call_id
+    {{ dispositions_with_their_item(
+        calls=ref('int_calls_attributed'),
+        lead_sale_column='mortgage_broker_id',
+        call_column='mortgage_broker_id',
+        item_column='item_buyer_id'
+    ) }}
 
 ),
 

@@ -115,7 +115,7 @@ history_part as (
         price_history.valid_from,
         case
             when recorded_starts.recorded_from is null
-                then {{ interval_open_end('price_history.valid_to') }}
+                then {{ open_end_if_null('price_history.valid_to') }}
             when
                 price_history.valid_to is null
                 or price_history.valid_to > recorded_starts.recorded_from
