@@ -61,11 +61,11 @@ def report(record: Path, started: float | None = None) -> str:
         for name, seconds, status, offset in rows
     ]
     total = sum(row[1] for row in rows)
-    lines.append(
-        f"{'stages':<{width}}  {'':>7}  {total:>8.1f}  (two at a time: more than the wall clock)"
-    )
-    if started is not None:
-        wall = time.time() - started
+    wall = time.time() - started if started is not None else None
+    # make test runs two stages at a time: then their sum is more than the wall clock.
+    overlap = "  (two at a time: more than the wall clock)" if wall and total > wall + 1 else ""
+    lines.append(f"{'stages':<{width}}  {'':>7}  {total:>8.1f}{overlap}")
+    if wall is not None:
         lines.append(f"{'wall clock':<{width}}  {'':>7}  {wall:>8.1f}  ({_load()})")
     return "\n".join(lines)
 
