@@ -46,8 +46,31 @@ def pg_connect(*, autocommit: bool = True) -> psycopg.Connection:
     return PostgresSettings.from_env().connect(autocommit=autocommit, application_name="analyst")
 
 
+class LoopThreads:
+    """Threads that loop until the `with` block ends: analysts' sessions during a build."""
+
+    _stop: threading.Event
+    _threads: list[threading.Thread]
+
+    def _start_loops(self, loop: Callable[[], None], count: int = 1) -> None:
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=loop, daemon=True) for _ in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+
 @dataclass
-class PostgresReaders:
+class PostgresReaders(LoopThreads):
     """`sessions` threads, each querying the polled marts in turn every `interval` seconds."""
 
     marts_schema: str
@@ -55,8 +78,6 @@ class PostgresReaders:
     interval: float = 0.05
     queries: int = 0
     failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _read(self) -> None:
@@ -73,21 +94,8 @@ class PostgresReaders:
                     time.sleep(self.interval)
 
     def __enter__(self) -> PostgresReaders:
-        for _ in range(self.sessions):
-            thread = threading.Thread(target=self._read, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._start_loops(self._read, self.sessions)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
 
 
 # What an analyst checks first: the builds shown, their status and what failed or warned.
@@ -116,7 +124,7 @@ def invocation_of(workdir: Path) -> str:
 
 
 @dataclass
-class StatusWatcher:
+class StatusWatcher(LoopThreads):
     """An analyst reading ledger_build_status in a loop while a build runs: every distinct
     answer, in the order seen, and every query that failed."""
 
@@ -124,8 +132,6 @@ class StatusWatcher:
     interval: float = 0.1
     seen: list[StatusRows] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
     def _watch(self) -> None:
         while not self._stop.is_set():
@@ -138,19 +144,8 @@ class StatusWatcher:
             time.sleep(self.interval)
 
     def __enter__(self) -> StatusWatcher:
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
+        self._start_loops(self._watch)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
 
 
 def missing_or_broken_marts(marts_schema: str) -> list[str]:

@@ -4,7 +4,8 @@
     row counts under the new ledger's day and broker where it has them, else the legacy's.
     Counts are bigint on every engine (DuckDB sums integers to a hugeint).
     unexplained_classes names the classes of the unexplained rows, with their counts, in
-    one text (no string_agg: one count per class that can be unexplained, concatenated).
+    one text: one count per class that can be unexplained, concatenated (Redshift has no
+    portable aggregate that joins strings).
 #}
 
 {#- The classes a row can have; all but matched and outside_legacy_window can be unexplained. -#}
