@@ -33,6 +33,8 @@ class NodeResult:
     # What the node tests ("model int_calls_priced", "source billing.x"), when known.
     tested: str | None = None
     failures: int | None = None
+    # The file that declares the node (models/..._models.yml for a test), when known.
+    path: str | None = None
 
 
 # The header the on-run-end macro log_test_failures prints before a test's rows.
@@ -198,6 +200,7 @@ def read_run_results(
                 message=item.get("message"),
                 tested=_tested_relation(node, nodes),
                 failures=item.get("failures"),
+                path=node.get("original_file_path"),
             )
         )
     return results

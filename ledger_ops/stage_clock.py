@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ledger_ops.dbt_artifacts import FAILED_STATUSES, read_run_results
+
 
 def _load() -> str:
     one, five, _ = os.getloadavg()
@@ -83,25 +85,18 @@ def _named(failures: list[str]) -> str:
 
 
 def _dbt_failures(run_results: Path, since: float | None) -> list[str]:
-    """The nodes a dbt build of this run failed, from its run_results.json, with the file
-    each is declared in (from the manifest beside it)."""
+    """The nodes a dbt build of this run failed, with the file each is declared in."""
     if not run_results.is_file() or (since is not None and run_results.stat().st_mtime < since):
         return []
-    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
-    manifest_path = run_results.with_name("manifest.json")
-    nodes: dict[str, dict] = {}
-    if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
-    failed = []
-    for result in results:
-        if result.get("status") not in ("fail", "error"):
-            continue
-        unique_id = result["unique_id"]
-        kind, name = unique_id.split(".")[0], unique_id.split(".")[-1]
-        where = nodes.get(unique_id, {}).get("original_file_path")
-        failed.append(f"{kind} {name} {result['status']}" + (f" ({where})" if where else ""))
-    return failed
+    # Written in this run (its time says so): read as the job reads its own build's.
+    invocation = json.loads(run_results.read_text(encoding="utf-8"))["metadata"]["invocation_id"]
+    results = read_run_results(run_results, run_results.with_name("manifest.json"), invocation)
+    return [
+        f"{result.resource_type} {result.name} {result.status}"
+        + (f" ({result.path})" if result.path else "")
+        for result in results or []
+        if result.status in FAILED_STATUSES
+    ]
 
 
 def _pytest_failures(junit: Path, since: float | None) -> list[str]:

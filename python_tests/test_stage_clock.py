@@ -35,19 +35,32 @@ def test_cause_names_the_failing_dbt_test_and_its_file(tmp_path: Path) -> None:
     (target / "manifest.json").write_text(
         json.dumps(
             {
-                "nodes": {test: {"original_file_path": "models/staging/_boberdoo.yml"}},
-                "unit_tests": {unit: {"original_file_path": "models/_calls__models.yml"}},
+                "nodes": {
+                    test: {
+                        "name": "unique_stg_boberdoo__leads_lead_id",
+                        "resource_type": "test",
+                        "original_file_path": "models/staging/_boberdoo.yml",
+                    }
+                },
+                "unit_tests": {
+                    unit: {
+                        "name": "test_unbilled_calls_say_why",
+                        "resource_type": "unit_test",
+                        "original_file_path": "models/_calls__models.yml",
+                    }
+                },
             }
         )
     )
     (target / "run_results.json").write_text(
         json.dumps(
             {
+                "metadata": {"invocation_id": "this-run"},
                 "results": [
                     {"unique_id": unit, "status": "fail"},
                     {"unique_id": "model.lead_revenue_ledger.x", "status": "success"},
                     {"unique_id": test, "status": "error"},
-                ]
+                ],
             }
         )
     )
