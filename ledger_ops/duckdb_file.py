@@ -22,7 +22,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,6 +133,29 @@ def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
     return Path(raw) if raw else default_read_copy(path)
 
 
+@dataclass
+class _Staged:
+    path: Path
+    replace: bool = True
+
+
+@contextmanager
+def _staged_replacement(source: Path, destination: Path) -> Iterator[_Staged]:
+    """`source` copied under a temporary name beside `destination`, for the block to change,
+    then renamed over `destination` (unless the block set `replace` False): no reader ever
+    opens a half-made copy, and one that has the old copy open keeps reading it until it
+    reconnects. The temporary file is removed whatever happens."""
+    staged = _Staged(destination.with_name(f".{destination.name}.{os.getpid()}.partial"))
+    try:
+        shutil.copyfile(source, staged.path)
+        yield staged
+        if staged.replace:
+            os.replace(staged.path, destination)
+    finally:
+        staged.path.unlink(missing_ok=True)
+        staged.path.with_name(staged.path.name + ".wal").unlink(missing_ok=True)
+
+
 def publish_read_copy(
     path: Path,
     destination: Path,
@@ -139,23 +163,13 @@ def publish_read_copy(
     env: Mapping[str, str] | None = None,
 ) -> None:
     """Checkpoint `path` and copy it to `destination` atomically (a rename over the old copy),
-    the views of `marts_schemas` turned into tables in the copy first.
-
-    The copy is finished under a temporary name, so no reader ever opens a half-made one;
-    a reader that has the old copy open keeps reading it until it reconnects.
-    """
+    the views of `marts_schemas` turned into tables in the copy first."""
     with duckdb.connect(str(path)) as connection:
         connection.execute("checkpoint")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
-    try:
-        shutil.copyfile(path, partial)
+    with _staged_replacement(path, destination) as staged:
         if marts_schemas:
-            materialize_marts(partial, marts_schemas, env or {})
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
-        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+            materialize_marts(staged.path, marts_schemas, env or {})
 
 
 def record_failed_build_in_copy(
@@ -168,30 +182,26 @@ def record_failed_build_in_copy(
     destination = read_copy_path(path, env)
     if destination is None or not destination.exists():
         return False
-    partial = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
     try:
-        shutil.copyfile(destination, partial)
-        with duckdb.connect(str(partial)) as connection:
-            connection.execute(
-                f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as live (read_only)"
-            )
-            added = record_failed_build(
-                connection, "live", build_log_relation(manifest, env), invocation_id
-            )
-            connection.execute("detach live")
-            connection.execute("checkpoint")
-        if added:
-            os.replace(partial, destination)
-            log.info(
-                "the read-only copy %s keeps the last good build's data; its "
-                "ledger_build_status lists build %s as failed",
-                destination,
-                invocation_id,
-            )
-        return bool(added)
+        with _staged_replacement(destination, destination) as staged:
+            with duckdb.connect(str(staged.path)) as connection:
+                connection.execute(
+                    f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as live (read_only)"
+                )
+                added = record_failed_build(
+                    connection, "live", build_log_relation(manifest, env), invocation_id
+                )
+                connection.execute("detach live")
+                connection.execute("checkpoint")
+            staged.replace = bool(added)
     except (duckdb.Error, OSError):
         log.exception("the read-only copy %s could not be told of the failed build", destination)
         return False
-    finally:
-        partial.unlink(missing_ok=True)
-        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+    if added:
+        log.info(
+            "the read-only copy %s keeps the last good build's data; its "
+            "ledger_build_status lists build %s as failed",
+            destination,
+            invocation_id,
+        )
+    return bool(added)
