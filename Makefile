@@ -69,17 +69,19 @@ help:
 setup: $(VENV)/.installed profiles.yml
 
 # pip's output goes to $(PIP_LOG) and is printed only when the install fails (a machine's
-# pip configuration can add a notice per package). The project's own package is imported
-# from the work tree, with no build step.
+# pip configuration can add a notice per package). The project's packages (ledger_job,
+# ledger_tools) are installed in editable mode after the pinned dependencies: --no-deps, as
+# requirements.txt pins everything; --no-build-isolation, so the build uses the setuptools
+# requirements.txt installs instead of downloading its own.
 PIP_LOG := $(VENV)/pip-install.log
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@echo "setup: creating $(VENV) with the pinned dependencies (pip's output: $(PIP_LOG))"
 	@$(PYTHON) -m venv $(VENV)
-	@{ $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -r requirements.txt; } \
+	@{ $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -r requirements.txt && \
+		$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .; } \
 		> $(PIP_LOG) 2>&1 || { cat $(PIP_LOG); \
-		echo "make setup failed: pip could not install requirements.txt (its output above, also in $(PIP_LOG))" >&2; \
+		echo "make setup failed: pip could not install requirements.txt or the project (its output above, also in $(PIP_LOG))" >&2; \
 		exit 1; }
-	@echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ledger_ops.pth"
 	@touch $@
 	@echo "setup: done"
 
@@ -142,8 +144,8 @@ lint: setup lint-code
 	$(MAKE) lint-metadata
 
 lint-code: setup
-	$(BIN)/ruff check ledger_ops scripts python_tests
-	$(BIN)/ruff format --check ledger_ops scripts python_tests
+	$(BIN)/ruff check ledger_job ledger_tools scripts python_tests
+	$(BIN)/ruff format --check ledger_job ledger_tools scripts python_tests
 	rm -rf $(TEST_DIR)/sqlfluff && mkdir -p $(TEST_DIR)/sqlfluff
 	LEDGER_DUCKDB_PATH=$(CURDIR)/$(TEST_DIR)/sqlfluff/lint.duckdb DBT_TARGET_PATH=$(TEST_DIR)/sqlfluff/target \
 		$(BIN)/sqlfluff lint models tests analyses

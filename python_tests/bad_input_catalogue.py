@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger_ops.demo_data import Dataset, table_columns
-from ledger_ops.raw_schema import RAW_TABLES
+from ledger_tools.demo_data import Dataset, table_columns
+from ledger_tools.raw_schema import RAW_TABLES
 
 RawRow = dict[str, Any]
 

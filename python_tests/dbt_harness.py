@@ -16,9 +16,9 @@ from pathlib import Path
 
 import dbt_inprocess
 
-from ledger_ops import demo_data
-from ledger_ops.paths import PROJECT_ROOT, dbt_executable
-from ledger_ops.warehouse import PostgresSettings, Warehouse, connect
+from ledger_job.paths import PROJECT_ROOT, dbt_executable
+from ledger_tools import demo_data
+from ledger_tools.warehouse import PostgresSettings, Warehouse, connect
 
 RAW_SCHEMAS = ("billing", "boberdoo", "invoca", "finance")
 # What a copy of the project needs to be built: dbt's own files, nothing of the tooling.

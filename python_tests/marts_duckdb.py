@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from ledger_ops.dbt_runner import DbtError
+from ledger_job.dbt_runner import DbtError
 
 _REF = re.compile(r"\{\{\s*ref\(\s*'([A-Za-z0-9_]+)'\s*\)\s*\}\}")
 

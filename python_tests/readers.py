@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from ledger_ops.warehouse import PostgresSettings
+from ledger_tools.warehouse import PostgresSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"

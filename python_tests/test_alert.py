@@ -16,16 +16,16 @@ import pytest
 from http_server import RecordingServer, Reply
 from marts_duckdb import MartsDuckDB, manual
 
-from ledger_ops.alert import Action, AlertState, BalanceMonitor, decide, load_state, save_state
-from ledger_ops.alert_message import SLACK_SECTION_LIMIT, imbalance_message
-from ledger_ops.balance_report import (
+from ledger_job.alert import Action, AlertState, BalanceMonitor, decide, load_state, save_state
+from ledger_job.alert_message import SLACK_SECTION_LIMIT, imbalance_message
+from ledger_job.balance_report import (
     Imbalance,
     fetch_breakdown,
     fetch_imbalance,
     parse_check,
     parse_transactions,
 )
-from ledger_ops.money import format_usd, to_decimal
+from ledger_job.money import format_usd, to_decimal
 
 FAILING = ["assert_ledger_balances"]
 RELATIONS = {

@@ -40,7 +40,7 @@ from bad_input_catalogue import (
 from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import private_prefix
 
-from ledger_ops.demo_data import table_columns
+from ledger_tools.demo_data import table_columns
 
 pytestmark = pytest.mark.dbt
 

@@ -17,20 +17,20 @@ from typing import Any
 
 import pytest
 
-from ledger_ops.benchmark import report
-from ledger_ops.benchmark.build import BuildFigures, NodeTiming, read_build_figures
-from ledger_ops.benchmark.engines import find_backends
-from ledger_ops.benchmark.process import (
+from ledger_tools.benchmark import report
+from ledger_tools.benchmark.build import BuildFigures, NodeTiming, read_build_figures
+from ledger_tools.benchmark.engines import find_backends
+from ledger_tools.benchmark.process import (
     BackendWatch,
     Measured,
     parent_of,
     process_title,
     run_measured,
 )
-from ledger_ops.benchmark.reads import READS, BrokerMonth, ReadFigures, Timing, time_read
-from ledger_ops.benchmark.results import EngineFigures, ScaleFigures
-from ledger_ops.benchmark.run import main, parse_args
-from ledger_ops.warehouse import PostgresSettings
+from ledger_tools.benchmark.reads import READS, BrokerMonth, ReadFigures, Timing, time_read
+from ledger_tools.benchmark.results import EngineFigures, ScaleFigures
+from ledger_tools.benchmark.run import main, parse_args
+from ledger_tools.warehouse import PostgresSettings
 
 
 def _engine(name: str, billed: str, seconds: float) -> EngineFigures:

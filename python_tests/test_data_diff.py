@@ -26,9 +26,9 @@ import pytest
 from dbt_harness import DbtSandbox, copy_project, output_of
 from shared_warehouse import SharedDuckDB, SharedPostgres
 
-from ledger_ops import data_diff
-from ledger_ops.paths import PROJECT_ROOT
-from ledger_ops.warehouse import PostgresWarehouse
+from ledger_job.paths import PROJECT_ROOT
+from ledger_tools import data_diff
+from ledger_tools.warehouse import PostgresWarehouse
 
 pytestmark = pytest.mark.dbt
 

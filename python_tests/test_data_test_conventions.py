@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ledger_ops.paths import PROJECT_ROOT
+from ledger_job.paths import PROJECT_ROOT
 
 NAMELESS = {"accepted_values", "relationships"}
 YAML_DIRS = ("models", "seeds", "snapshots")

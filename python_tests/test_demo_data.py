@@ -25,11 +25,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from ledger_ops import demo_data, raw_schema
-from ledger_ops.demo import tables
-from ledger_ops.demo.common import texts
-from ledger_ops.demo_data import Dataset
-from ledger_ops.warehouse import (
+from ledger_tools import demo_data, raw_schema
+from ledger_tools.demo import tables
+from ledger_tools.demo.common import texts
+from ledger_tools.demo_data import Dataset
+from ledger_tools.warehouse import (
     DuckDBWarehouse,
     PostgresSettings,
     PostgresWarehouse,
@@ -116,7 +116,7 @@ def test_same_seed_gives_identical_rows() -> None:
 
 def test_rows_do_not_depend_on_the_process_hash_seed() -> None:
     code = (
-        "import hashlib; from ledger_ops import demo_data; "
+        "import hashlib; from ledger_tools import demo_data; "
         "d = demo_data.generate(11, 0.2); "
         "print(hashlib.sha256(repr(sorted(d.items())).encode()).hexdigest())"
     )

@@ -36,10 +36,10 @@ from readers import (
     run_job,
 )
 
-from ledger_ops import demo_data
-from ledger_ops.balance_report import BALANCE_TESTS
-from ledger_ops.read_copy import LIVE_VIEWS
-from ledger_ops.warehouse import connect
+from ledger_job.balance_report import BALANCE_TESTS
+from ledger_job.read_copy import LIVE_VIEWS
+from ledger_tools import demo_data
+from ledger_tools.warehouse import connect
 
 pytestmark = pytest.mark.dbt
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from http_server import RecordingServer, Reply, unused_port
 
-from ledger_ops import http_post
-from ledger_ops.heartbeat import heartbeat_payload, heartbeat_url, send_heartbeat
-from ledger_ops.http_post import backoff_base_from_env, post_json
-from ledger_ops.logsetup import close_logging, configure_logging
+from ledger_job import http_post
+from ledger_job.heartbeat import heartbeat_payload, heartbeat_url, send_heartbeat
+from ledger_job.http_post import backoff_base_from_env, post_json
+from ledger_job.logsetup import close_logging, configure_logging
 
 KEY = "hb-key-7f3a9c1e5d2b4a68"
 PAYLOAD = {"job": "update_lead_sales_ledger", "status": "success", "run_id": "abc"}
@@ -182,7 +182,7 @@ def test_key_never_reaches_the_log_even_on_errors(
     try:
         raise RuntimeError(f"request with Authorization: Bearer {KEY} failed")
     except RuntimeError:
-        logging.getLogger("ledger_ops.test").exception("heartbeat crashed with key %s", KEY)
+        logging.getLogger("ledger_job.test").exception("heartbeat crashed with key %s", KEY)
     logging.getLogger("other.library").warning("token=Bearer abc.def-ghi")
 
     text = log_file.read_text()

@@ -22,9 +22,9 @@ import pytest
 from http_server import RecordedRequest, RecordingServer
 from readers import BUILD_STATUS_SQL, StatusRows, build_status, job_log, run_job
 
-from ledger_ops.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
-from ledger_ops.job import balance_outcome
-from ledger_ops.lock import EXIT_LOCKED, JobLock
+from ledger_job.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
+from ledger_job.job import balance_outcome
+from ledger_job.lock import EXIT_LOCKED, JobLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from readers import run_job
 
-from ledger_ops import demo_data, targets
-from ledger_ops.dbt_artifacts import BuildSummary, NodeResult, PrintedFailure
-from ledger_ops.dbt_runner import CONSOLE_ROWS_PER_TEST, PROGRESS_SECONDS, DbtInvocation, DbtRunner
-from ledger_ops.failure_cause import build_failure_cause
-from ledger_ops.logsetup import LOG_BACKUPS, close_logging, configure_logging
+from ledger_job import targets
+from ledger_job.dbt_artifacts import BuildSummary, NodeResult, PrintedFailure
+from ledger_job.dbt_runner import CONSOLE_ROWS_PER_TEST, PROGRESS_SECONDS, DbtInvocation, DbtRunner
+from ledger_job.failure_cause import build_failure_cause
+from ledger_job.logsetup import LOG_BACKUPS, close_logging, configure_logging
+from ledger_tools import demo_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _ISOLATED_PREFIXES = ("LEDGER_", "DBT_", "BILLING_DB_")
@@ -210,8 +211,8 @@ def test_quiet_console_and_rotating_file(
         logging.getLogger("dbt").warning("1 of 9 WARN freshness of a.b")
         logging.getLogger("dbt").error("2 of 9 FAIL 1 some_test")
         logging.getLogger("dbt").info("Done. PASS=8", extra={"console": True})
-        logging.getLogger("ledger_ops.job").info("job line")
-        logging.getLogger("ledger_ops.x").info("progress", extra={"console_only": True})
+        logging.getLogger("ledger_job.job").info("job line")
+        logging.getLogger("ledger_job.x").info("progress", extra={"console_only": True})
         handler = next(h for h in logging.getLogger().handlers if hasattr(h, "maxBytes"))
         assert handler.maxBytes > 0 and handler.backupCount == LOG_BACKUPS  # type: ignore[attr-defined]
     finally:

@@ -15,7 +15,7 @@ import pytest
 from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import SharedDuckDB, SharedPostgres
 
-from ledger_ops.warehouse import Warehouse
+from ledger_tools.warehouse import Warehouse
 
 pytestmark = pytest.mark.dbt
 

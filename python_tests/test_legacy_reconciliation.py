@@ -19,7 +19,7 @@ import pytest
 from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import SCALE, SEED, SharedDuckDB, SharedPostgres
 
-from ledger_ops import demo_data
+from ledger_tools import demo_data
 
 pytestmark = pytest.mark.dbt
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from ledger_ops.lock import EXIT_LOCKED, JobLock, LockHeldError
+from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 HOLDER = """
 import sys
 from pathlib import Path
-from ledger_ops.lock import JobLock
+from ledger_job.lock import JobLock
 
 with JobLock(Path(sys.argv[1])):
     print("locked", flush=True)

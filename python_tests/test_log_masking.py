@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger_ops.logsetup import (
+from ledger_job.logsetup import (
     REDACTED,
     close_logging,
     configure_logging,
@@ -58,7 +58,7 @@ def test_the_job_log_never_holds_a_whole_phone_number(tmp_path: Path) -> None:
         try:
             raise ValueError("could not convert '+15550309876'")
         except ValueError:
-            logging.getLogger("ledger_ops.job").exception("failed")
+            logging.getLogger("ledger_job.job").exception("failed")
     finally:
         close_logging()
     log = path.read_text()

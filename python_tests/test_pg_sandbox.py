@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_ops.paths import PROJECT_ROOT
-from ledger_ops.pg_sandbox import (
+from ledger_job.paths import PROJECT_ROOT
+from ledger_tools.pg_sandbox import (
     EXIT_NO_POSTGRES,
     MIN_MAJOR,
     REQUIRE_ENV,

@@ -15,8 +15,8 @@ from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import SharedDuckDB, private_prefix
 from test_ledger_engines import ledger_rows
 
-from ledger_ops.paths import PROJECT_ROOT
-from ledger_ops.price_history import LEGACY_FLOOR, PriceRun, PriceVersion, derive, read_runs
+from ledger_job.paths import PROJECT_ROOT
+from ledger_tools.price_history import LEGACY_FLOOR, PriceRun, PriceVersion, derive, read_runs
 
 SCRIPT = PROJECT_ROOT / "scripts" / "derive_price_history.py"
 D = Decimal

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from dbt_harness import copy_project
 
-from ledger_ops.paths import PROJECT_ROOT, dbt_executable
+from ledger_job.paths import PROJECT_ROOT, dbt_executable
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "ci.yml"
 EDITED_MODEL = "models/intermediate/calls/int_calls_priced.sql"

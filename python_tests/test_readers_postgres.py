@@ -38,8 +38,8 @@ from readers import (
 )
 from shared_warehouse import private_prefix
 
-from ledger_ops.dbt_runner import DbtRunner
-from ledger_ops.paths import dbt_executable
+from ledger_job.dbt_runner import DbtRunner
+from ledger_job.paths import dbt_executable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.dbt]
 

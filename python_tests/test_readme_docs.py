@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from shared_warehouse import SharedDuckDB
 
-from ledger_ops.duckdb_file import default_read_copy
-from ledger_ops.paths import PROJECT_ROOT, duckdb_path
+from ledger_job.duckdb_file import default_read_copy
+from ledger_job.paths import PROJECT_ROOT, duckdb_path
 
 README = PROJECT_ROOT / "README.md"
 DOCS = PROJECT_ROOT / "docs"

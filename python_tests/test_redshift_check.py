@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_ops.paths import PROJECT_ROOT
-from ledger_ops.redshift_check import RULES, check_sql, main
+from ledger_job.paths import PROJECT_ROOT
+from ledger_tools.redshift_check import RULES, check_sql, main
 
 SCRIPT = PROJECT_ROOT / "scripts" / "check_redshift_sql.py"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger_ops.paths import PROJECT_ROOT, dbt_executable
-from ledger_ops.redshift_check import check_files, sql_files
+from ledger_job.paths import PROJECT_ROOT, dbt_executable
+from ledger_tools.redshift_check import check_files, sql_files
 
 pytestmark = pytest.mark.dbt  # one `dbt compile`; make test's check-redshift stage does the same
 

@@ -19,7 +19,7 @@ import pytest
 from dbt_harness import DbtSandbox, output_of
 from shared_warehouse import private_prefix
 
-from ledger_ops.paths import PROJECT_ROOT
+from ledger_job.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.dbt
 

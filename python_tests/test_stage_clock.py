@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ledger_ops import stage_clock
+from ledger_tools import stage_clock
 
 
 def _run(record: Path, name: str, code: int) -> None:

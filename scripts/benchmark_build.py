@@ -5,18 +5,14 @@ Usage: .venv/bin/python scripts/benchmark_build.py [--scales 1 10] [--engines du
        [--repeats 5] [--seed 42] [--workdir DIR] [--keep] [--project-dir PATH] [--build job|dbt]
        [--json PATH] [--markdown PATH]
 
-The logic lives in ledger_ops.benchmark; this file only makes it runnable.
+The logic lives in ledger_tools.benchmark; this file only makes it runnable.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-# Importable without the venv's .pth file too.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ledger_ops.benchmark.run import main
+from ledger_tools.benchmark.run import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@ Usage: .venv/bin/python scripts/check_redshift_sql.py [PATH ...]   (default: tar
 
 import sys
 
-from ledger_ops.redshift_check import main
+from ledger_tools.redshift_check import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,10 +16,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ledger_ops import data_diff
-from ledger_ops.warehouse import validate_identifier
+from ledger_tools import data_diff
+from ledger_tools.warehouse import validate_identifier
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

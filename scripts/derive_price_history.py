@@ -13,13 +13,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from ledger_ops import price_history
-from ledger_ops.job import raw_schema_names
-from ledger_ops.warehouse import ENGINES, connect, validate_identifier
+from ledger_job.raw_schemas import raw_schema_names
+from ledger_tools import price_history
+from ledger_tools.warehouse import ENGINES, connect, validate_identifier
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -20,9 +20,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from ledger_ops import demo_data
-from ledger_ops.raw_schema import RAW_SCHEMAS
-from ledger_ops.warehouse import ENGINES, Warehouse, connect, validate_identifier
+from ledger_tools import demo_data
+from ledger_tools.raw_schema import RAW_SCHEMAS
+from ledger_tools.warehouse import ENGINES, Warehouse, connect, validate_identifier
 
 
 def _schema_override(text: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ Usage: .venv/bin/python scripts/stage_clock.py --file FILE reset | run NAME -- C
 
 import sys
 
-from ledger_ops.stage_clock import main
+from ledger_tools.stage_clock import main
 
 if __name__ == "__main__":
     sys.exit(main())

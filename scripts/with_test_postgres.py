@@ -5,7 +5,7 @@ Usage: .venv/bin/python scripts/with_test_postgres.py [--search-path DIRS] -- CO
 
 import sys
 
-from ledger_ops.pg_sandbox import main
+from ledger_tools.pg_sandbox import main
 
 if __name__ == "__main__":
     sys.exit(main())

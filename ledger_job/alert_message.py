@@ -1,0 +1,232 @@
+"""Text of the ledger balance alerts, for the log and for a Slack-compatible webhook.
+
+Laid out like the balance monitor of seed 002 (summary, breakdown by account type, top 5
+accounts, action list, investigation queries), plus the unbalanced transactions
+themselves: in this ledger every transaction is checked, so the alert can name the
+exact rows to fix instead of leaving the reader to search for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ledger_job.balance_report import (
+    MESSAGE_ACCOUNTS,
+    MESSAGE_TRANSACTIONS,
+    Breakdown,
+    Imbalance,
+    investigation_sql,
+)
+from ledger_job.money import format_usd, to_decimal, usd
+
+# Slack rejects a section text over 3000 characters and a message over 50 blocks.
+SLACK_SECTION_LIMIT = 2900
+SLACK_MAX_BLOCKS = 50
+_TRUNCATED = {"type": "section", "text": {"type": "mrkdwn", "text": "_(truncated, see the log)_"}}
+
+
+@dataclass
+class Section:
+    """A titled group of lines; `code` sections are SQL shown verbatim."""
+
+    heading: str | None
+    lines: list[str]
+    code: bool = False
+
+
+@dataclass
+class Message:
+    """An alert, renderable as plain text (log) and as a Slack payload."""
+
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = [self.title]
+        for section in self.sections:
+            body = [f"{section.heading}:"] if section.heading else []
+            indent = "  " if section.heading else ""
+            for line in section.lines:
+                # Multi-line entries (SQL) stay indented on every line.
+                body += [indent + part for part in line.splitlines()]
+                if section.code:
+                    body.append("")
+            parts.append("\n".join(body).rstrip())
+        return "\n\n".join(parts)
+
+    def slack_payload(self) -> dict[str, Any]:
+        """`{"text", "blocks"}`; `text` is the notification fallback and the full message."""
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": self.title[:150]}}
+        ]
+        for section in self.sections:
+            for chunk in _chunks(section.lines, SLACK_SECTION_LIMIT):
+                if section.code:
+                    body = "```" + _slack_escape("\n".join(chunk)) + "```"
+                else:
+                    body = "\n".join(_slack_escape(line) for line in chunk)
+                if section.heading:
+                    body = f"*{_slack_escape(section.heading)}*\n{body}"
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+        if len(blocks) > SLACK_MAX_BLOCKS:
+            blocks = [*blocks[: SLACK_MAX_BLOCKS - 1], _TRUNCATED]
+        return {"text": _slack_escape(self.text()), "blocks": blocks}
+
+
+def _slack_escape(text: str) -> str:
+    # The three characters Slack's mrkdwn treats as control characters.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        clipped = line[:limit]
+        if chunks[-1] and size + len(clipped) + 1 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(clipped)
+        size += len(clipped) + 1
+    return chunks
+
+
+def _plural(count: int | None, word: str) -> str:
+    if count is None:
+        return f"? {word}s"
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _summary(
+    imbalance: Imbalance | None, detected_at: str, run_id: str | None, tests: Sequence[str]
+) -> Section:
+    lines = []
+    if imbalance is not None:
+        check = imbalance.check
+        lines += [
+            f"Total difference (debits - credits): {usd(check.difference)}",
+            f"Total debits: {usd(check.total_debits)}",
+            f"Total credits: {usd(check.total_credits)}",
+            f"Unbalanced transactions: {check.unbalanced_transaction_count}",
+            f"Total accounts affected: {check.accounts_affected}",
+        ]
+    lines += [
+        f"Timestamp: {detected_at}",
+        f"dbt invocation: {run_id or 'unknown'}",
+        f"Failing tests: {', '.join(tests) or 'none reported'}",
+    ]
+    return Section(None, lines)
+
+
+def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
+    by_type = [
+        f"{t.account_type}: {_plural(t.account_count, 'account')}, total: {usd(t.balance)} "
+        f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
+        for t in breakdown.by_account_type
+    ]
+    top = [
+        f"{a.rank or i}. {a.account_code} {a.account_name or ''} ({a.account_type or '?'}): "
+        f"{usd(a.balance)}"
+        for i, a in enumerate(breakdown.top_accounts, start=1)
+    ]
+    shown = breakdown.accounts[:MESSAGE_ACCOUNTS]
+    accounts = [
+        f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'}): "
+        f"{_plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
+        for a in shown
+    ]
+    return [
+        Section(
+            "Breakdown by account type",
+            by_type or ["(none)"],
+        ),
+        Section("Top 5 accounts by absolute balance", top or ["(none)"]),
+        Section(
+            f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})",
+            accounts or ["(none)"],
+        ),
+    ]
+
+
+def _transactions_section(imbalance: Imbalance) -> Section:
+    shown = imbalance.transactions[:MESSAGE_TRANSACTIONS]
+    lines = [
+        f"{t.transaction_id} [{t.source or '?'}] at {t.event_at or '?'}, "
+        f"{_plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
+        f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
+        for t in shown
+    ]
+    heading = (
+        f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
+        "largest difference first)"
+    )
+    return Section(heading, lines or ["(none listed)"])
+
+
+_ACTIONS = [
+    "1. Review the unbalanced transactions above; manual journals "
+    "(finance.manual_journal_lines) are where an imbalance can enter.",
+    "2. Correct the entry at its source, with finance's approval; the views recompute "
+    "on the next read, there is nothing to reprocess.",
+    "3. The next run re-checks the balance and posts a resolved message.",
+]
+
+
+def imbalance_message(
+    imbalance: Imbalance | None,
+    breakdown: Breakdown | None,
+    *,
+    detected_at: str,
+    run_id: str | None,
+    failing_tests: Sequence[str],
+    relations: Mapping[str, str],
+    detail_error: str | None = None,
+) -> Message:
+    """The CRITICAL message; parts whose data could not be fetched are left out."""
+    message = Message(title="🚨 CRITICAL: Ledger imbalance detected")
+    message.sections.append(_summary(imbalance, detected_at, run_id, failing_tests))
+    if detail_error:
+        message.sections.append(Section("Details unavailable", [detail_error]))
+    if breakdown is not None:
+        message.sections.extend(_breakdown_sections(breakdown))
+    if imbalance is not None:
+        message.sections.append(_transactions_section(imbalance))
+    message.sections.append(Section("Action required", list(_ACTIONS)))
+    message.sections.append(
+        Section("Investigation SQL (marts views)", investigation_sql(relations, imbalance), True)
+    )
+    return message
+
+
+def resolved_message(
+    *,
+    previous_difference: str | None,
+    first_detected_at: str | None,
+    alerted_at: str | None,
+    resolved_at: str,
+    run_id: str | None,
+    ledger_totals: Mapping[str, Any] | None,
+) -> Message:
+    """The one message that closes an imbalance alert."""
+    lines = [
+        f"Previous difference: {usd(_decimal_or_none(previous_difference))}",
+        f"Imbalance first detected: {first_detected_at or 'unknown'}",
+        f"Last alerted: {alerted_at or 'unknown'}",
+        f"Resolved at: {resolved_at}",
+        f"dbt invocation: {run_id or 'unknown'}",
+    ]
+    if ledger_totals:
+        debits = _decimal_or_none(ledger_totals.get("total_debits"))
+        credits = _decimal_or_none(ledger_totals.get("total_credits"))
+        lines.append(f"Ledger entries now: debits {usd(debits)}, credits {usd(credits)}")
+    return Message(title="✅ RESOLVED: Ledger balanced again", sections=[Section(None, lines)])
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return to_decimal(value)
+    except ValueError:
+        return None

@@ -1,0 +1,346 @@
+"""The ledger balance report (spec section 4, seed 002), read from the marts views.
+
+The views hold the analysis (which transactions do not balance, which accounts they
+touch); this module only fetches their rows through `dbt show` and turns them into exact
+values. Money columns are cast to text in SQL so no engine or JSON layer can round them.
+
+Fetching is split in two because each `dbt show` costs a few seconds: the check row and
+the unbalanced transactions decide whether an alert is due at all (they make the
+fingerprint); the breakdowns are only fetched when a message will be sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from ledger_job.money import plain, to_decimal
+
+# The singular dbt test whose failure means the ledger does not balance (a tuple, so a
+# second balance check could join it without touching its readers).
+BALANCE_TESTS = ("assert_ledger_balances",)
+MESSAGE_TRANSACTIONS = 20
+TOP_ACCOUNTS = 5
+MESSAGE_ACCOUNTS = 10
+
+log = logging.getLogger(__name__)
+
+
+class QueryRunner(Protocol):
+    """What the report needs from dbt: rows of a Jinja SQL query."""
+
+    def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class BalanceCheck:
+    """The single row of `ledger_balance_check`."""
+
+    total_debits: Decimal | None
+    total_credits: Decimal | None
+    difference: Decimal | None
+    unbalanced_transaction_count: int | None
+    accounts_affected: int | None
+    is_balanced: bool | None
+    checked_at: str | None
+
+
+@dataclass(frozen=True)
+class UnbalancedTransaction:
+    """A row of `ledger_unbalanced_transactions`."""
+
+    transaction_id: str
+    source: str | None
+    event_at: str | None
+    line_count: int | None
+    total_debits: Decimal | None
+    total_credits: Decimal | None
+    difference: Decimal | None
+
+
+@dataclass(frozen=True)
+class AccountTypeBalance:
+    """A row of `ledger_imbalance_by_account_type`."""
+
+    account_type: str
+    account_count: int | None
+    total_debits: Decimal | None
+    total_credits: Decimal | None
+    balance: Decimal | None
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    """A row of `ledger_top_accounts` or `ledger_imbalance_accounts`."""
+
+    account_code: str
+    account_name: str | None
+    account_type: str | None
+    balance: Decimal | None
+    rank: int | None = None
+    transaction_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """What identifies an imbalance: the check row and every unbalanced transaction."""
+
+    check: BalanceCheck
+    transactions: tuple[UnbalancedTransaction, ...]
+
+    @property
+    def transaction_ids(self) -> list[str]:
+        return sorted(t.transaction_id for t in self.transactions)
+
+    def fingerprint(self) -> str:
+        """Same difference and same unbalanced transactions -> same fingerprint.
+
+        Decimals are normalised, so "100.50" and "100.5" are one imbalance.
+        """
+        difference = self.check.difference
+        key = plain(difference.normalize()) if difference is not None else "unknown"
+        digest = hashlib.sha256()
+        digest.update(key.encode())
+        for transaction_id in self.transaction_ids:
+            digest.update(b"\n" + transaction_id.encode())
+        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The accounts side of the report, fetched only when a message is sent."""
+
+    by_account_type: tuple[AccountTypeBalance, ...]
+    top_accounts: tuple[AccountBalance, ...]
+    accounts: tuple[AccountBalance, ...]
+
+
+def _lower_keys(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in row.items()}
+
+
+def _int(value: Any) -> int | None:
+    if value is None:
+        return None
+    return int(to_decimal(value) or 0)
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "t", "1", "yes")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def parse_check(rows: Iterable[Mapping[str, Any]]) -> BalanceCheck:
+    """The check row; raises ValueError when the view returned none."""
+    rows = [_lower_keys(r) for r in rows]
+    if not rows:
+        raise ValueError("ledger_balance_check returned no row")
+    row = rows[0]
+    return BalanceCheck(
+        total_debits=to_decimal(row.get("total_debits")),
+        total_credits=to_decimal(row.get("total_credits")),
+        difference=to_decimal(row.get("difference")),
+        unbalanced_transaction_count=_int(row.get("unbalanced_transaction_count")),
+        accounts_affected=_int(row.get("accounts_affected")),
+        is_balanced=_bool(row.get("is_balanced")),
+        checked_at=_text(row.get("checked_at")),
+    )
+
+
+def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[UnbalancedTransaction, ...]:
+    """Unbalanced transactions, largest absolute difference first."""
+    parsed = []
+    for raw in rows:
+        row = _lower_keys(raw)
+        parsed.append(
+            UnbalancedTransaction(
+                transaction_id=str(row.get("transaction_id")),
+                source=_text(row.get("source")),
+                event_at=_text(row.get("event_at")),
+                line_count=_int(row.get("line_count")),
+                total_debits=to_decimal(row.get("total_debits")),
+                total_credits=to_decimal(row.get("total_credits")),
+                difference=to_decimal(row.get("difference")),
+            )
+        )
+    parsed.sort(key=lambda t: (-abs(t.difference or 0), t.transaction_id))
+    return tuple(parsed)
+
+
+def parse_by_account_type(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountTypeBalance, ...]:
+    parsed = []
+    for raw in rows:
+        row = _lower_keys(raw)
+        parsed.append(
+            AccountTypeBalance(
+                account_type=str(row.get("account_type")),
+                account_count=_int(row.get("account_count")),
+                total_debits=to_decimal(row.get("total_debits")),
+                total_credits=to_decimal(row.get("total_credits")),
+                balance=to_decimal(row.get("balance")),
+            )
+        )
+    parsed.sort(key=lambda a: a.account_type)
+    return tuple(parsed)
+
+
+def parse_top_accounts(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountBalance, ...]:
+    parsed = []
+    for raw in rows:
+        row = _lower_keys(raw)
+        parsed.append(
+            AccountBalance(
+                account_code=str(row.get("account_code")),
+                account_name=_text(row.get("account_name")),
+                account_type=_text(row.get("account_type")),
+                balance=to_decimal(row.get("balance")),
+                rank=_int(row.get("account_rank")),
+            )
+        )
+    parsed.sort(key=lambda a: (a.rank if a.rank is not None else 999, -abs(a.balance or 0)))
+    return tuple(parsed[:TOP_ACCOUNTS])
+
+
+def parse_accounts(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountBalance, ...]:
+    parsed = []
+    for raw in rows:
+        row = _lower_keys(raw)
+        parsed.append(
+            AccountBalance(
+                account_code=str(row.get("account_code")),
+                account_name=_text(row.get("account_name")),
+                account_type=_text(row.get("account_type")),
+                balance=to_decimal(row.get("net_amount")),
+                transaction_count=_int(row.get("transaction_count")),
+            )
+        )
+    parsed.sort(key=lambda a: (-abs(a.balance or 0), a.account_code))
+    return tuple(parsed)
+
+
+CHECK_SQL = """
+select cast(total_debits as varchar) as total_debits,
+       cast(total_credits as varchar) as total_credits,
+       cast(difference as varchar) as difference,
+       unbalanced_transaction_count, accounts_affected, is_balanced,
+       cast(checked_at as varchar) as checked_at
+from {{ ref('ledger_balance_check') }}
+"""
+
+TRANSACTIONS_SQL = """
+select transaction_id, source, cast(event_at as varchar) as event_at, line_count,
+       cast(total_debits as varchar) as total_debits,
+       cast(total_credits as varchar) as total_credits,
+       cast(difference as varchar) as difference
+from {{ ref('ledger_unbalanced_transactions') }}
+"""
+
+# The three account-level parts of the report in one query: each `dbt show` costs a few
+# seconds of dbt start-up, and they share most columns anyway. Every branch casts its
+# columns so the union types agree on every engine.
+BREAKDOWN_SQL = """
+select cast('by_type' as varchar(16)) as part,
+       cast(null as bigint) as account_rank,
+       cast(null as varchar) as account_code,
+       cast(null as varchar) as account_name,
+       cast(account_type as varchar) as account_type,
+       cast(account_count as bigint) as account_count,
+       cast(null as bigint) as transaction_count,
+       cast(total_debits as varchar) as total_debits,
+       cast(total_credits as varchar) as total_credits,
+       cast(balance as varchar) as balance,
+       cast(null as varchar) as net_amount
+from {{ ref('ledger_imbalance_by_account_type') }}
+union all
+select cast('top' as varchar(16)),
+       cast(account_rank as bigint),
+       cast(account_code as varchar),
+       cast(account_name as varchar),
+       cast(account_type as varchar),
+       cast(null as bigint),
+       cast(null as bigint),
+       cast(null as varchar),
+       cast(null as varchar),
+       cast(balance as varchar),
+       cast(null as varchar)
+from {{ ref('ledger_top_accounts') }}
+union all
+select cast('accounts' as varchar(16)),
+       cast(null as bigint),
+       cast(account_code as varchar),
+       cast(account_name as varchar),
+       cast(account_type as varchar),
+       cast(null as bigint),
+       cast(transaction_count as bigint),
+       cast(total_debits as varchar),
+       cast(total_credits as varchar),
+       cast(null as varchar),
+       cast(net_amount as varchar)
+from {{ ref('ledger_imbalance_accounts') }}
+"""
+
+
+def fetch_imbalance(runner: QueryRunner) -> Imbalance:
+    """The check row and all unbalanced transactions (every id goes into the fingerprint)."""
+    check = parse_check(runner.show(CHECK_SQL, limit=1))
+    transactions = parse_transactions(runner.show(TRANSACTIONS_SQL, limit=-1))
+    return Imbalance(check=check, transactions=transactions)
+
+
+def fetch_breakdown(runner: QueryRunner) -> Breakdown:
+    """Breakdown by account type, top accounts, accounts of the unbalanced transactions."""
+    rows = runner.show(BREAKDOWN_SQL, limit=-1)
+    return Breakdown(
+        by_account_type=parse_by_account_type(r for r in rows if _part(r) == "by_type"),
+        top_accounts=parse_top_accounts(r for r in rows if _part(r) == "top"),
+        accounts=parse_accounts(r for r in rows if _part(r) == "accounts"),
+    )
+
+
+def _part(row: Mapping[str, Any]) -> str:
+    return str(_lower_keys(row).get("part", "")).strip()
+
+
+def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
+    """Ready-to-run queries against the marts views, schema-qualified from the manifest.
+
+    Falls back to bare view names when the manifest is unavailable, so the analyst only
+    has to set a search path.
+    """
+
+    def rel(name: str) -> str:
+        return relations.get(name, name)
+
+    queries = [
+        f"select * from {rel('ledger_balance_check')};",
+        f"select * from {rel('ledger_unbalanced_transactions')}\n"
+        "order by abs(difference) desc, transaction_id;",
+        f"select e.*\nfrom {rel('ledger_entries')} as e\n"
+        f"join {rel('ledger_unbalanced_transactions')} as u\n"
+        "  on u.transaction_id = e.transaction_id\n"
+        "order by e.transaction_id, e.entry_id;",
+        f"select * from {rel('ledger_imbalance_accounts')}\norder by abs(net_amount) desc;",
+        f"select * from {rel('account_balances')}\norder by abs(balance) desc;",
+    ]
+    # The journals of the transactions the message lists, in the same order.
+    manual_ids = [
+        t.transaction_id.removeprefix("manual:")
+        for t in (imbalance.transactions[:MESSAGE_TRANSACTIONS] if imbalance else ())
+        if t.transaction_id.startswith("manual:")
+    ]
+    if manual_ids:
+        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in manual_ids)
+        queries.append(
+            f"select * from {rel('finance.manual_journal_lines')}\n"
+            f"where journal_id in ({quoted})\norder by journal_id, line_number;"
+        )
+    return queries

@@ -1,0 +1,143 @@
+"""What a dbt target points at, in words for the log: a mistyped path or host shows at once.
+
+The engine is read from profiles.yml (each output's literal `type`); the connection
+details come from the same environment variables the profile reads. When the profile
+cannot give a target, `TargetInfo.problem` says why in one line a person acts on: the
+file is missing, its YAML is invalid (file, line and column), or it has no such output
+(and which ones it has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ledger_job import paths
+
+PROFILE_NAME = "lead_revenue_ledger"
+# The connection variables of the `postgres` output and the defaults profiles.yml uses.
+POSTGRES_DEFAULTS = {
+    "BILLING_DB_HOST": "host=localhost",
+    "BILLING_DB_PORT": "port=5432",
+    "BILLING_DB_USER": "user=postgres",
+    "BILLING_DB_PASSWORD": "an empty password",
+    "BILLING_DB_NAME": "dbname=billing_db",
+}
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    name: str
+    engine: str | None
+    description: str
+    # Why the profile gives no engine for the target; None when it does.
+    problem: str | None = None
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.engine == "duckdb"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine == "postgres"
+
+
+class ProfileError(Exception):
+    """profiles.yml cannot give the target; the message is the cause, in one line."""
+
+
+def profiles_path(env: Mapping[str, str]) -> Path:
+    return Path(env.get("DBT_PROFILES_DIR") or paths.PROJECT_ROOT) / "profiles.yml"
+
+
+def _yaml_error(path: Path, error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+    hint = "; indent with spaces, not tabs" if "\\t" in problem else ""
+    return f"invalid YAML in {where}: {problem}{hint}"
+
+
+def profile_outputs(env: Mapping[str, str]) -> dict[str, Any]:
+    """The outputs of the project's profile; raises ProfileError saying what is wrong."""
+    path = profiles_path(env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(
+            f"{path} is missing: run `make setup` (it copies profiles.yml.example) "
+            "or set DBT_PROFILES_DIR"
+        ) from None
+    except OSError as exc:
+        raise ProfileError(f"{path} cannot be read: {exc}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(_yaml_error(path, exc)) from None
+    profile = document.get(PROFILE_NAME) if isinstance(document, dict) else None
+    outputs = profile.get("outputs") if isinstance(profile, dict) else None
+    if not isinstance(outputs, dict):
+        raise ProfileError(f"{path} has no profile {PROFILE_NAME!r} with outputs")
+    return outputs
+
+
+def engine_of(target: str, env: Mapping[str, str]) -> str | None:
+    """The `type` of `target` in profiles.yml, None when the file or target is missing."""
+    try:
+        output = profile_outputs(env).get(target)
+    except ProfileError:
+        return None
+    engine = output.get("type") if isinstance(output, dict) else None
+    return str(engine) if engine else None
+
+
+def unset_postgres_variables(env: Mapping[str, str]) -> dict[str, str]:
+    """BILLING_DB_* variables that are unset, with the default profiles.yml uses instead."""
+    return {name: value for name, value in POSTGRES_DEFAULTS.items() if not env.get(name)}
+
+
+def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
+    """Which BILLING_DB_* are unset and the defaults used instead; None when all are set."""
+    unset = unset_postgres_variables(env)
+    if not unset:
+        return None
+    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(unset.values())}"
+
+
+def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
+    problem = None
+    try:
+        outputs = profile_outputs(env)
+    except ProfileError as exc:
+        outputs, problem = {}, str(exc)
+    output = outputs.get(target)
+    engine = output.get("type") if isinstance(output, dict) else None
+    engine = str(engine) if engine else None
+    if problem is None and engine is None:
+        valid = ", ".join(sorted(str(name) for name in outputs)) or "none"
+        problem = (
+            f"unknown dbt target {target!r} (from LEDGER_TARGET or --target): "
+            f"the valid targets in {profiles_path(env)} are {valid}"
+        )
+    schema = env.get("LEDGER_SCHEMA") or "ledger"
+    if engine == "duckdb":
+        text = f"DuckDB file {paths.duckdb_path(env)}, schemas {schema}_*"
+    elif engine == "postgres":
+        text = (
+            f"PostgreSQL database {env.get('BILLING_DB_NAME') or 'billing_db'} at "
+            f"{env.get('BILLING_DB_HOST') or 'localhost'}:{env.get('BILLING_DB_PORT') or '5432'}"
+            f" as {env.get('BILLING_DB_USER') or 'postgres'}, schemas {schema}_*"
+        )
+    elif engine == "redshift":
+        text = (
+            f"Redshift database {env.get('REDSHIFT_NAME') or 'analytics'} at "
+            f"{env.get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:"
+            f"{env.get('REDSHIFT_PORT') or '5439'}, schemas {schema}_*"
+        )
+    else:
+        text = f"no usable output {target!r} in {profiles_path(env)}"
+    return TargetInfo(target, engine, text, problem)

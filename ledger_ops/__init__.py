@@ -1,1 +1,0 @@
-"""Operations around the lead revenue ledger: nightly job, demo data and checks."""

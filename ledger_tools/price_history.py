@@ -1,0 +1,285 @@
+"""Price history before the snapshot, derived from the legacy ledger table (cutover).
+
+The legacy job billed every delivery at the product's price of its delivery time (seed
+000), so the msrp it recorded, in delivery order, gives the prices and when they changed: a
+change lies between the last delivery at the old price and the first at the new one. The
+derived version starts at that first delivery, where every delivery of the gap is priced
+the same either way. What the table cannot say is reported, never guessed silently:
+- a price seen on only a few rows between two runs of one other price is a stale or mistyped
+  price of the legacy job, not a version (the reconciliation shows those rows as
+  price_differs);
+- prices of deliveries before the table's first row: the first price is assumed to hold from
+  the earliest delivery on (the legacy job's floor is 2025-01-01; every delivery must have a
+  price, billed or not);
+- the change to the snapshot's first price: somewhere between the last legacy delivery and
+  the snapshot's start, so the last derived version runs until the snapshot (valid_to null).
+Runs of equal msrp are found by the engine (one window pass); Python only sees the runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ledger_tools.raw_schema import DELIVERY_TABLES
+from ledger_tools.warehouse import Row, Warehouse, validate_identifier
+
+# The legacy job's lead types and the products they bill (spec 2).
+PRODUCT_OF_LEAD_TYPE = {
+    "professional": "professional_lead",
+    "construction": "construction_loan_lead",
+    "hard_money": "hard_money_lead",
+    "land": "land_lead",
+}
+# The legacy job's floor (seed 000): it never billed a delivery before this.
+LEGACY_FLOOR = datetime(2025, 1, 1)
+# A price on fewer rows than this, between two runs of one other price, is not a version.
+MIN_RUN_ROWS = 3
+
+
+@dataclass(frozen=True)
+class PriceRun:
+    """Consecutive legacy rows of one product, in delivery order, billed at one msrp."""
+
+    product_id: int
+    price: Decimal
+    first_at: datetime
+    last_at: datetime
+    rows: int
+    first_id: int
+
+
+@dataclass(frozen=True)
+class PriceVersion:
+    """A row of billing.product_price_history: [valid_from, valid_to), null = until the
+    snapshot's first version."""
+
+    product_id: int
+    price: Decimal
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+@dataclass
+class Derivation:
+    versions: list[PriceVersion]
+    notes: list[str]
+
+
+def runs_sql(billing_schema: str) -> str:
+    """Runs of equal msrp per product, in delivery order (id breaks ties)."""
+    schema = validate_identifier(billing_schema)
+    lead_types = " ".join(
+        f"when '{lead_type}' then '{code}'" for lead_type, code in PRODUCT_OF_LEAD_TYPE.items()
+    )
+    return f"""
+with legacy as (
+    select
+        product.id as product_id,
+        legacy.id,
+        legacy.delivered_at,
+        legacy.msrp
+    from {schema}.legacy_lead_sales_ledger as legacy
+    inner join {schema}.product as product
+        on product.code = case legacy.lead_type {lead_types} end
+    where legacy.msrp is not null and legacy.delivered_at is not null
+),
+flagged as (
+    select
+        *,
+        case
+            when msrp = lag(msrp) over (partition by product_id order by delivered_at, id)
+                then 0
+            else 1
+        end as starts_run
+    from legacy
+),
+numbered as (
+    select
+        *,
+        sum(starts_run) over (
+            partition by product_id order by delivered_at, id rows unbounded preceding
+        ) as run_number
+    from flagged
+)
+select
+    product_id,
+    min(msrp) as price,
+    min(delivered_at) as first_at,
+    max(delivered_at) as last_at,
+    count(*) as row_count,
+    min(id) as first_id
+from numbered
+group by product_id, run_number
+order by product_id, min(delivered_at), min(id)
+"""
+
+
+def read_runs(warehouse: Warehouse, billing_schema: str = "billing") -> list[PriceRun]:
+    return [_run(row) for row in warehouse.query(runs_sql(billing_schema))]
+
+
+def _run(row: Row) -> PriceRun:
+    product_id, price, first_at, last_at, rows, first_id = row
+    return PriceRun(int(product_id), Decimal(price), first_at, last_at, int(rows), int(first_id))
+
+
+def earliest_delivery(warehouse: Warehouse, billing_schema: str = "billing") -> datetime | None:
+    """The first delivery of the four delivery tables: the history must price it."""
+    schema = validate_identifier(billing_schema)
+    tables = " union all ".join(
+        f"select min(created_at) as created_at from {schema}.{table}" for table in DELIVERY_TABLES
+    )
+    return warehouse.query(f"select min(created_at) from ({tables}) as deliveries")[0][0]
+
+
+def snapshot_starts(warehouse: Warehouse, snapshot_relation: str) -> dict[int, datetime]:
+    """The first version of each product in the snapshot (empty when it does not exist)."""
+    try:
+        rows = warehouse.query(
+            f"select product_id, min(dbt_valid_from) from {snapshot_relation} group by product_id"
+        )
+    except Exception:  # the engines raise different errors for a missing relation
+        return {}
+    return {int(product_id): start for product_id, start in rows}
+
+
+def derive(
+    runs: Iterable[PriceRun],
+    snapshot_from: Mapping[int, datetime] | None = None,
+    *,
+    floor: datetime = LEGACY_FLOOR,
+    min_run_rows: int = MIN_RUN_ROWS,
+) -> Derivation:
+    """Price versions per product from its runs, with a note on everything assumed."""
+    by_product: dict[int, list[PriceRun]] = {}
+    for run in runs:
+        by_product.setdefault(run.product_id, []).append(run)
+    versions: list[PriceVersion] = []
+    notes: list[str] = []
+    for product_id, product_runs in sorted(by_product.items()):
+        starts = (snapshot_from or {}).get(product_id)
+        used = [r for r in product_runs if starts is None or r.first_at < starts]
+        if len(used) < len(product_runs):
+            late = sum(r.rows for r in product_runs[len(used) :])
+            notes.append(
+                f"product {product_id}: {late} legacy rows from {starts} on are left to the "
+                "snapshot, which covers them"
+            )
+        kept = _without_stray_prices(product_id, used, min_run_rows, notes)
+        versions.extend(_versions(product_id, kept, floor, starts, notes))
+    return Derivation(versions, notes)
+
+
+def _without_stray_prices(
+    product_id: int, runs: Sequence[PriceRun], min_run_rows: int, notes: list[str]
+) -> list[PriceRun]:
+    kept: list[PriceRun] = []
+    for index, run in enumerate(runs):
+        before = kept[-1] if kept else None
+        after = runs[index + 1] if index + 1 < len(runs) else None
+        if (
+            run.rows < min_run_rows
+            and before is not None
+            and after is not None
+            and before.price == after.price
+        ):
+            notes.append(
+                f"product {product_id}: msrp {run.price} on {run.rows} row(s) from id "
+                f"{run.first_id} ({run.first_at}) between deliveries billed {before.price}: "
+                "a stale or mistyped legacy price, not a version"
+            )
+            continue
+        if before is not None and before.price == run.price:
+            kept[-1] = PriceRun(
+                product_id,
+                run.price,
+                before.first_at,
+                run.last_at,
+                before.rows + run.rows,
+                before.first_id,
+            )
+            continue
+        if run.rows < min_run_rows:
+            notes.append(
+                f"product {product_id}: msrp {run.price} rests on {run.rows} row(s) from id "
+                f"{run.first_id} ({run.first_at}); kept as a version, check it"
+            )
+        kept.append(run)
+    return kept
+
+
+def _versions(
+    product_id: int,
+    runs: Sequence[PriceRun],
+    floor: datetime,
+    snapshot_from: datetime | None,
+    notes: list[str],
+) -> list[PriceVersion]:
+    if not runs:
+        notes.append(f"product {product_id}: no legacy rows before the snapshot; no history")
+        return []
+    first = runs[0]
+    valid_from = min(first.first_at, floor)
+    if valid_from < first.first_at:
+        notes.append(
+            f"product {product_id}: first legacy delivery {first.first_at}; its msrp "
+            f"{first.price} is assumed from {valid_from}, the earliest delivery or the legacy "
+            "job's floor"
+        )
+    versions = []
+    for run, following in zip(runs, [*runs[1:], None], strict=True):
+        versions.append(
+            PriceVersion(
+                product_id,
+                run.price,
+                valid_from,
+                following.first_at if following is not None else None,
+            )
+        )
+        if following is not None:
+            valid_from = following.first_at
+    last = runs[-1]
+    notes.append(
+        f"product {product_id}: last legacy msrp {last.price} (last delivery {last.last_at}) "
+        + (
+            f"runs until the snapshot's first version at {snapshot_from}; a change between "
+            "the two is not in the legacy table"
+            if snapshot_from is not None
+            else "runs until the snapshot's first version (no snapshot found yet)"
+        )
+    )
+    return versions
+
+
+def write_history(
+    warehouse: Warehouse,
+    versions: Sequence[PriceVersion],
+    billing_schema: str = "billing",
+    *,
+    replace: bool = False,
+) -> None:
+    """Load the versions into billing.product_price_history, created when missing.
+
+    Raises ValueError when the table already holds rows and `replace` is false: the
+    history is loaded once, and a second derivation must not be mixed with the first.
+    """
+    schema = validate_identifier(billing_schema)
+    table = f"{schema}.product_price_history"
+    warehouse.execute(
+        f"create table if not exists {table} (product_id bigint, price numeric(12,2), "
+        "valid_from timestamp, valid_to timestamp)"
+    )
+    with warehouse.transaction():
+        if replace:
+            warehouse.execute(f"delete from {table}")
+        elif warehouse.query(f"select count(*) from {table}")[0][0]:
+            raise ValueError(f"{table} already holds rows; pass --replace to overwrite them")
+        warehouse.insert_rows(
+            schema,
+            "product_price_history",
+            [(v.product_id, v.price, v.valid_from, v.valid_to) for v in versions],
+            columns=["product_id", "price", "valid_from", "valid_to"],
+        )

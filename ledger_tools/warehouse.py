@@ -1,0 +1,435 @@
+"""A small connection layer over the raw data, the same API on DuckDB and PostgreSQL.
+
+Demo data loading, fault injection in tests and cross-engine comparisons all go through
+here, so values cross the boundary in one shape whatever the engine: Decimal for
+numeric, naive UTC datetime for timestamps, None for null. Floats are refused on the
+way in because money must never pass through binary floating point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ledger_job import paths
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.sql import Composed
+
+Engine = Literal["duckdb", "postgres"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "postgres")
+Row = tuple[Any, ...]
+
+# Lower case only: dbt quotes schema names on PostgreSQL, so a mixed-case name created
+# unquoted here would not be the schema the models read.
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# Bytes of a CSV file sent to PostgreSQL's COPY per write.
+_COPY_BLOCK = 1 << 20
+
+
+def validate_identifier(name: str) -> str:
+    """Return `name` when it is a plain lower-case SQL identifier, else raise ValueError."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(
+            f"invalid identifier {name!r}: use lower-case letters, digits and underscores"
+        )
+    return name
+
+
+def quote_identifier(name: str) -> str:
+    """`name` as a double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _check_value(value: object) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"float {value!r} refused: pass money and numerics as Decimal")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"non-finite Decimal {value!r} cannot be stored")
+
+
+def _normalise(value: Any) -> Any:
+    """Aware timestamps become naive UTC, the convention of every raw table."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _normalise_rows(rows: Iterable[Sequence[Any]]) -> list[Row]:
+    return [tuple(_normalise(v) for v in row) for row in rows]
+
+
+def _target_columns(
+    schema: str, table: str, existing: Sequence[str], columns: Sequence[str] | None
+) -> list[str]:
+    """The columns an insert writes, checked against the table's, in the caller's order."""
+    if not existing:
+        raise ValueError(f"table {schema}.{table} does not exist")
+    if columns is None:
+        return list(existing)
+    unknown = [c for c in columns if c not in existing]
+    if unknown:
+        raise ValueError(f"{schema}.{table} has no column(s) {', '.join(unknown)}")
+    return list(columns)
+
+
+def _checked_rows(
+    schema: str, table: str, rows: Iterable[Sequence[Any]], width: int
+) -> Iterator[Row]:
+    """Rows validated the same way on every engine, so bad input fails alike."""
+    for number, row in enumerate(rows, start=1):
+        if len(row) != width:
+            raise ValueError(
+                f"{schema}.{table}: row {number} has {len(row)} values, expected {width}"
+            )
+        for value in row:
+            _check_value(value)
+        yield tuple(_normalise(v) for v in row)
+
+
+class Warehouse(ABC):
+    """One open connection to a DuckDB file or a PostgreSQL database."""
+
+    engine: Engine
+
+    @abstractmethod
+    def execute(self, sql: str) -> None:
+        """Run statements that return nothing (DDL, DML)."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[Row]:
+        """Run one query and return every row as a tuple."""
+
+    @abstractmethod
+    def insert_rows(
+        self,
+        schema: str,
+        table: str,
+        rows: Iterable[Sequence[Any]],
+        columns: Sequence[str] | None = None,
+    ) -> int:
+        """Append rows to schema.table, all or nothing; return how many were written.
+
+        Without `columns` the values are matched to the table's columns by position.
+        """
+
+    @abstractmethod
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
+        """Append a CSV file to schema.table through the engine's bulk path, all or nothing.
+
+        The file: UTF-8, no header, one row a line, fields separated by commas; a field
+        with a comma, quote or line break is quoted with double quotes, a quote inside
+        doubled; an unquoted empty field is NULL, a quoted one the empty string; values
+        in the text form of the column's type. Nothing checks them on the way: the
+        engine refuses what it cannot read.
+        """
+
+    @abstractmethod
+    def schema_exists(self, name: str) -> bool:
+        """Whether a schema of exactly this name exists in the connected database."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit everything inside the block together, or nothing if it raises."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where this connection points, safe to print (never includes a password)."""
+
+    def drop_schema(self, name: str) -> None:
+        """Drop a schema and everything in it; a missing schema is not an error."""
+        self.execute(f"drop schema if exists {quote_identifier(validate_identifier(name))} cascade")
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _csv_field(value: Any) -> str:
+    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        # Fixed-point text: str() may switch to exponent notation.
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, int | date):
+        return str(value)
+    raise TypeError(f"unsupported value type {type(value).__name__}: {value!r}")
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB database file (created with its parent directory when missing)."""
+
+    engine: Engine = "duckdb"
+
+    def __init__(self, path: Path | str) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(str(self.path))
+        self._in_transaction = False
+
+    def execute(self, sql: str) -> None:
+        self._conn.execute(sql)
+
+    def query(self, sql: str) -> list[Row]:
+        return _normalise_rows(self._conn.execute(sql).fetchall())
+
+    def insert_rows(
+        self,
+        schema: str,
+        table: str,
+        rows: Iterable[Sequence[Any]],
+        columns: Sequence[str] | None = None,
+    ) -> int:
+        # executemany runs one statement per row and a VALUES list is parsed as SQL;
+        # a CSV read with the table's own column types is several times faster than
+        # either. Text is always quoted and quoted empties are not nulls, so '' and
+        # NULL stay apart.
+        types = self._column_types(schema, table)
+        targets = _target_columns(schema, table, list(types), columns)
+        written = 0
+        with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
+            path = Path(tmp) / "rows.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                for row in _checked_rows(schema, table, rows, len(targets)):
+                    out.write(",".join(_csv_field(v) for v in row) + "\n")
+                    written += 1
+            if written:
+                self._insert_csv(schema, table, path, targets, types)
+        return written
+
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
+        types = self._column_types(schema, table)
+        targets = _target_columns(schema, table, list(types), columns)
+        self._insert_csv(schema, table, path, targets, types)
+
+    def _insert_csv(
+        self, schema: str, table: str, path: Path, targets: Sequence[str], types: dict[str, str]
+    ) -> None:
+        # read_csv with the table's own column types, parsed in parallel.
+        names = ", ".join(quote_identifier(c) for c in targets)
+        csv_columns = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(targets))
+        source = str(path).replace("'", "''")
+        self._conn.execute(
+            f"insert into {quote_identifier(schema)}.{quote_identifier(table)} ({names}) "
+            f"select * from read_csv('{source}', header = false, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', nullstr = '', "
+            f"allow_quoted_nulls = false, columns = {{{csv_columns}}})"
+        )
+
+    def _column_types(self, schema: str, table: str) -> dict[str, str]:
+        found = self._conn.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+            " order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        return {str(name): str(kind) for name, kind in found}
+
+    def schema_exists(self, name: str) -> bool:
+        rows = self._conn.execute(
+            "select count(*) from information_schema.schemata"
+            " where catalog_name = current_database() and schema_name = ?",
+            [name],
+        ).fetchall()
+        return bool(rows[0][0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._in_transaction:
+            raise RuntimeError("DuckDB has no nested transactions")
+        self._conn.begin()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._conn.rollback()
+            raise
+        else:
+            self._conn.commit()
+        finally:
+            self._in_transaction = False
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def describe(self) -> str:
+        return f"duckdb {self.path}"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Connection settings; the defaults are those of the dbt `postgres` profile."""
+
+    host: str = "localhost"
+    port: int = 5432
+    user: str = "postgres"
+    dbname: str = "billing_db"
+    password: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls) -> PostgresSettings:
+        env = os.environ
+        return cls(
+            host=env.get("BILLING_DB_HOST") or cls.host,
+            port=int(env.get("BILLING_DB_PORT") or cls.port),
+            user=env.get("BILLING_DB_USER") or cls.user,
+            dbname=env.get("BILLING_DB_NAME") or cls.dbname,
+            password=env.get("BILLING_DB_PASSWORD") or "",
+        )
+
+    def describe(self) -> str:
+        return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def is_loopback(self) -> bool:
+        """Whether the server is reached over this machine's loopback interface."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+    def connect(self, *, autocommit: bool = True, **options: Any) -> psycopg.Connection[Any]:
+        """A psycopg connection; `options` go to `psycopg.connect` (options=, application_name=)."""
+        import psycopg
+
+        # Keyword arguments rather than a conninfo string, so the password can never
+        # be echoed back inside a connection error.
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            dbname=self.dbname,
+            password=self.password or None,
+            autocommit=autocommit,
+            **options,
+        )
+
+
+class PostgresWarehouse(Warehouse):
+    """A PostgreSQL database through psycopg 3, in autocommit outside `transaction()`."""
+
+    engine: Engine = "postgres"
+
+    def __init__(self, settings: PostgresSettings | None = None) -> None:
+        self.settings = settings or PostgresSettings.from_env()
+        self._conn = self.settings.connect(options="-c TimeZone=UTC")
+
+    def execute(self, sql: str) -> None:
+        with self._conn.cursor() as cur:
+            cur.execute(sql)
+
+    def query(self, sql: str) -> list[Row]:
+        with self._conn.cursor() as cur:
+            cur.execute(sql)
+            return _normalise_rows(cur.fetchall())
+
+    def insert_rows(
+        self,
+        schema: str,
+        table: str,
+        rows: Iterable[Sequence[Any]],
+        columns: Sequence[str] | None = None,
+    ) -> int:
+        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+        statement = _copy_from_stdin(schema, table, targets, "")
+        written = 0
+        with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in _checked_rows(schema, table, rows, len(targets)):
+                copy.write_row(row)
+                written += 1
+        return written
+
+    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
+        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+        statement = _copy_from_stdin(schema, table, targets, " (format csv)")
+        with (
+            self._conn.transaction(),
+            self._conn.cursor() as cur,
+            cur.copy(statement) as copy,
+            path.open("rb") as source,
+        ):
+            while block := source.read(_COPY_BLOCK):
+                copy.write(block)
+
+    def _column_names(self, schema: str, table: str) -> list[str]:
+        with self._conn.cursor() as cur:
+            cur.execute(
+                "select a.attname from pg_catalog.pg_attribute a"
+                " join pg_catalog.pg_class c on c.oid = a.attrelid"
+                " join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                " where n.nspname = %s and c.relname = %s and a.attnum > 0"
+                " and not a.attisdropped order by a.attnum",
+                [schema, table],
+            )
+            return [str(name) for (name,) in cur.fetchall()]
+
+    def schema_exists(self, name: str) -> bool:
+        with self._conn.cursor() as cur:
+            # pg_namespace rather than information_schema, which hides schemas the
+            # user holds no privilege on: those still exist and must not be recreated.
+            cur.execute("select count(*) from pg_catalog.pg_namespace where nspname = %s", [name])
+            row = cur.fetchone()
+        return bool(row and row[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._conn.transaction():
+            yield
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+
+def connect(
+    target: Engine = "duckdb",
+    *,
+    duckdb_path: Path | str | None = None,
+    postgres: PostgresSettings | None = None,
+) -> Warehouse:
+    """Open the raw-data warehouse of a target.
+
+    DuckDB defaults to the project's file ($LEDGER_DUCKDB_PATH), PostgreSQL to the
+    BILLING_DB_* environment, the same places dbt reads from.
+    """
+    if target == "duckdb":
+        return DuckDBWarehouse(duckdb_path if duckdb_path is not None else paths.duckdb_path())
+    if target == "postgres":
+        return PostgresWarehouse(postgres)
+    raise ValueError(f"unknown target {target!r}; expected one of {', '.join(ENGINES)}")
+
+
+def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:
+    """`copy schema.table (columns) from stdin<options>`, every name quoted by psycopg."""
+    from psycopg import sql
+
+    return sql.SQL("copy {}.{} ({}) from stdin" + options).format(
+        sql.Identifier(schema),
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+    )
