@@ -20,7 +20,7 @@ from ledger_job.balance_report import (
     Imbalance,
     investigation_sql,
 )
-from ledger_job.money import format_usd, to_decimal, usd
+from ledger_job.money import format_usd, plural, to_decimal, usd
 
 # Slack rejects a section text over 3000 characters and a message over 50 blocks.
 SLACK_SECTION_LIMIT = 2900
@@ -94,12 +94,6 @@ def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
     return chunks
 
 
-def _plural(count: int | None, word: str) -> str:
-    if count is None:
-        return f"? {word}s"
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def _summary(
     imbalance: Imbalance | None, detected_at: str, run_id: str | None, tests: Sequence[str]
 ) -> Section:
@@ -123,7 +117,7 @@ def _summary(
 
 def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
     by_type = [
-        f"{t.account_type}: {_plural(t.account_count, 'account')}, total: {usd(t.balance)} "
+        f"{t.account_type}: {plural(t.account_count, 'account')}, total: {usd(t.balance)} "
         f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
         for t in breakdown.by_account_type
     ]
@@ -135,7 +129,7 @@ def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
     shown = breakdown.accounts[:MESSAGE_ACCOUNTS]
     accounts = [
         f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'}): "
-        f"{_plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
+        f"{plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
         for a in shown
     ]
     return [
@@ -155,7 +149,7 @@ def _transactions_section(imbalance: Imbalance) -> Section:
     shown = imbalance.transactions[:MESSAGE_TRANSACTIONS]
     lines = [
         f"{t.transaction_id} [{t.source or '?'}] at {t.event_at or '?'}, "
-        f"{_plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
+        f"{plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
         f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
         for t in shown
     ]

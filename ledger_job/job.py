@@ -42,7 +42,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any, Protocol
 
 import duckdb
@@ -65,6 +64,7 @@ from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS
 from ledger_job.ledger_totals import fetch_ledger_totals, log_ledger_totals
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
+from ledger_job.process import Terminated, raise_on_signals
 from ledger_job.raw_schemas import raw_schema_names
 from ledger_job.read_copy import ledger_totals_from_copy, marts_schemas
 
@@ -80,14 +80,6 @@ NIGHTLY_SELECTOR = "nightly"
 log = logging.getLogger(__name__)
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGINT arrived; a BaseException so no `except Exception` swallows it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"signal {signum}")
-        self.signum = signum
-
-
 class DemoDataLoader(Protocol):
     """Writes demo data into the DuckDB file `database`, raw schemas named by `schema_names`
     (raw name -> schema), the data ending on `as_of`; returns the rows written."""
@@ -101,10 +93,6 @@ class DemoDataLoader(Protocol):
         scale: float,
         as_of: date,
     ) -> int: ...
-
-
-def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
-    raise Terminated(signum)
 
 
 def utc_now() -> str:
@@ -511,8 +499,7 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
         )
         return EXIT_CANNOT_RUN
     # cron, systemd and operators stop jobs with SIGTERM: stop dbt, report, release the lock.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _raise_terminated)
+    raise_on_signals(signal.SIGTERM, signal.SIGINT)
     config = JobConfig(
         log_dir=log_dir,
         state_dir=args.state_dir.resolve(),

@@ -1,4 +1,4 @@
-"""Exact money values for messages: Decimal in, "$1,234.50" out, never a float.
+"""Exact money values for messages: Decimal in, "$1,234.50" out, never a float; and counts.
 
 `dbt show` hands values over as JSON; depending on the engine and the SQL a numeric
 column arrives as a JSON number or as a string. Going through str() keeps the digits
@@ -52,6 +52,13 @@ def usd(value: Decimal | None) -> str:
 def signed_usd(value: Decimal) -> str:
     """`+$1,234.50`, `-$0.01`, `+$0.00`."""
     return ("-" if value < 0 else "+") + format_usd(abs(value))
+
+
+def plural(count: int | None, word: str) -> str:
+    """`1 row`, `1,234 rows`; an unknown count is `? rows`."""
+    if count is None:
+        return f"? {word}s"
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def plain(value: Decimal | None) -> str | None:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ledger_job.money import format_usd, signed_usd
+from ledger_job.money import format_usd, plural, signed_usd
 from ledger_job.paths import PROJECT_ROOT, dbt_executable
 from ledger_tools.warehouse import (
     DuckDBWarehouse,
@@ -242,7 +242,7 @@ class DataDiff:
             )
         others = [m.name for m in self.marts if m.moved and m.name != LEDGER]
         if others:
-            line += f"; values moved in {_plural(len(others), 'other mart')}: {', '.join(others)}"
+            line += f"; values moved in {plural(len(others), 'other mart')}: {', '.join(others)}"
         if self.balance.is_balanced(self.balance.head) is False:
             line += "; the head ledger does NOT balance"
         return line
@@ -759,8 +759,8 @@ def render_markdown(diff: DataDiff, *, title: str = "Data diff") -> str:
         f"| removed: copy of a ledger_id | {ledger.removed_copies:,} |",
         "",
         f"Duplicated ledger_ids: base {ledger.base_duplicated_ids:,}"
-        f" ({_plural(ledger.base_extra_copies, 'extra row')}),"
-        f" head {ledger.head_duplicated_ids:,} ({_plural(ledger.head_extra_copies, 'extra row')}).",
+        f" ({plural(ledger.base_extra_copies, 'extra row')}),"
+        f" head {ledger.head_duplicated_ids:,} ({plural(ledger.head_extra_copies, 'extra row')}).",
     ]
     if ledger.columns:
         lines += ["", "Columns that changed:", "", "| column | rows | note |", "|---|---:|---|"]
@@ -813,10 +813,6 @@ def render_markdown(diff: DataDiff, *, title: str = "Data diff") -> str:
             lines.append(f"| `{column}`{marker} | {before} | {after} |")
     lines.append("")
     return "\n".join(lines)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _count(value: int | None) -> str:

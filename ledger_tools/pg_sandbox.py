@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from ledger_job.process import stop_process
+from ledger_job.process import Terminated, raise_on_signals, stop_process
 
 HOST_ENV = "BILLING_DB_HOST"
 REQUIRE_ENV = "LEDGER_REQUIRE_POSTGRES"
@@ -317,14 +317,6 @@ def _skip_banner(reason: str) -> None:
     )
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, unwound like Ctrl-C so that the server is stopped and its data dir removed."""
-
-
-def _terminate(signum: int, _frame: object) -> None:
-    raise Terminated
-
-
 def _reap(proc: subprocess.Popen[bytes], patience: float) -> None:
     """Wait `patience` seconds for `proc` to end on its own, then terminate, then kill it."""
     try:
@@ -401,9 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command given")
-    signal.signal(signal.SIGTERM, _terminate)
+    # SIGTERM unwinds like Ctrl-C: the server is stopped and its data directory removed.
+    raise_on_signals(signal.SIGTERM)
     try:
         return with_postgres(command, args.search_path)
     except KeyboardInterrupt as exc:
         _say(f"{MARKER} interrupted; throwaway server (if any) stopped and removed")
-        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        return 128 + (exc.signum if isinstance(exc, Terminated) else signal.SIGINT)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ledger_job import paths
+from ledger_job.process import raise_on_signals
 from ledger_tools import demo_data, pg_sandbox
 from ledger_tools.benchmark import report
 from ledger_tools.benchmark.build import (
@@ -433,14 +434,10 @@ def _run_description(settings: Settings, workdir: Path) -> dict[str, Any]:
     }
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    # Unwind like Ctrl-C: the running child is stopped, the throwaway server removed.
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    # SIGTERM unwinds like Ctrl-C: the running child is stopped, the throwaway server removed.
+    raise_on_signals(signal.SIGTERM)
     try:
         scales = run_benchmark(settings)
     except BenchmarkError as exc:
