@@ -13,7 +13,7 @@ small JSON file:
 The state only moves once the message reached the webhook (or there is no webhook to
 reach): an alert that could not be delivered is sent again by the next run.
 The balance tests not running at all (an upstream model failed) says nothing about the
-balance, so the state is left alone.
+balance, so the state is left alone. The message's text is alert_message's.
 """
 
 from __future__ import annotations
@@ -23,20 +23,14 @@ import logging
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from ledger_job.alert_message import Message, imbalance_message, resolved_message
-from ledger_job.balance_report import (
-    Breakdown,
-    Imbalance,
-    QueryRunner,
-    fetch_breakdown,
-    fetch_imbalance,
-)
-from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, PostResult, post_json
+from ledger_job.balance_report import Imbalance, QueryRunner, fetch_breakdown, fetch_imbalance
+from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, post_json
 from ledger_job.money import plain, to_decimal, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
@@ -77,10 +71,10 @@ def load_state(path: Path) -> AlertState | None:
     except (OSError, json.JSONDecodeError) as exc:
         log.warning("alert state %s unreadable (%s); starting from no state", path, exc)
         return None
-    known = AlertState.__dataclass_fields__
     if not isinstance(document, dict) or "status" not in document:
         log.warning("alert state %s has no status; starting from no state", path)
         return None
+    known = {f.name for f in fields(AlertState)}
     return AlertState(**{k: v for k, v in document.items() if k in known})
 
 
@@ -105,32 +99,6 @@ def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str 
     if was_imbalanced and previous is not None and previous.fingerprint == fingerprint:
         return Action.SUPPRESS
     return Action.ALERT
-
-
-def post_message(
-    message: Message,
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    backoff_base: float | None = None,
-) -> PostResult | None:
-    """Post to ALERT_WEBHOOK_URL with the heartbeat's retry policy; None when unset."""
-    env = os.environ if env is None else env
-    url = env.get(WEBHOOK_ENV_VAR, "").strip()
-    if not url:
-        log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
-        return None
-    return post_json(
-        url,
-        message.slack_payload(),
-        what="ledger alert",
-        timeout=timeout,
-        backoff_base=backoff_base,
-    )
-
-
-def _notified(result: PostResult | None) -> bool:
-    return result is None or result.delivered
 
 
 @dataclass
@@ -158,12 +126,24 @@ class BalanceMonitor:
         if balanced is None:
             log.info("balance tests did not run; alert state left unchanged")
             return Action.NONE
-        if balanced:
-            action = decide(previous, True, None)
-            if action is Action.RESOLVE and previous is not None:
-                self._resolve(previous, now=now, run_id=run_id, ledger_totals=ledger_totals)
-            return action
-        return self._imbalanced(previous, now=now, run_id=run_id, failing_tests=failing_tests)
+        if not balanced:
+            return self._imbalanced(previous, now=now, run_id=run_id, failing_tests=failing_tests)
+        action = decide(previous, True, None)
+        if action is Action.RESOLVE and previous is not None:
+            message = resolved_message(
+                previous, resolved_at=now, run_id=run_id, totals=ledger_totals
+            )
+            log.info("%s", message.text())
+            resolved = AlertState(
+                status="balanced",
+                difference="0",
+                first_detected_at=previous.first_detected_at,
+                alerted_at=previous.alerted_at,
+                resolved_at=now,
+                run_id=run_id,
+            )
+            self._send(message, resolved, "resolved message")
+        return action
 
     def _imbalanced(
         self,
@@ -182,7 +162,6 @@ class BalanceMonitor:
             errors.append(str(exc))
             # Without details the failing tests are all that identifies the imbalance.
             fingerprint = "unknown:" + ",".join(sorted(failing_tests))
-
         action = decide(previous, False, fingerprint)
         if action is Action.SUPPRESS and previous is not None:
             log.warning(
@@ -192,8 +171,7 @@ class BalanceMonitor:
                 previous.alerted_at,
             )
             return action
-
-        breakdown: Breakdown | None = None
+        breakdown = None
         if imbalance is not None:
             try:
                 breakdown = fetch_breakdown(self.runner)
@@ -209,59 +187,35 @@ class BalanceMonitor:
             detail_error="; ".join(errors) or None,
         )
         log.critical("%s", message.text())
-        result = post_message(
-            message, env=self.env, timeout=self.timeout, backoff_base=self.backoff_base
+        # An imbalance goes on since its first alert, whatever it has become meanwhile.
+        ongoing = (
+            previous.first_detected_at if previous and previous.status == "imbalanced" else None
         )
-        if not _notified(result):
-            log.error("ledger alert not delivered; the next run will send it again")
-            return action
-        was_imbalanced = previous is not None and previous.status == "imbalanced"
-        first_detected_at = previous.first_detected_at if previous and was_imbalanced else None
-        save_state(
-            self.state_path,
-            AlertState(
-                status="imbalanced",
-                fingerprint=fingerprint,
-                difference=plain(imbalance.check.difference) if imbalance else None,
-                unbalanced_transaction_count=len(imbalance.transactions) if imbalance else None,
-                first_detected_at=first_detected_at or now,
-                alerted_at=now,
-                run_id=run_id,
-            ),
+        state = AlertState(
+            status="imbalanced",
+            fingerprint=fingerprint,
+            difference=plain(imbalance.check.difference) if imbalance else None,
+            unbalanced_transaction_count=len(imbalance.transactions) if imbalance else None,
+            first_detected_at=ongoing or now,
+            alerted_at=now,
+            run_id=run_id,
         )
+        self._send(message, state, "ledger alert")
         return action
 
-    def _resolve(
-        self,
-        previous: AlertState,
-        *,
-        now: str,
-        run_id: str | None,
-        ledger_totals: Mapping[str, Any] | None,
-    ) -> None:
-        message = resolved_message(
-            previous_difference=previous.difference,
-            first_detected_at=previous.first_detected_at,
-            alerted_at=previous.alerted_at,
-            resolved_at=now,
-            run_id=run_id,
-            ledger_totals=ledger_totals,
-        )
-        log.info("%s", message.text())
-        result = post_message(
-            message, env=self.env, timeout=self.timeout, backoff_base=self.backoff_base
-        )
-        if not _notified(result):
-            log.error("resolved message not delivered; the next run will send it again")
+    def _send(self, message: Message, state: AlertState, what: str) -> None:
+        """Post to ALERT_WEBHOOK_URL (the heartbeat's retry policy), then save `state`;
+        an undelivered message leaves the state as it was, so the next run sends it again."""
+        url = (os.environ if self.env is None else self.env).get(WEBHOOK_ENV_VAR, "").strip()
+        if not url:
+            log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
+        elif not post_json(
+            url,
+            message.slack_payload(),
+            what="ledger alert",
+            timeout=self.timeout,
+            backoff_base=self.backoff_base,
+        ).delivered:
+            log.error("%s not delivered; the next run will send it again", what)
             return
-        save_state(
-            self.state_path,
-            AlertState(
-                status="balanced",
-                difference="0",
-                first_detected_at=previous.first_detected_at,
-                alerted_at=previous.alerted_at,
-                resolved_at=now,
-                run_id=run_id,
-            ),
-        )
+        save_state(self.state_path, state)

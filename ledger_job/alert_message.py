@@ -10,22 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger_job.balance_report import (
-    MESSAGE_ACCOUNTS,
-    MESSAGE_TRANSACTIONS,
-    Breakdown,
-    Imbalance,
-    investigation_sql,
-)
+from ledger_job.balance_report import MESSAGE_ACCOUNTS, MESSAGE_TRANSACTIONS, investigation_sql
 from ledger_job.money import format_usd, plural, to_decimal, usd
+
+if TYPE_CHECKING:
+    from ledger_job.alert import AlertState
+    from ledger_job.balance_report import Breakdown, Imbalance
 
 # Slack rejects a section text over 3000 characters and a message over 50 blocks.
 SLACK_SECTION_LIMIT = 2900
 SLACK_MAX_BLOCKS = 50
 _TRUNCATED = {"type": "section", "text": {"type": "mrkdwn", "text": "_(truncated, see the log)_"}}
+_ACTIONS = [
+    "1. Review the unbalanced transactions above; manual journals "
+    "(finance.manual_journal_lines) are where an imbalance can enter.",
+    "2. Correct the entry at its source, with finance's approval; the views recompute "
+    "on the next read, there is nothing to reprocess.",
+    "3. The next run re-checks the balance and posts a resolved message.",
+]
 
 
 @dataclass
@@ -94,25 +98,8 @@ def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
     return chunks
 
 
-def _summary(
-    imbalance: Imbalance | None, detected_at: str, run_id: str | None, tests: Sequence[str]
-) -> Section:
-    lines = []
-    if imbalance is not None:
-        check = imbalance.check
-        lines += [
-            f"Total difference (debits - credits): {usd(check.difference)}",
-            f"Total debits: {usd(check.total_debits)}",
-            f"Total credits: {usd(check.total_credits)}",
-            f"Unbalanced transactions: {check.unbalanced_transaction_count}",
-            f"Total accounts affected: {check.accounts_affected}",
-        ]
-    lines += [
-        f"Timestamp: {detected_at}",
-        f"dbt invocation: {run_id or 'unknown'}",
-        f"Failing tests: {', '.join(tests) or 'none reported'}",
-    ]
-    return Section(None, lines)
+def _account(a: Any) -> str:
+    return f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'})"
 
 
 def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
@@ -122,21 +109,16 @@ def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
         for t in breakdown.by_account_type
     ]
     top = [
-        f"{a.rank or i}. {a.account_code} {a.account_name or ''} ({a.account_type or '?'}): "
-        f"{usd(a.balance)}"
+        f"{a.account_rank or i}. {_account(a)}: {usd(a.balance)}"
         for i, a in enumerate(breakdown.top_accounts, start=1)
     ]
     shown = breakdown.accounts[:MESSAGE_ACCOUNTS]
     accounts = [
-        f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'}): "
-        f"{plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
+        f"{_account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
         for a in shown
     ]
     return [
-        Section(
-            "Breakdown by account type",
-            by_type or ["(none)"],
-        ),
+        Section("Breakdown by account type", by_type or ["(none)"]),
         Section("Top 5 accounts by absolute balance", top or ["(none)"]),
         Section(
             f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})",
@@ -145,8 +127,16 @@ def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
     ]
 
 
-def _transactions_section(imbalance: Imbalance) -> Section:
-    shown = imbalance.transactions[:MESSAGE_TRANSACTIONS]
+def _imbalance_sections(imbalance: Imbalance) -> tuple[list[str], Section]:
+    """The summary's lines on the imbalance, and the unbalanced transactions."""
+    check, shown = imbalance.check, imbalance.transactions[:MESSAGE_TRANSACTIONS]
+    summary = [
+        f"Total difference (debits - credits): {usd(check.difference)}",
+        f"Total debits: {usd(check.total_debits)}",
+        f"Total credits: {usd(check.total_credits)}",
+        f"Unbalanced transactions: {check.unbalanced_transaction_count}",
+        f"Total accounts affected: {check.accounts_affected}",
+    ]
     lines = [
         f"{t.transaction_id} [{t.source or '?'}] at {t.event_at or '?'}, "
         f"{plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
@@ -157,16 +147,7 @@ def _transactions_section(imbalance: Imbalance) -> Section:
         f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
         "largest difference first)"
     )
-    return Section(heading, lines or ["(none listed)"])
-
-
-_ACTIONS = [
-    "1. Review the unbalanced transactions above; manual journals "
-    "(finance.manual_journal_lines) are where an imbalance can enter.",
-    "2. Correct the entry at its source, with finance's approval; the views recompute "
-    "on the next read, there is nothing to reprocess.",
-    "3. The next run re-checks the balance and posts a resolved message.",
-]
+    return summary, Section(heading, lines or ["(none listed)"])
 
 
 def imbalance_message(
@@ -180,46 +161,42 @@ def imbalance_message(
     detail_error: str | None = None,
 ) -> Message:
     """The CRITICAL message; parts whose data could not be fetched are left out."""
-    message = Message(title="🚨 CRITICAL: Ledger imbalance detected")
-    message.sections.append(_summary(imbalance, detected_at, run_id, failing_tests))
+    summary, transactions = _imbalance_sections(imbalance) if imbalance else ([], None)
+    summary += [
+        f"Timestamp: {detected_at}",
+        f"dbt invocation: {run_id or 'unknown'}",
+        f"Failing tests: {', '.join(failing_tests) or 'none reported'}",
+    ]
+    sections = [Section(None, summary)]
     if detail_error:
-        message.sections.append(Section("Details unavailable", [detail_error]))
-    if breakdown is not None:
-        message.sections.extend(_breakdown_sections(breakdown))
-    if imbalance is not None:
-        message.sections.append(_transactions_section(imbalance))
-    message.sections.append(Section("Action required", list(_ACTIONS)))
-    message.sections.append(
-        Section("Investigation SQL (marts views)", investigation_sql(relations, imbalance), True)
-    )
-    return message
+        sections.append(Section("Details unavailable", [detail_error]))
+    sections += _breakdown_sections(breakdown) if breakdown else []
+    sections += [transactions] if transactions else []
+    sections.append(Section("Action required", list(_ACTIONS)))
+    sql = investigation_sql(relations, imbalance)
+    sections.append(Section("Investigation SQL (marts views)", sql, code=True))
+    return Message("🚨 CRITICAL: Ledger imbalance detected", sections)
 
 
 def resolved_message(
-    *,
-    previous_difference: str | None,
-    first_detected_at: str | None,
-    alerted_at: str | None,
-    resolved_at: str,
-    run_id: str | None,
-    ledger_totals: Mapping[str, Any] | None,
+    previous: AlertState, *, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
 ) -> Message:
     """The one message that closes an imbalance alert."""
     lines = [
-        f"Previous difference: {usd(_decimal_or_none(previous_difference))}",
-        f"Imbalance first detected: {first_detected_at or 'unknown'}",
-        f"Last alerted: {alerted_at or 'unknown'}",
+        f"Previous difference: {usd(_decimal_or_none(previous.difference))}",
+        f"Imbalance first detected: {previous.first_detected_at or 'unknown'}",
+        f"Last alerted: {previous.alerted_at or 'unknown'}",
         f"Resolved at: {resolved_at}",
         f"dbt invocation: {run_id or 'unknown'}",
     ]
-    if ledger_totals:
-        debits = _decimal_or_none(ledger_totals.get("total_debits"))
-        credits = _decimal_or_none(ledger_totals.get("total_credits"))
+    if totals:
+        debits = _decimal_or_none(totals.get("total_debits"))
+        credits = _decimal_or_none(totals.get("total_credits"))
         lines.append(f"Ledger entries now: debits {usd(debits)}, credits {usd(credits)}")
-    return Message(title="✅ RESOLVED: Ledger balanced again", sections=[Section(None, lines)])
+    return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
 
 
-def _decimal_or_none(value: Any) -> Decimal | None:
+def _decimal_or_none(value: Any) -> Any:
     try:
         return to_decimal(value)
     except ValueError:

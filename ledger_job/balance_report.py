@@ -12,11 +12,10 @@ fingerprint); the breakdowns are only fetched when a message will be sent.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ledger_job.money import plain, to_decimal
 
@@ -27,8 +26,6 @@ MESSAGE_TRANSACTIONS = 20
 TOP_ACCOUNTS = 5
 MESSAGE_ACCOUNTS = 10
 
-log = logging.getLogger(__name__)
-
 
 class QueryRunner(Protocol):
     """What the report needs from dbt: rows of a Jinja SQL query."""
@@ -36,52 +33,48 @@ class QueryRunner(Protocol):
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]: ...
 
 
+# Each dataclass below is one view's row; its fields are the view's column names.
 @dataclass(frozen=True)
 class BalanceCheck:
-    """The single row of `ledger_balance_check`."""
-
-    total_debits: Decimal | None
-    total_credits: Decimal | None
-    difference: Decimal | None
-    unbalanced_transaction_count: int | None
-    accounts_affected: int | None
-    is_balanced: bool | None
-    checked_at: str | None
+    total_debits: Decimal | None = None
+    total_credits: Decimal | None = None
+    difference: Decimal | None = None
+    unbalanced_transaction_count: int | None = None
+    accounts_affected: int | None = None
+    is_balanced: bool | None = None
+    checked_at: str | None = None
 
 
 @dataclass(frozen=True)
 class UnbalancedTransaction:
-    """A row of `ledger_unbalanced_transactions`."""
-
     transaction_id: str
-    source: str | None
-    event_at: str | None
-    line_count: int | None
-    total_debits: Decimal | None
-    total_credits: Decimal | None
-    difference: Decimal | None
+    source: str | None = None
+    event_at: str | None = None
+    line_count: int | None = None
+    total_debits: Decimal | None = None
+    total_credits: Decimal | None = None
+    difference: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class AccountTypeBalance:
-    """A row of `ledger_imbalance_by_account_type`."""
-
     account_type: str
-    account_count: int | None
-    total_debits: Decimal | None
-    total_credits: Decimal | None
-    balance: Decimal | None
+    account_count: int | None = None
+    total_debits: Decimal | None = None
+    total_credits: Decimal | None = None
+    balance: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class AccountBalance:
-    """A row of `ledger_top_accounts` or `ledger_imbalance_accounts`."""
+    """`ledger_top_accounts` (with a rank) or `ledger_imbalance_accounts` (balance is its
+    net_amount, with a transaction count)."""
 
     account_code: str
-    account_name: str | None
-    account_type: str | None
-    balance: Decimal | None
-    rank: int | None = None
+    account_name: str | None = None
+    account_type: str | None = None
+    balance: Decimal | None = None
+    account_rank: int | None = None
     transaction_count: int | None = None
 
 
@@ -103,8 +96,7 @@ class Imbalance:
         """
         difference = self.check.difference
         key = plain(difference.normalize()) if difference is not None else "unknown"
-        digest = hashlib.sha256()
-        digest.update(key.encode())
+        digest = hashlib.sha256(key.encode())
         for transaction_id in self.transaction_ids:
             digest.update(b"\n" + transaction_id.encode())
         return digest.hexdigest()[:16]
@@ -119,14 +111,8 @@ class Breakdown:
     accounts: tuple[AccountBalance, ...]
 
 
-def _lower_keys(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(k).lower(): v for k, v in row.items()}
-
-
 def _int(value: Any) -> int | None:
-    if value is None:
-        return None
-    return int(to_decimal(value) or 0)
+    return None if value is None else int(to_decimal(value) or 0)
 
 
 def _bool(value: Any) -> bool | None:
@@ -135,96 +121,38 @@ def _bool(value: Any) -> bool | None:
     return str(value).strip().lower() in ("true", "t", "1", "yes")
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+# How a column is read, by the type its field declares.
+_READ = {
+    "Decimal | None": to_decimal,
+    "int | None": _int,
+    "bool | None": _bool,
+    "str | None": lambda value: None if value is None else str(value),
+    "str": str,
+}
+Row = TypeVar("Row")
+
+
+def _parse(kind: type[Row], rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """Rows as `kind`, each field read from the column of its name (any case)."""
+    parsed = []
+    for raw in rows:
+        row = {str(k).lower(): v for k, v in raw.items()}
+        parsed.append(kind(**{f.name: _READ[str(f.type)](row.get(f.name)) for f in fields(kind)}))
+    return parsed
 
 
 def parse_check(rows: Iterable[Mapping[str, Any]]) -> BalanceCheck:
     """The check row; raises ValueError when the view returned none."""
-    rows = [_lower_keys(r) for r in rows]
-    if not rows:
+    parsed = _parse(BalanceCheck, rows)
+    if not parsed:
         raise ValueError("ledger_balance_check returned no row")
-    row = rows[0]
-    return BalanceCheck(
-        total_debits=to_decimal(row.get("total_debits")),
-        total_credits=to_decimal(row.get("total_credits")),
-        difference=to_decimal(row.get("difference")),
-        unbalanced_transaction_count=_int(row.get("unbalanced_transaction_count")),
-        accounts_affected=_int(row.get("accounts_affected")),
-        is_balanced=_bool(row.get("is_balanced")),
-        checked_at=_text(row.get("checked_at")),
-    )
+    return parsed[0]
 
 
 def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[UnbalancedTransaction, ...]:
     """Unbalanced transactions, largest absolute difference first."""
-    parsed = []
-    for raw in rows:
-        row = _lower_keys(raw)
-        parsed.append(
-            UnbalancedTransaction(
-                transaction_id=str(row.get("transaction_id")),
-                source=_text(row.get("source")),
-                event_at=_text(row.get("event_at")),
-                line_count=_int(row.get("line_count")),
-                total_debits=to_decimal(row.get("total_debits")),
-                total_credits=to_decimal(row.get("total_credits")),
-                difference=to_decimal(row.get("difference")),
-            )
-        )
-    parsed.sort(key=lambda t: (-abs(t.difference or 0), t.transaction_id))
-    return tuple(parsed)
-
-
-def parse_by_account_type(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountTypeBalance, ...]:
-    parsed = []
-    for raw in rows:
-        row = _lower_keys(raw)
-        parsed.append(
-            AccountTypeBalance(
-                account_type=str(row.get("account_type")),
-                account_count=_int(row.get("account_count")),
-                total_debits=to_decimal(row.get("total_debits")),
-                total_credits=to_decimal(row.get("total_credits")),
-                balance=to_decimal(row.get("balance")),
-            )
-        )
-    parsed.sort(key=lambda a: a.account_type)
-    return tuple(parsed)
-
-
-def parse_top_accounts(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountBalance, ...]:
-    parsed = []
-    for raw in rows:
-        row = _lower_keys(raw)
-        parsed.append(
-            AccountBalance(
-                account_code=str(row.get("account_code")),
-                account_name=_text(row.get("account_name")),
-                account_type=_text(row.get("account_type")),
-                balance=to_decimal(row.get("balance")),
-                rank=_int(row.get("account_rank")),
-            )
-        )
-    parsed.sort(key=lambda a: (a.rank if a.rank is not None else 999, -abs(a.balance or 0)))
-    return tuple(parsed[:TOP_ACCOUNTS])
-
-
-def parse_accounts(rows: Iterable[Mapping[str, Any]]) -> tuple[AccountBalance, ...]:
-    parsed = []
-    for raw in rows:
-        row = _lower_keys(raw)
-        parsed.append(
-            AccountBalance(
-                account_code=str(row.get("account_code")),
-                account_name=_text(row.get("account_name")),
-                account_type=_text(row.get("account_type")),
-                balance=to_decimal(row.get("net_amount")),
-                transaction_count=_int(row.get("transaction_count")),
-            )
-        )
-    parsed.sort(key=lambda a: (-abs(a.balance or 0), a.account_code))
-    return tuple(parsed)
+    parsed = _parse(UnbalancedTransaction, rows)
+    return tuple(sorted(parsed, key=lambda t: (-abs(t.difference or 0), t.transaction_id)))
 
 
 CHECK_SQL = """
@@ -248,42 +176,25 @@ from {{ ref('ledger_unbalanced_transactions') }}
 # seconds of dbt start-up, and they share most columns anyway. Every branch casts its
 # columns so the union types agree on every engine.
 BREAKDOWN_SQL = """
-select cast('by_type' as varchar(16)) as part,
-       cast(null as bigint) as account_rank,
-       cast(null as varchar) as account_code,
-       cast(null as varchar) as account_name,
+select cast('by_type' as varchar(16)) as part, cast(null as bigint) as account_rank,
+       cast(null as varchar) as account_code, cast(null as varchar) as account_name,
        cast(account_type as varchar) as account_type,
        cast(account_count as bigint) as account_count,
        cast(null as bigint) as transaction_count,
        cast(total_debits as varchar) as total_debits,
-       cast(total_credits as varchar) as total_credits,
-       cast(balance as varchar) as balance,
-       cast(null as varchar) as net_amount
+       cast(total_credits as varchar) as total_credits, cast(balance as varchar) as balance
 from {{ ref('ledger_imbalance_by_account_type') }}
 union all
-select cast('top' as varchar(16)),
-       cast(account_rank as bigint),
-       cast(account_code as varchar),
-       cast(account_name as varchar),
-       cast(account_type as varchar),
-       cast(null as bigint),
-       cast(null as bigint),
-       cast(null as varchar),
-       cast(null as varchar),
-       cast(balance as varchar),
-       cast(null as varchar)
+select cast('top' as varchar(16)), cast(account_rank as bigint),
+       cast(account_code as varchar), cast(account_name as varchar),
+       cast(account_type as varchar), cast(null as bigint), cast(null as bigint),
+       cast(null as varchar), cast(null as varchar), cast(balance as varchar)
 from {{ ref('ledger_top_accounts') }}
 union all
-select cast('accounts' as varchar(16)),
-       cast(null as bigint),
-       cast(account_code as varchar),
-       cast(account_name as varchar),
-       cast(account_type as varchar),
-       cast(null as bigint),
-       cast(transaction_count as bigint),
-       cast(total_debits as varchar),
-       cast(total_credits as varchar),
-       cast(null as varchar),
+select cast('accounts' as varchar(16)), cast(null as bigint),
+       cast(account_code as varchar), cast(account_name as varchar),
+       cast(account_type as varchar), cast(null as bigint), cast(transaction_count as bigint),
+       cast(total_debits as varchar), cast(total_credits as varchar),
        cast(net_amount as varchar)
 from {{ ref('ledger_imbalance_accounts') }}
 """
@@ -292,22 +203,23 @@ from {{ ref('ledger_imbalance_accounts') }}
 def fetch_imbalance(runner: QueryRunner) -> Imbalance:
     """The check row and all unbalanced transactions (every id goes into the fingerprint)."""
     check = parse_check(runner.show(CHECK_SQL, limit=1))
-    transactions = parse_transactions(runner.show(TRANSACTIONS_SQL, limit=-1))
-    return Imbalance(check=check, transactions=transactions)
+    return Imbalance(check, parse_transactions(runner.show(TRANSACTIONS_SQL, limit=-1)))
 
 
 def fetch_breakdown(runner: QueryRunner) -> Breakdown:
     """Breakdown by account type, top accounts, accounts of the unbalanced transactions."""
-    rows = runner.show(BREAKDOWN_SQL, limit=-1)
-    return Breakdown(
-        by_account_type=parse_by_account_type(r for r in rows if _part(r) == "by_type"),
-        top_accounts=parse_top_accounts(r for r in rows if _part(r) == "top"),
-        accounts=parse_accounts(r for r in rows if _part(r) == "accounts"),
+    parts: dict[str, list[Mapping[str, Any]]] = {"by_type": [], "top": [], "accounts": []}
+    for row in runner.show(BREAKDOWN_SQL, limit=-1):
+        part = str({str(k).lower(): v for k, v in row.items()}.get("part", "")).strip()
+        parts.setdefault(part, []).append(row)
+    by_type = sorted(_parse(AccountTypeBalance, parts["by_type"]), key=lambda a: a.account_type)
+    top = _parse(AccountBalance, parts["top"])
+    top.sort(
+        key=lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0))
     )
-
-
-def _part(row: Mapping[str, Any]) -> str:
-    return str(_lower_keys(row).get("part", "")).strip()
+    accounts = _parse(AccountBalance, parts["accounts"])
+    accounts.sort(key=lambda a: (-abs(a.balance or 0), a.account_code))
+    return Breakdown(tuple(by_type), tuple(top[:TOP_ACCOUNTS]), tuple(accounts))
 
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
