@@ -18,7 +18,7 @@ _VERBS = {"fail": "failed", "error": "errored", "runtime error": "errored"}
 _FRAMING = ("Database Error", "Runtime Error", "Encountered an error", "Compilation Error")
 
 
-def _first_line(text: str | None) -> str:
+def first_line(text: str | None) -> str:
     """The line of a dbt message that says what is wrong, without dbt's framing."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     meaningful = [line for line in lines if not line.startswith(_FRAMING)]
@@ -28,7 +28,7 @@ def _first_line(text: str | None) -> str:
 def describe_node(result: NodeResult, build: BuildSummary) -> str:
     """`test X failed on model Y: 3 row(s), first: a=1, b=None` and the like."""
     if result.resource_type not in TEST_TYPES:
-        message = _first_line(result.message)
+        message = first_line(result.message)
         return (
             f"{result.resource_type} {result.name} {_VERBS.get(result.status, result.status)}"
             + (f": {message}" if message else "")
@@ -45,7 +45,7 @@ def describe_node(result: NodeResult, build: BuildSummary) -> str:
             row = printed.first_row
             text += f", first: {row[:_ROW_EXCERPT]}{'...' if len(row) > _ROW_EXCERPT else ''}"
     elif result.status != "fail":
-        message = _first_line(result.message)
+        message = first_line(result.message)
         text += f": {message}" if message else ""
     return text
 
@@ -54,7 +54,7 @@ def build_failure_cause(build: BuildSummary) -> str:
     """Why the build failed, in one line; its fatal error when no node is to blame."""
     failed = [r for r in build.results or [] if r.status in FAILED_STATUSES]
     if not failed:
-        return _first_line(build.error) or f"dbt build exited with {build.returncode}"
+        return first_line(build.error) or f"dbt build exited with {build.returncode}"
     # Tests that returned rows first: they name data to fix; errors of skipped parents after.
     failed.sort(key=lambda r: (r.status != "fail", r.resource_type not in TEST_TYPES))
     cause = f"dbt build failed: {describe_node(failed[0], build)}"

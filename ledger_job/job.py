@@ -6,7 +6,7 @@ Order of a run, and why:
 2. say what the target is (engine, DuckDB file or PostgreSQL host and database), and on
    DuckDB wait for the file while an analyst holds it (see ledger_job.duckdb_file); with
    --demo-data-if-absent (make run), load demo data when no raw schema exists, only now,
-   after the lock and the wait (the generator is handed over by the entry point,
+   after the lock and the wait (the loader is handed over by the entry point,
    scripts/update_lead_sales_ledger.py: this package imports nothing of ledger_tools);
 3. `dbt source freshness`, warn-only: a late EL load must not stop the billing run,
    but the log and the heartbeat say which sources were stale. When dbt cannot run at
@@ -40,9 +40,9 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 
@@ -58,41 +58,29 @@ from ledger_job.duckdb_file import (
     read_copy_path,
     record_failed_build_in_copy,
 )
-from ledger_job.failure_cause import build_failure_cause
+from ledger_job.failure_cause import build_failure_cause, first_line
 from ledger_job.heartbeat import heartbeat_payload, send_heartbeat
 from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS
 from ledger_job.ledger_totals import fetch_ledger_totals, log_ledger_totals
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
 from ledger_job.process import Terminated, raise_on_signals
-from ledger_job.raw_schemas import raw_schema_names
 from ledger_job.read_copy import ledger_totals_from_copy, marts_schemas
 
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
 _ERROR_EXCERPT = 1000
-DEMO_SEED = 42
-DEMO_SCALE = 1.0
 # selectors.yml: every node but the tests that only a code change can fail.
 NIGHTLY_SELECTOR = "nightly"
 
 log = logging.getLogger(__name__)
 
 
-class DemoDataLoader(Protocol):
-    """Writes demo data into the DuckDB file `database`, raw schemas named by `schema_names`
-    (raw name -> schema), the data ending on `as_of`; returns the rows written."""
-
-    def __call__(
-        self,
-        database: Path,
-        schema_names: Mapping[str, str],
-        *,
-        seed: int,
-        scale: float,
-        as_of: date,
-    ) -> int: ...
+# --demo-data-if-absent (make run): loads demo data into the DuckDB file when it has no raw
+# schema; raises ValueError, the run's cause, when it cannot (ledger_tools.demo_data). None
+# in JobConfig: never.
+DemoDataLoader = Callable[[Path, Mapping[str, str]], None]
 
 
 def utc_now() -> str:
@@ -110,7 +98,6 @@ class JobConfig:
     env: Mapping[str, str] | None = None
     http_timeout: float = DEFAULT_TIMEOUT_SECONDS
     backoff_base: float | None = None
-    # Loads demo data when the DuckDB file has no raw schema (make run); None: never.
     demo_data: DemoDataLoader | None = None
 
     @property
@@ -165,6 +152,17 @@ class StopRun(Exception):
         self.cause = cause
 
 
+@dataclass
+class _Run:
+    """What one run found out, for the heartbeat and the last line."""
+
+    # Every key is always present, so the monitoring side can rely on the document's shape.
+    details: dict[str, Any]
+    build: BuildSummary | None = None
+    ledger: dict[str, Any] | None = None
+    exit_code: int = EXIT_INTERNAL_ERROR
+
+
 def _run_locked(config: JobConfig) -> int:
     env = os.environ if config.env is None else config.env
     started_at, clock = utc_now(), time.monotonic()
@@ -177,103 +175,91 @@ def _run_locked(config: JobConfig) -> int:
         target.description,
         runner.executable,
     )
-
-    build: BuildSummary | None = None
-    ledger: dict[str, Any] | None = None
-    # Every key is always present, so the monitoring side can rely on the document's shape.
-    details: dict[str, Any] = {
-        "target": runner.target,
-        "failed_nodes": [],
-        "warning_tests": [],
-        "stale_sources": [],
-        "ledger_balanced": None,
-        "error": None,
-    }
+    details = {"target": runner.target, "failed_nodes": [], "warning_tests": []}
+    run = _Run({**details, "stale_sources": [], "ledger_balanced": None, "error": None})
     try:
-        if not runner.executable.exists():
-            raise StopRun(
-                EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`"
-            )
-        _prepare_target(config, target, runner, env)
-        details["stale_sources"] = _check_freshness(runner, target, env)
-        build = runner.build(selector=NIGHTLY_SELECTOR)
-        exit_code = build.returncode
-        if exit_code == EXIT_CANNOT_RUN and build.results is None:
-            raise StopRun(
-                exit_code, _cannot_run(target, env, build.error or "dbt build could not run")
-            )
-        if exit_code == 0 and target.is_duckdb:
-            ledger = _publish_read_copy(env, runner)
-        elif target.is_duckdb and build.invocation_id:
-            # The copy keeps the last good build's data; its build status says what failed.
-            manifest = runner.target_path / "manifest.json"
-            record_failed_build_in_copy(paths.duckdb_path(env), env, manifest, build.invocation_id)
-        ledger = ledger or fetch_ledger_totals(runner)
-        details["ledger_balanced"] = _monitor_balance(config, runner, build, ledger, env)
+        _build_and_check(config, target, runner, env, run)
     except StopRun as stop:
         # Said once, as the run's last line (below).
-        details["error"] = stop.cause
+        run.details["error"] = stop.cause
         # After the build (e.g. the file taken before the ledger totals), its code stands.
-        exit_code = build.returncode if build is not None else stop.exit_code
+        run.exit_code = run.build.returncode if run.build is not None else stop.exit_code
     except Terminated as stop:
-        details["error"] = f"stopped by signal {stop.signum}"
-        exit_code = 128 + stop.signum
+        run.details["error"] = f"stopped by signal {stop.signum}"
+        run.exit_code = 128 + stop.signum
     except Exception as exc:
         log.exception("%s failed unexpectedly", JOB_NAME)
-        details["error"] = f"{type(exc).__name__}: {exc}"
-        exit_code = EXIT_INTERNAL_ERROR
-
-    if build is not None:
-        details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
-        if build.returncode != 0:
-            details["error"] = details["error"] or build_failure_cause(build)
-    if details["error"]:
-        secrets = secrets_from_env(env)
-        details["error"] = redact(" ".join(str(details["error"]).split()), secrets)[:_ERROR_EXCERPT]
-    counts = build.counts() if build is not None else BuildSummary(0, None, None).counts()
-    succeeded = exit_code == 0
-    if build is not None:
-        log.info("dbt build: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))
-    _send_heartbeat(
-        config,
-        env,
-        heartbeat_payload(
-            job=JOB_NAME,
-            succeeded=succeeded,
-            run_id=build.invocation_id if build is not None else None,
-            started_at=started_at,
-            finished_at=utc_now(),
-            counts=counts,
-            failing_tests=build.failing_tests() if build is not None else [],
-            ledger=ledger,
-            exit_code=exit_code,
-            **details,
-        ),
-    )
+        run.details["error"] = f"{type(exc).__name__}: {exc}"
+        run.exit_code = EXIT_INTERNAL_ERROR
+    _send_heartbeat(config, env, _heartbeat(run, started_at, env))
     # The last line of every run: how it ended and, on failure, the cause to act on.
-    if succeeded:
+    if run.exit_code == 0:
         log.info("%s succeeded in %.0f s", JOB_NAME, time.monotonic() - clock)
     else:
         log.error(
             "%s FAILED (exit code %d): %s",
             JOB_NAME,
-            exit_code,
-            details["error"] or f"see {paths.PROJECT_ROOT / 'logs'} for dbt's output",
+            run.exit_code,
+            run.details["error"] or f"see {paths.PROJECT_ROOT / 'logs'} for dbt's output",
         )
-    return exit_code
+    return run.exit_code
 
 
-def _cause(message: str) -> str:
-    """The line of a dbt error that says what is wrong, without dbt's framing."""
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    framing = ("Database Error", "Runtime Error", "Encountered an error", "Compilation Error")
-    meaningful = [line for line in lines if not line.startswith(framing)]
-    return (meaningful or lines or [message])[0][:_ERROR_EXCERPT]
+def _build_and_check(
+    config: JobConfig,
+    target: targets.TargetInfo,
+    runner: DbtRunner,
+    env: Mapping[str, str],
+    run: _Run,
+) -> None:
+    """Steps 2 to 5 of the run (see the module's docstring)."""
+    if not runner.executable.exists():
+        raise StopRun(EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`")
+    _prepare_target(config, target, runner, env)
+    run.details["stale_sources"] = _check_freshness(runner, target, env)
+    run.build = build = runner.build(selector=NIGHTLY_SELECTOR)
+    run.exit_code = build.returncode
+    if build.returncode == EXIT_CANNOT_RUN and build.results is None:
+        cause = _cannot_run(target, env, build.error or "dbt build could not run")
+        raise StopRun(build.returncode, cause)
+    if build.returncode == 0 and target.is_duckdb:
+        run.ledger = _publish_read_copy(env, runner)
+    elif target.is_duckdb and build.invocation_id:
+        # The copy keeps the last good build's data; its build status says what failed.
+        manifest = runner.target_path / "manifest.json"
+        record_failed_build_in_copy(paths.duckdb_path(env), env, manifest, build.invocation_id)
+    run.ledger = run.ledger or fetch_ledger_totals(runner)
+    run.details["ledger_balanced"] = _monitor_balance(config, runner, build, run.ledger, env)
+
+
+def _heartbeat(run: _Run, started_at: str, env: Mapping[str, str]) -> dict[str, Any]:
+    build, details = run.build, run.details
+    if build is not None:
+        details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
+        if build.returncode != 0:
+            details["error"] = details["error"] or build_failure_cause(build)
+        log.info("dbt build: %s", ", ".join(f"{k} {v}" for k, v in build.counts().items()))
+    if details["error"]:
+        error = " ".join(str(details["error"]).split())
+        details["error"] = redact(error, secrets_from_env(env))[:_ERROR_EXCERPT]
+    return heartbeat_payload(
+        job=JOB_NAME,
+        succeeded=run.exit_code == 0,
+        run_id=build.invocation_id if build is not None else None,
+        started_at=started_at,
+        finished_at=utc_now(),
+        counts=(build or BuildSummary(0, None, None)).counts(),
+        failing_tests=build.failing_tests() if build is not None else [],
+        ledger=run.ledger,
+        exit_code=run.exit_code,
+        **details,
+    )
 
 
 def _cannot_run(target: targets.TargetInfo, env: Mapping[str, str], message: str) -> str:
     """dbt could not run on `target`: its cause, and on PostgreSQL the defaults used."""
-    cause = f"dbt cannot run on {target.description}: {_cause(message)}"
+    cause = (first_line(message) or message)[:_ERROR_EXCERPT]
+    cause = f"dbt cannot run on {target.description}: {cause}"
     note = targets.postgres_defaults_note(env) if target.is_postgres else None
     return f"{cause}; {note}" if note else cause
 
@@ -299,7 +285,10 @@ def _prepare_target(
     if database.exists():
         wait_for_file()
     if config.demo_data is not None:
-        _load_demo_data_if_absent(database, env, config.demo_data)
+        try:
+            config.demo_data(database, env)
+        except ValueError as exc:
+            raise StopRun(EXIT_CANNOT_RUN, str(exc)) from None
     runner.wait_for_warehouse = wait_for_file
 
 
@@ -311,49 +300,6 @@ def _busy_as_stop(warehouse_file: DuckDbFile) -> Callable[[], None]:
             raise StopRun(EXIT_LOCKED, str(busy)) from None
 
     return wait
-
-
-def _schemas_present(database: Path, names: Sequence[str]) -> list[str]:
-    if not database.exists():
-        return []
-    with duckdb.connect(str(database)) as conn:
-        found = conn.execute(
-            "select schema_name from information_schema.schemata"
-            " where catalog_name = current_database()"
-        ).fetchall()
-    existing = {str(row[0]) for row in found}
-    return [name for name in names if name in existing]
-
-
-def _load_demo_data_if_absent(
-    database: Path, env: Mapping[str, str], load_demo_data: DemoDataLoader
-) -> None:
-    names = raw_schema_names(env)
-    present = _schemas_present(database, list(names.values()))
-    if len(present) == len(names):
-        log.info("raw schemas present in %s; no demo data loaded", database)
-        return
-    if present:
-        raise StopRun(
-            EXIT_CANNOT_RUN,
-            f"only some raw schemas exist in {database} ({', '.join(present)}): "
-            "refusing to mix demo data with real data",
-        )
-    # Data up to today, so that dbt source freshness passes on it.
-    as_of = datetime.now(UTC).date()
-    log.warning(
-        "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
-        "schema exists there. If this is not the warehouse you meant, check "
-        "LEDGER_DUCKDB_PATH.",
-        "the existing" if database.exists() else "a NEW",
-        database,
-        DEMO_SEED,
-        DEMO_SCALE,
-        as_of,
-    )
-    database.parent.mkdir(parents=True, exist_ok=True)
-    rows = load_demo_data(database, names, seed=DEMO_SEED, scale=DEMO_SCALE, as_of=as_of)
-    log.info("demo data loaded: %d rows", rows)
 
 
 def _publish_read_copy(env: Mapping[str, str], runner: DbtRunner) -> dict[str, Any] | None:

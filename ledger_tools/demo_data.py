@@ -20,10 +20,11 @@ handed to the engine's bulk CSV path without a Python object per value.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,12 @@ TableKey = tuple[str, str]
 Dataset = dict[TableKey, list[Row]]
 # Every raw table as columns (see ledger_tools.demo.tables for the column types).
 Tables = dict[TableKey, "Table"]
+# What `make run` loads into a warehouse without raw data.
+JOB_DEMO_SEED = 42
+JOB_DEMO_SCALE = 1.0
+
+log = logging.getLogger(__name__)
+
 # The last day of the demo data unless told otherwise. The tests' expected figures are of
 # this data (Makefile DEMO_AS_OF).
 FIXED_AS_OF = date(2025, 12, 31)
@@ -149,14 +156,47 @@ def load(
     return counts
 
 
-def load_into_duckdb(
-    database: Path, schema_names: Mapping[str, str], *, seed: int, scale: float, as_of: date
-) -> int:
-    """`generate` and `load` into the DuckDB file `database`: the job's --demo-data-if-absent
-    (ledger_job.job.DemoDataLoader). Returns the rows written."""
+def load_if_absent(database: Path, env: Mapping[str, str]) -> None:
+    """The job's --demo-data-if-absent (`make run`, handed over by
+    scripts/update_lead_sales_ledger.py): demo data up to today, so that dbt source
+    freshness passes on it, into the DuckDB file `database` when none of the raw schemas
+    dbt reads exists there. Raises ValueError (the job's last line) when only some exist:
+    demo data is never mixed with real data."""
+    import duckdb
+
+    from ledger_tools.raw_schemas import raw_schema_names
+
+    names = raw_schema_names(env)
+    existing: set[str] = set()
+    if database.exists():
+        with duckdb.connect(str(database)) as conn:
+            query = "select schema_name from information_schema.schemata"
+            query += " where catalog_name = current_database()"
+            existing = {str(row[0]) for row in conn.execute(query).fetchall()}
+    present = [name for name in names.values() if name in existing]
+    if len(present) == len(names):
+        log.info("raw schemas present in %s; no demo data loaded", database)
+        return
+    if present:
+        raise ValueError(
+            f"only some raw schemas exist in {database} ({', '.join(present)}): "
+            "refusing to mix demo data with real data"
+        )
+    as_of = datetime.now(UTC).date()
+    log.warning(
+        "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
+        "schema exists there. If this is not the warehouse you meant, check "
+        "LEDGER_DUCKDB_PATH.",
+        "the existing" if database.exists() else "a NEW",
+        database,
+        JOB_DEMO_SEED,
+        JOB_DEMO_SCALE,
+        as_of,
+    )
+    database.parent.mkdir(parents=True, exist_ok=True)
     with connect("duckdb", duckdb_path=database) as warehouse:
-        counts = load(warehouse, generate(seed, scale, as_of), schema_names)
-    return sum(counts.values())
+        counts = load(warehouse, generate(JOB_DEMO_SEED, JOB_DEMO_SCALE, as_of), names)
+    log.info("demo data loaded: %d rows", sum(counts.values()))
 
 
 def load_tables(

@@ -14,8 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ledger_job.raw_schemas import raw_schema_names
 from ledger_tools import price_history
+from ledger_tools.raw_schemas import raw_schema_names
 from ledger_tools.warehouse import ENGINES, connect, validate_identifier
 
 

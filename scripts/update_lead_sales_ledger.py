@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from ledger_job.job import main
-from ledger_tools.demo_data import load_into_duckdb
+from ledger_tools.demo_data import load_if_absent
 
 if __name__ == "__main__":
-    sys.exit(main(demo_data=load_into_duckdb))
+    sys.exit(main(demo_data=load_if_absent))
