@@ -61,13 +61,8 @@ class PrintedFailure:
         found = PRINTED_HEADER.match(line.strip())
         if found is None:
             return None
-        return cls(
-            status=found["status"],
-            test=found["test"],
-            failures=int(found["failures"]),
-            relation=found["relation"],
-            stored_in=found["stored"],
-        )
+        status, test, failures, relation, stored_in = found.groups()
+        return cls(status, test, int(failures), relation, stored_in)
 
 
 @dataclass
@@ -106,21 +101,15 @@ class BuildSummary:
         }
 
     def failing_tests(self) -> list[str]:
-        return sorted(
-            {
-                r.name
-                for r in self.results or []
-                if r.resource_type in TEST_TYPES and r.status in FAILED_STATUSES
-            }
-        )
+        return self._test_names(FAILED_STATUSES)
 
     def warning_tests(self) -> list[str]:
+        return self._test_names(frozenset({"warn"}))
+
+    def _test_names(self, statuses: frozenset[str]) -> list[str]:
+        results = self.results or []
         return sorted(
-            {
-                r.name
-                for r in self.results or []
-                if r.resource_type in TEST_TYPES and r.status == "warn"
-            }
+            {r.name for r in results if r.resource_type in TEST_TYPES and r.status in statuses}
         )
 
     def failed_nodes(self) -> list[str]:
@@ -135,7 +124,7 @@ class BuildSummary:
         return None
 
 
-def _load_json(path: Path) -> dict[str, Any] | None:
+def load_json(path: Path) -> dict[str, Any] | None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
@@ -174,7 +163,7 @@ def read_run_results(
     Any dbt command rewrites that file, and a build that fails while parsing leaves the
     previous one in place: reading it blindly would report another run's results.
     """
-    document = _load_json(run_results)
+    document = load_json(run_results)
     if document is None:
         return None
     written_by = document.get("metadata", {}).get("invocation_id")
@@ -184,7 +173,7 @@ def read_run_results(
         )
         return None
     nodes: dict[str, Any] = {}
-    manifest_doc = _load_json(manifest) or {}
+    manifest_doc = load_json(manifest) or {}
     for section in ("nodes", "unit_tests", "sources"):
         nodes.update(manifest_doc.get(section) or {})
     results = []
@@ -212,7 +201,7 @@ def relation_names(manifest: Path) -> dict[str, str]:
     Taken from the manifest so investigation SQL names exactly what dbt built, whatever
     schema naming the target applies.
     """
-    document = _load_json(manifest) or {}
+    document = load_json(manifest) or {}
     project = document.get("metadata", {}).get("project_name")
     names: dict[str, str] = {}
     for node in (document.get("nodes") or {}).values():

@@ -60,13 +60,6 @@ PROGRESS_SECONDS = 10.0
 _NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")
 # dbt's closing line of counts ("Done. PASS=255 WARN=2 ...").
 _SHOWN_EVENTS = frozenset({"StatsLine"})
-_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-}
 log = logging.getLogger(__name__)
 dbt_log = logging.getLogger("dbt")
 
@@ -93,15 +86,6 @@ class DbtInvocation:
     @property
     def last_error(self) -> str | None:
         return self.errors[-1] if self.errors else None
-
-
-@dataclass(frozen=True)
-class FreshnessOutcome:
-    """`dbt source freshness`: exit code and the sources that were not fresh."""
-
-    returncode: int
-    problems: list[str]
-    error: str | None = None
 
 
 def dbt_target(env: Mapping[str, str] | None = None) -> str:
@@ -248,41 +232,35 @@ class DbtRunner:
             # Not an event: a traceback or a library writing to stdout directly.
             dbt_log.log(logging.DEBUG if quiet else logging.INFO, "%s", text)
             return
-        info = event.get("info", {})
-        data = event.get("data", {})
-        name = info.get("name")
-        invocation.invocation_id = invocation.invocation_id or info.get("invocation_id")
-        level = _LEVELS.get(str(info.get("level", "info")).lower(), logging.INFO)
-        message = _ANSI.sub("", str(info.get("msg", "")))
-        if level >= logging.ERROR and message:
-            invocation.errors.append(message)
-        if name == "MainEncounteredError":
-            # dbt gave up as a whole (bad profile, compilation error), not one node.
-            invocation.fatal = message
+        name = event["info"].get("name")
+        level_name = str(event["info"].get("level", "info")).upper()
+        level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
+        message = _ANSI.sub("", str(event["info"].get("msg", "")))
+        _record(invocation, event, level, message)
         if name == "ShowNode":
-            # The rows go to the caller, not to the log: they can be many.
-            invocation.show_rows = _show_rows(data, message)
-            return
-        console: bool | None = True if name in _SHOWN_EVENTS else None
-        if name == "JinjaLogInfo":
-            # What a macro of `dbt run-operation` logged: its result, for the caller.
-            invocation.macro_logs.append(str(data.get("msg", message)))
-            console = self._printed_rows(message, invocation)
-        else:
-            self._end_block()
-        if console is None and level >= logging.ERROR and not quiet:
-            console = self._errors_shown < CONSOLE_ERRORS
-            self._errors_shown += console
-            self._errors_hidden += not console
-        if name == "LogFreshnessResult" and data.get("status") != "pass":
-            # Taken from the events: sources.json omits sources whose check errored.
-            table = f"{data.get('source_name')}.{data.get('table_name')}"
-            invocation.freshness_problems.append(f"{table} ({data.get('status')})")
+            return  # the rows go to the caller, not to the log: they can be many
+        console = self._console(name, level, message, invocation, quiet=quiet)
         if message.strip():
             extra = {} if console is None else {CONSOLE: console}
             dbt_log.log(logging.DEBUG if quiet else level, "%s", message, extra=extra)
         if not quiet:
             self._progress(message, invocation)
+
+    def _console(
+        self, name: str | None, level: int, message: str, invocation: DbtInvocation, *, quiet: bool
+    ) -> bool | None:
+        """Whether a quiet console shows the event; None: as QuietConsoleFilter decides."""
+        if name == "JinjaLogInfo":
+            return self._printed_rows(message, invocation)
+        self._end_block()
+        if name in _SHOWN_EVENTS:
+            return True
+        if level < logging.ERROR or quiet:
+            return None
+        shown = self._errors_shown < CONSOLE_ERRORS
+        self._errors_shown += shown
+        self._errors_hidden += not shown
+        return shown
 
     def _printed_rows(self, message: str, invocation: DbtInvocation) -> bool:
         """Follow log_test_failures' printout: remember each test's first row, and show
@@ -326,13 +304,11 @@ class DbtRunner:
             extra={CONSOLE_ONLY: True},
         )
 
-    def source_freshness(self) -> FreshnessOutcome:
+    def source_freshness(self) -> DbtInvocation:
         """`dbt source freshness`; the caller decides that problems only warn."""
         invocation = self.invoke(["source", "freshness"])
-        problems = sorted(invocation.freshness_problems)
-        return FreshnessOutcome(
-            invocation.returncode, problems, invocation.fatal or invocation.last_error
-        )
+        invocation.freshness_problems.sort()
+        return invocation
 
     def build(self, selector: str | None = None) -> BuildSummary:
         """`dbt build` (of a selectors.yml selector), then its run_results.json (None when
@@ -358,39 +334,27 @@ class DbtRunner:
         Raises DbtError with dbt's own error message when the query does not run.
         """
         log.debug("dbt show: %s", " ".join(sql.split()))
-        self._prime_query_target()
-        invocation = self.invoke(
-            [
-                "show",
-                "--inline",
-                sql,
-                "--output",
-                "json",
-                "--limit",
-                str(limit),
-                "--target-path",
-                str(self.query_target_path),
-            ],
-            quiet=True,
-        )
-        if invocation.returncode != 0 or invocation.show_rows is None:
-            reason = invocation.last_error or f"exit code {invocation.returncode}, no rows reported"
-            raise DbtError(f"dbt show failed: {' '.join(reason.split())}")
-        return invocation.show_rows
+        args = ["show", "--inline", sql, "--output", "json", "--limit", str(limit)]
+        rows = self._query(args, "show").show_rows
+        if rows is None:
+            raise DbtError("dbt show failed: exit code 0, no rows reported")
+        return rows
 
     def run_operation(self, macro: str) -> list[str]:
         """What `dbt run-operation <macro>` logged with `log(..., info=True)`, in order.
 
         Raises DbtError with dbt's own error message when the macro does not run.
         """
+        return self._query(["run-operation", macro], f"run-operation {macro}").macro_logs
+
+    def _query(self, args: list[str], what: str) -> DbtInvocation:
+        """A quiet command with the query target path (see the module's docstring)."""
         self._prime_query_target()
-        invocation = self.invoke(
-            ["run-operation", macro, "--target-path", str(self.query_target_path)], quiet=True
-        )
+        invocation = self.invoke([*args, "--target-path", str(self.query_target_path)], quiet=True)
         if invocation.returncode != 0:
             reason = invocation.last_error or f"exit code {invocation.returncode}"
-            raise DbtError(f"dbt run-operation {macro} failed: {' '.join(reason.split())}")
-        return invocation.macro_logs
+            raise DbtError(f"dbt {what} failed: {' '.join(reason.split())}")
+        return invocation
 
     def _prime_query_target(self) -> None:
         """Give the query target dbt's parse cache of the build, to skip a full parse.
@@ -430,20 +394,31 @@ def _parse_event(text: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and isinstance(event.get("info"), dict) else None
 
 
-def _show_rows(data: Mapping[str, Any], message: str) -> list[dict[str, Any]] | None:
+def _record(invocation: DbtInvocation, event: dict[str, Any], level: int, message: str) -> None:
+    """What the caller gets from an event: dbt's invocation id, errors, rows, macro logs."""
+    info, data = event["info"], event.get("data", {})
+    invocation.invocation_id = invocation.invocation_id or info.get("invocation_id")
+    if level >= logging.ERROR and message:
+        invocation.errors.append(message)
+    name = info.get("name")
+    if name == "MainEncounteredError":
+        # dbt gave up as a whole (bad profile, compilation error), not one node.
+        invocation.fatal = message
+    elif name == "ShowNode":
+        invocation.show_rows = _show_rows(data.get("preview"))
+    elif name == "JinjaLogInfo":
+        # What a macro of `dbt run-operation` logged: its result, for the caller.
+        invocation.macro_logs.append(str(data.get("msg", message)))
+    elif name == "LogFreshnessResult" and data.get("status") != "pass":
+        # Taken from the events: sources.json omits sources whose check errored.
+        table = f"{data.get('source_name')}.{data.get('table_name')}"
+        invocation.freshness_problems.append(f"{table} ({data.get('status')})")
+
+
+def _show_rows(preview: Any) -> list[dict[str, Any]] | None:
     # parse_float=Decimal: a JSON number like 1234.5 stays exactly what was printed.
-    preview = data.get("preview")
-    if isinstance(preview, str):
-        try:
-            rows = json.loads(preview, parse_float=Decimal)
-        except json.JSONDecodeError:
-            rows = None
-        if isinstance(rows, list):
-            return [row for row in rows if isinstance(row, dict)]
-    # Older event layouts only carry the rendered {"show": [...]} document.
     try:
-        document = json.loads(message, parse_float=Decimal)
+        rows = json.loads(str(preview), parse_float=Decimal)
     except json.JSONDecodeError:
         return None
-    rows = document.get("show") if isinstance(document, dict) else None
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else None

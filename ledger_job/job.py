@@ -336,20 +336,21 @@ def _check_freshness(
     runner: DbtRunner, target: targets.TargetInfo, env: Mapping[str, str]
 ) -> list[str]:
     freshness = runner.source_freshness()
+    problems = freshness.freshness_problems
     if freshness.returncode == EXIT_CANNOT_RUN:
         # Not stale data: dbt could not run at all. The build would only fail the same way.
-        message = freshness.error or f"dbt exited with {freshness.returncode}"
+        message = freshness.fatal or freshness.last_error or "dbt exited with 2"
         raise StopRun(EXIT_CANNOT_RUN, _cannot_run(target, env, message))
-    if freshness.returncode != 0 or freshness.problems:
+    if freshness.returncode != 0 or problems:
         # Warn-only by contract: late data must not stop the nightly billing run.
         log.warning(
             "source freshness reported problems (exit code %d)%s; continuing with the build",
             freshness.returncode,
-            ": " + ", ".join(freshness.problems) if freshness.problems else "",
+            ": " + ", ".join(problems) if problems else "",
         )
     else:
         log.info("sources are fresh")
-    return freshness.problems
+    return problems
 
 
 def _monitor_balance(
@@ -400,30 +401,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"{EXIT_LOCKED} another run holds the lock, {EXIT_NO_DBT} dbt missing, "
         f"{EXIT_INTERNAL_ERROR} internal error.",
     )
-    parser.add_argument(
-        "--target",
-        default=None,
-        help="dbt profile target (default: $LEDGER_TARGET, else dev)",
-    )
-    parser.add_argument(
+    add = parser.add_argument
+    add("--target", help="dbt profile target (default: $LEDGER_TARGET, else dev)")
+    logs, state = paths.PROJECT_ROOT / "logs", paths.PROJECT_ROOT / "state"
+    add(
         "--log-dir",
         type=Path,
-        default=paths.PROJECT_ROOT / "logs",
+        default=logs,
         help="directory of the job log and lock file (default: logs/)",
     )
-    parser.add_argument(
+    add(
         "--state-dir",
         type=Path,
-        default=paths.PROJECT_ROOT / "state",
+        default=state,
         help="directory of the alert state file (default: state/)",
     )
-    parser.add_argument(
+    add(
         "--verbose",
         action="store_true",
         help="print every line dbt prints (by default: counts, warnings and failures with "
         "their rows, progress; the log file always has everything)",
     )
-    parser.add_argument(
+    add(
         "--demo-data-if-absent",
         action="store_true",
         help="DuckDB only: load demo data when no raw schema exists (what `make run` does)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ledger_job.money import plain, to_decimal
@@ -16,6 +17,7 @@ from ledger_job.money import plain, to_decimal
 # The macro (macros/ledger_totals.sql) logs one line: this prefix, then a JSON object.
 TOTALS_MACRO = "ledger_totals"
 _PREFIX = f"{TOTALS_MACRO} "
+TOTALS = ("row_count", "billed_amount", "entry_count", "total_debits", "total_credits")
 
 
 class OperationRunner(Protocol):
@@ -34,18 +36,24 @@ def fetch_ledger_totals(runner: OperationRunner) -> dict[str, Any] | None:
         if not lines:
             raise ValueError(f"the {TOTALS_MACRO} macro logged no totals")
         row = json.loads(lines[-1][len(_PREFIX) :])
-        totals = {
-            "rows": int(row["row_count"]),
-            "billed_amount": plain(to_decimal(row["billed_amount"])),
-            "entries": int(row["entry_count"]),
-            "total_debits": plain(to_decimal(row["total_debits"])),
-            "total_credits": plain(to_decimal(row["total_credits"])),
-        }
+        totals = heartbeat_totals(row)
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         log.warning("ledger totals unavailable: %s", exc)
         return None
     log_ledger_totals(totals, "the views")
     return totals
+
+
+def heartbeat_totals(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The heartbeat's `ledger` document from the macro's names (TOTALS): counts as
+    integers, amounts as exact strings."""
+    return {
+        "rows": int(row["row_count"]),
+        "billed_amount": plain(to_decimal(row["billed_amount"])),
+        "entries": int(row["entry_count"]),
+        "total_debits": plain(to_decimal(row["total_debits"])),
+        "total_credits": plain(to_decimal(row["total_credits"])),
+    }
 
 
 def log_ledger_totals(totals: dict[str, Any], origin: str) -> None:

@@ -43,7 +43,7 @@ _BEARER = re.compile(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/=]+")
 # An E.164 number: + and 8 to 15 digits, not part of a longer number or token.
 _E164_PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d|\.\d)")
 PHONE_DIGITS_KEPT = 4
-_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+_FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_job_handler"
 LOG_MAX_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -111,37 +111,15 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class _UtcFormatter(logging.Formatter):
-    converter = time.gmtime
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
-        return f"{stamp}.{int(record.msecs):03d}Z"
-
-
-class QuietConsoleFilter(logging.Filter):
+def _quiet_console(record: logging.LogRecord) -> bool:
     """What stderr shows by default: the job's records, and of dbt's only errors and
     records marked `console` (failing rows, the final counts)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        marked = getattr(record, CONSOLE, None)
-        if marked is not None:
-            return bool(marked)
-        if record.name == _DBT_LOGGER or record.name.startswith(_DBT_LOGGER + "."):
-            return record.levelno >= logging.ERROR
-        return True
-
-
-class NotConsoleOnlyFilter(logging.Filter):
-    """Keeps records meant for the terminal only (progress) out of the file."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(record, CONSOLE_ONLY, False)
-
-
-def log_file_path(log_dir: Path) -> Path:
-    """Where the job writes its log."""
-    return log_dir / f"{JOB_NAME}.log"
+    marked = getattr(record, CONSOLE, None)
+    if marked is not None:
+        return bool(marked)
+    if record.name == _DBT_LOGGER or record.name.startswith(_DBT_LOGGER + "."):
+        return record.levelno >= logging.ERROR
+    return True
 
 
 def configure_logging(
@@ -152,25 +130,27 @@ def configure_logging(
     verbose: bool = True,
 ) -> Path:
     """Send every record to `log_dir/update_lead_sales_ledger.log` (rotating) and to
-    stderr; with `verbose` False, stderr only gets what QuietConsoleFilter lets through.
+    stderr; with `verbose` False, stderr only gets what _quiet_console lets through.
 
     Calling it again replaces the handlers it installed before (tests configure it
     once per case) and leaves any other handler alone. Returns the log file path.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_file_path(log_dir)
+    path = log_dir / f"{JOB_NAME}.log"
     redacting = RedactingFilter(secrets_from_env() if secrets is None else secrets)
-    formatter = _UtcFormatter(_FORMAT)
+    formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
 
     close_logging()
     root = logging.getLogger()
     file_handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
-    file_handler.addFilter(NotConsoleOnlyFilter())
+    # Records meant for the terminal only (progress) stay out of the file.
+    file_handler.addFilter(lambda record: not getattr(record, CONSOLE_ONLY, False))
     console = logging.StreamHandler(sys.stderr)
     if not verbose:
-        console.addFilter(QuietConsoleFilter())
+        console.addFilter(_quiet_console)
     handlers: list[logging.Handler] = [file_handler, console]
     for handler in handlers:
         handler.setFormatter(formatter)

@@ -9,14 +9,14 @@ intermediate views stay views: analysts do not read them, and the marts no longe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ledger_job.money import plain, to_decimal
+from ledger_job.dbt_artifacts import load_json
+from ledger_job.ledger_totals import TOTALS, heartbeat_totals
 
 MARTS_FOLDER = "models/marts/"
 MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
@@ -30,10 +30,7 @@ BUILD_LOG_SOURCE = "source.lead_revenue_ledger.ledger_audit.ledger_build_log"
 
 def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     """The schemas the build put the marts models in; `<LEDGER_SCHEMA>_marts` without one."""
-    try:
-        document: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        document = {}
+    document = load_json(manifest) or {}
     schemas = {
         str(node["schema"])
         for node in (document.get("nodes") or {}).values()
@@ -46,10 +43,7 @@ def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
     """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
-    try:
-        document: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        document = {}
+    document = load_json(manifest) or {}
     source = (document.get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
     if source.get("schema") and source.get("identifier"):
         return str(source["schema"]), str(source["identifier"])
@@ -163,18 +157,12 @@ def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
         if len(found) != 1:
             raise duckdb.CatalogException(f"no single lead_sales_ledger table in {schemas}")
         schema = str(found[0][0])
-        rows, billed = connection.execute(
+        ledger = connection.execute(
             "select count(*), cast(coalesce(sum(billed_amount), 0) as varchar)"
             f" from {_name(schema, 'lead_sales_ledger')}"
         ).fetchone()
-        entries, debits, credits = connection.execute(
+        entries = connection.execute(
             "select count(*), cast(coalesce(sum(debit), 0) as varchar),"
             f" cast(coalesce(sum(credit), 0) as varchar) from {_name(schema, 'ledger_entries')}"
         ).fetchone()
-    return {
-        "rows": int(rows),
-        "billed_amount": plain(to_decimal(billed)),
-        "entries": int(entries),
-        "total_debits": plain(to_decimal(debits)),
-        "total_credits": plain(to_decimal(credits)),
-    }
+    return heartbeat_totals(dict(zip(TOTALS, [*ledger, *entries], strict=True)))

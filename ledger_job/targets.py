@@ -85,59 +85,51 @@ def profile_outputs(env: Mapping[str, str]) -> dict[str, Any]:
     return outputs
 
 
-def engine_of(target: str, env: Mapping[str, str]) -> str | None:
-    """The `type` of `target` in profiles.yml, None when the file or target is missing."""
-    try:
-        output = profile_outputs(env).get(target)
-    except ProfileError:
-        return None
-    engine = output.get("type") if isinstance(output, dict) else None
-    return str(engine) if engine else None
-
-
-def unset_postgres_variables(env: Mapping[str, str]) -> dict[str, str]:
-    """BILLING_DB_* variables that are unset, with the default profiles.yml uses instead."""
-    return {name: value for name, value in POSTGRES_DEFAULTS.items() if not env.get(name)}
-
-
 def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
     """Which BILLING_DB_* are unset and the defaults used instead; None when all are set."""
-    unset = unset_postgres_variables(env)
+    unset = {name: value for name, value in POSTGRES_DEFAULTS.items() if not env.get(name)}
     if not unset:
         return None
     return f"{', '.join(unset)} unset: profiles.yml used {', '.join(unset.values())}"
 
 
+def _where(engine: str | None, env: Mapping[str, str]) -> str | None:
+    """Where the profile's output of `engine` points, read from the variables it reads."""
+    get = env.get
+    if engine == "duckdb":
+        return f"DuckDB file {paths.duckdb_path(env)}"
+    if engine == "postgres":
+        return (
+            f"PostgreSQL database {get('BILLING_DB_NAME') or 'billing_db'} at "
+            f"{get('BILLING_DB_HOST') or 'localhost'}:{get('BILLING_DB_PORT') or '5432'}"
+            f" as {get('BILLING_DB_USER') or 'postgres'}"
+        )
+    if engine == "redshift":
+        return (
+            f"Redshift database {get('REDSHIFT_NAME') or 'analytics'} at "
+            f"{get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:{get('REDSHIFT_PORT') or '5439'}"
+        )
+    return None
+
+
 def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
+    """What `target` is, in words; `problem` says why the profile gives no engine for it."""
     problem = None
     try:
         outputs = profile_outputs(env)
     except ProfileError as exc:
         outputs, problem = {}, str(exc)
     output = outputs.get(target)
-    engine = output.get("type") if isinstance(output, dict) else None
-    engine = str(engine) if engine else None
-    if problem is None and engine is None:
+    engine = str(output.get("type") or "") if isinstance(output, dict) else ""
+    if problem is None and not engine:
         valid = ", ".join(sorted(str(name) for name in outputs)) or "none"
         problem = (
             f"unknown dbt target {target!r} (from LEDGER_TARGET or --target): "
             f"the valid targets in {profiles_path(env)} are {valid}"
         )
-    schema = env.get("LEDGER_SCHEMA") or "ledger"
-    if engine == "duckdb":
-        text = f"DuckDB file {paths.duckdb_path(env)}, schemas {schema}_*"
-    elif engine == "postgres":
-        text = (
-            f"PostgreSQL database {env.get('BILLING_DB_NAME') or 'billing_db'} at "
-            f"{env.get('BILLING_DB_HOST') or 'localhost'}:{env.get('BILLING_DB_PORT') or '5432'}"
-            f" as {env.get('BILLING_DB_USER') or 'postgres'}, schemas {schema}_*"
-        )
-    elif engine == "redshift":
-        text = (
-            f"Redshift database {env.get('REDSHIFT_NAME') or 'analytics'} at "
-            f"{env.get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:"
-            f"{env.get('REDSHIFT_PORT') or '5439'}, schemas {schema}_*"
-        )
-    else:
+    where = _where(engine, env)
+    if where is None:
         text = f"no usable output {target!r} in {profiles_path(env)}"
-    return TargetInfo(target, engine, text, problem)
+    else:
+        text = f"{where}, schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
+    return TargetInfo(target, engine or None, text, problem)
