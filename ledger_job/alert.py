@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ledger_job.alert_message import Message, imbalance_message, resolved_message
-from ledger_job.balance_report import Imbalance, QueryRunner, fetch_breakdown, fetch_imbalance
+from ledger_job.balance_report import (
+    BALANCE_TESTS,
+    Imbalance,
+    QueryRunner,
+    fetch_breakdown,
+    fetch_imbalance,
+)
+from ledger_job.dbt_artifacts import BuildSummary
 from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, post_json
 from ledger_job.money import plain, to_decimal, usd
 
@@ -99,6 +106,20 @@ def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str 
     if was_imbalanced and previous is not None and previous.fingerprint == fingerprint:
         return Action.SUPPRESS
     return Action.ALERT
+
+
+def balance_outcome(build: BuildSummary) -> bool | None:
+    """True/False when the balance tests ran and passed/failed, None when none ran.
+
+    A "warn" means the test returned rows too, so it counts as an imbalance; an "error"
+    (the test's SQL broke) says nothing about the balance.
+    """
+    statuses = [s for s in (build.status_of(name) for name in BALANCE_TESTS) if s is not None]
+    if any(s in ("fail", "warn") for s in statuses):
+        return False
+    if statuses and all(s == "pass" for s in statuses):
+        return True
+    return None
 
 
 @dataclass

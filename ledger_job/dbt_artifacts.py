@@ -118,10 +118,7 @@ class BuildSummary:
 
     def status_of(self, name: str) -> str | None:
         """Status of the node called `name` (e.g. a singular test), None if it did not run."""
-        for result in self.results or []:
-            if result.name == name:
-                return result.status
-        return None
+        return next((r.status for r in self.results or [] if r.name == name), None)
 
 
 def load_json(path: Path) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -36,19 +35,12 @@ from ledger_job.dbt_artifacts import (
 from ledger_job.duckdb_file import is_lock_conflict
 from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
+from ledger_job.targets import dbt_environment, dbt_target, default_target_path
 
-TARGET_ENV_VAR = "LEDGER_TARGET"
-DEFAULT_TARGET = "dev"
-LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = "2s"
 # A reader can open the DuckDB file between the job's wait and dbt's own connection;
 # dbt then fails at once, before touching anything, and the command is run again.
 _LOCK_CONFLICT_RETRIES = 3
-# Credentials of the job's own HTTP calls are none of dbt's business.
-_WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# dbt's debug log (logs/dbt.log) rolls over at this size, keeping 5 old files.
-DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)
 # On a quiet console: this many rows of each failing or warning test (all go to the log),
 # and a progress line at most this often while a command runs.
 CONSOLE_ROWS_PER_TEST = 5
@@ -86,50 +78,6 @@ class DbtInvocation:
     @property
     def last_error(self) -> str | None:
         return self.errors[-1] if self.errors else None
-
-
-def dbt_target(env: Mapping[str, str] | None = None) -> str:
-    """The profile target: $LEDGER_TARGET, else dev."""
-    env = os.environ if env is None else env
-    return env.get(TARGET_ENV_VAR, "").strip() or DEFAULT_TARGET
-
-
-def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment for dbt: the profile next to the project, an absolute DuckDB path."""
-    env = dict(os.environ if base is None else base)
-    # Absolute, because dbt would resolve a relative path against its own cwd.
-    env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
-    for name in _WITHHELD_FROM_DBT:
-        env.pop(name, None)
-    # Every PostgreSQL statement of the build gives up on a lock after this long instead of
-    # queueing, with analysts' queries queued behind it, for as long as a reader's open
-    # transaction lasts. The view materialization retries its own statements.
-    lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
-        raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
-    # JIT off: the marts' plans cost enough to be compiled, and compiling them takes longer
-    # than running them (docs/engines.md, JIT). First, so that a PGOPTIONS of the caller's wins.
-    env["PGOPTIONS"] = " ".join(
-        option
-        for option in (
-            "-c jit=off",
-            env.get("PGOPTIONS", "").strip(),
-            f"-c lock_timeout={lock_timeout}",
-        )
-        if option
-    )
-    env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
-    env["DBT_USE_COLORS"] = "false"
-    env.setdefault("DBT_LOG_FILE_MAX_BYTES", DBT_LOG_FILE_MAX_BYTES)
-    return env
-
-
-def default_target_path(env: Mapping[str, str] | None = None) -> Path:
-    """dbt's target directory: $DBT_TARGET_PATH (dbt reads it too), else target/."""
-    env = os.environ if env is None else env
-    raw = env.get("DBT_TARGET_PATH", "").strip()
-    path = Path(raw) if raw else Path("target")
-    return path if path.is_absolute() else paths.PROJECT_ROOT / path
 
 
 class DbtRunner:

@@ -26,10 +26,18 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from ledger_job.read_copy import build_log_relation, materialize_marts, record_failed_build
+from ledger_job.ledger_totals import log_ledger_totals
+from ledger_job.read_copy import (
+    build_log_relation,
+    ledger_totals_from_copy,
+    marts_schemas,
+    materialize_marts,
+    record_failed_build,
+)
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
@@ -105,7 +113,8 @@ class DuckDbFile:
                 raise WarehouseBusyError(
                     f"the DuckDB file {self.path} is held open by {holder}, for {waited:.0f} s: "
                     "DuckDB allows one writer or many readers, never both; close that "
-                    f"connection (analysts read {self.read_copy_hint()}) and run the job again"
+                    f"connection (analysts read the published copy, {default_read_copy(self.path)})"
+                    " and run the job again"
                 )
             if reported is None or time.monotonic() - reported >= self.report_every:
                 log.warning(
@@ -116,9 +125,6 @@ class DuckDbFile:
                 )
                 reported = time.monotonic()
             sleep(min(self.poll_seconds, max(self.wait_seconds - waited, 0.01)))
-
-    def read_copy_hint(self) -> str:
-        return f"the published copy, {default_read_copy(self.path)}"
 
 
 def default_read_copy(path: Path) -> Path:
@@ -157,19 +163,39 @@ def _staged_replacement(source: Path, destination: Path) -> Iterator[_Staged]:
 
 
 def publish_read_copy(
-    path: Path,
-    destination: Path,
-    marts_schemas: list[str] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> None:
-    """Checkpoint `path` and copy it to `destination` atomically (a rename over the old copy),
-    the views of `marts_schemas` turned into tables in the copy first."""
-    with duckdb.connect(str(path)) as connection:
-        connection.execute("checkpoint")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with _staged_replacement(path, destination) as staged:
-        if marts_schemas:
-            materialize_marts(staged.path, marts_schemas, env or {})
+    database: Path, env: Mapping[str, str], manifest: Path
+) -> dict[str, Any] | None:
+    """After a good build: checkpoint `database` and copy it to the read copy atomically (a
+    rename over the old copy), the marts views turned into tables in the copy first. Returns
+    the ledger totals read from those tables (None: the caller computes them from the views)."""
+    destination = read_copy_path(database, env)
+    if destination is None:
+        return None
+    schemas = marts_schemas(manifest, env)
+    try:
+        with duckdb.connect(str(database)) as connection:
+            connection.execute("checkpoint")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with _staged_replacement(database, destination) as staged:
+            materialize_marts(staged.path, schemas, env)
+    except Exception:
+        # The build is good; analysts only keep yesterday's copy a day longer.
+        log.exception("the read-only copy %s could not be published", destination)
+        return None
+    log.info(
+        "published the read-only copy for analysts: %s (marts of %s as tables)",
+        destination,
+        ", ".join(schemas),
+    )
+    try:
+        # The copy's marts hold the views' rows of this very build: the same totals, read
+        # from tables instead of recomputing the views in the live file.
+        totals = ledger_totals_from_copy(destination, schemas)
+    except (duckdb.Error, OSError, ValueError) as exc:
+        log.warning("ledger totals not read from the copy (%s); computing them", exc)
+        return None
+    log_ledger_totals(totals, f"the copy {destination.name}")
+    return totals
 
 
 def record_failed_build_in_copy(

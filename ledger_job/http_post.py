@@ -114,7 +114,6 @@ def post_json(
     error = "no attempt made"
     for attempt in range(1, attempts + 1):
         request = urllib.request.Request(url, data=body, headers=request_headers, method="POST")
-        retryable = True
         try:
             with _OPENER.open(request, timeout=timeout) as response:
                 status = response.status
@@ -128,26 +127,8 @@ def post_json(
                 attempts,
             )
             return PostResult(delivered=True, attempts=attempt, status=status)
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            retryable = is_retryable_status(exc.code)
-            error = f"HTTP {exc.code} {exc.reason}: {_excerpt(exc)}"
-        except TimeoutError:
-            status, error = None, f"timed out after {timeout:g} s"
-        except urllib.error.URLError as exc:
-            status = None
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                error = f"timed out after {timeout:g} s"
-            else:
-                error = f"connection failed: {reason}"
-        except (OSError, http.client.HTTPException) as exc:
-            # e.g. the server closed the connection without answering, or half-answered
-            status, error = None, f"connection failed: {type(exc).__name__}: {exc}"
-        except ValueError as exc:
-            # A malformed URL (bad port, bad IPv6 literal) will not get better either.
-            status, retryable, error = None, False, f"invalid URL: {exc}"
-
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            status, retryable, error = _failure(exc, timeout)
         if not retryable:
             log.error("%s rejected by %s: %s (not retried)", what, where, error)
             return PostResult(delivered=False, attempts=attempt, status=status, error=error)
@@ -168,6 +149,26 @@ def post_json(
 
     log.error("%s not delivered to %s after %d attempts", what, where, attempts)
     return PostResult(delivered=False, attempts=attempts, status=status, error=error)
+
+
+def _failure(exc: Exception, timeout: float) -> tuple[int | None, bool, str]:
+    """(HTTP status, worth another attempt, what went wrong) of a failed attempt."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return (
+            exc.code,
+            is_retryable_status(exc.code),
+            f"HTTP {exc.code} {exc.reason}: {_excerpt(exc)}",
+        )
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return None, True, f"timed out after {timeout:g} s"
+    if isinstance(exc, urllib.error.URLError):
+        return None, True, f"connection failed: {reason}"
+    if isinstance(exc, ValueError):
+        # A malformed URL (bad port, bad IPv6 literal) will not get better either.
+        return None, False, f"invalid URL: {exc}"
+    # e.g. the server closed the connection without answering, or half-answered
+    return None, True, f"connection failed: {type(exc).__name__}: {exc}"
 
 
 def _excerpt(exc: urllib.error.HTTPError) -> str:

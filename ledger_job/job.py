@@ -44,28 +44,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from ledger_job import paths, targets
-from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor
+from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
 from ledger_job.dbt_artifacts import BuildSummary
-from ledger_job.dbt_runner import DbtRunner, dbt_target
+from ledger_job.dbt_runner import DbtRunner
 from ledger_job.duckdb_file import (
     DuckDbFile,
     WarehouseBusyError,
     publish_read_copy,
-    read_copy_path,
     record_failed_build_in_copy,
 )
 from ledger_job.failure_cause import build_failure_cause, first_line
 from ledger_job.heartbeat import heartbeat_payload, send_heartbeat
 from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS
-from ledger_job.ledger_totals import fetch_ledger_totals, log_ledger_totals
+from ledger_job.ledger_totals import fetch_ledger_totals
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
 from ledger_job.process import Terminated, raise_on_signals
-from ledger_job.read_copy import ledger_totals_from_copy, marts_schemas
+from ledger_job.targets import dbt_target
 
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
@@ -100,34 +97,12 @@ class JobConfig:
     backoff_base: float | None = None
     demo_data: DemoDataLoader | None = None
 
-    @property
-    def lock_path(self) -> Path:
-        return self.log_dir / f"{JOB_NAME}.lock"
-
-    @property
-    def state_path(self) -> Path:
-        return self.state_dir / STATE_FILE_NAME
-
-
-def balance_outcome(build: BuildSummary) -> bool | None:
-    """True/False when the balance tests ran and passed/failed, None when none ran.
-
-    A "warn" means the test returned rows too, so it counts as an imbalance; an "error"
-    (the test's SQL broke) says nothing about the balance.
-    """
-    statuses = [s for s in (build.status_of(name) for name in BALANCE_TESTS) if s is not None]
-    if any(s in ("fail", "warn") for s in statuses):
-        return False
-    if statuses and all(s == "pass" for s in statuses):
-        return True
-    return None
-
 
 def run_job(config: JobConfig) -> int:
     """One run of the job; returns the process exit code."""
-    lock = JobLock(config.lock_path)
     try:
-        lock.acquire()
+        with JobLock(config.log_dir / f"{JOB_NAME}.lock"):
+            return _run_locked(config)
     except LockHeldError as exc:
         log.error(
             "another run of %s holds the lock %s (%s); not starting dbt, exiting with %d",
@@ -137,10 +112,6 @@ def run_job(config: JobConfig) -> int:
             EXIT_LOCKED,
         )
         return EXIT_LOCKED
-    try:
-        return _run_locked(config)
-    finally:
-        lock.release()
 
 
 class StopRun(Exception):
@@ -191,7 +162,13 @@ def _run_locked(config: JobConfig) -> int:
         log.exception("%s failed unexpectedly", JOB_NAME)
         run.details["error"] = f"{type(exc).__name__}: {exc}"
         run.exit_code = EXIT_INTERNAL_ERROR
-    _send_heartbeat(config, env, _heartbeat(run, started_at, env))
+    payload = _heartbeat(run, started_at, env)
+    try:
+        send_heartbeat(
+            payload, env=env, timeout=config.http_timeout, backoff_base=config.backoff_base
+        )
+    except Exception:
+        log.exception("heartbeat failed")
     # The last line of every run: how it ended and, on failure, the cause to act on.
     if run.exit_code == 0:
         log.info("%s succeeded in %.0f s", JOB_NAME, time.monotonic() - clock)
@@ -222,11 +199,11 @@ def _build_and_check(
     if build.returncode == EXIT_CANNOT_RUN and build.results is None:
         cause = _cannot_run(target, env, build.error or "dbt build could not run")
         raise StopRun(build.returncode, cause)
+    manifest = runner.target_path / "manifest.json"
     if build.returncode == 0 and target.is_duckdb:
-        run.ledger = _publish_read_copy(env, runner)
+        run.ledger = publish_read_copy(paths.duckdb_path(env), env, manifest)
     elif target.is_duckdb and build.invocation_id:
         # The copy keeps the last good build's data; its build status says what failed.
-        manifest = runner.target_path / "manifest.json"
         record_failed_build_in_copy(paths.duckdb_path(env), env, manifest, build.invocation_id)
     run.ledger = run.ledger or fetch_ledger_totals(runner)
     run.details["ledger_balanced"] = _monitor_balance(config, runner, build, run.ledger, env)
@@ -302,36 +279,6 @@ def _busy_as_stop(warehouse_file: DuckDbFile) -> Callable[[], None]:
     return wait
 
 
-def _publish_read_copy(env: Mapping[str, str], runner: DbtRunner) -> dict[str, Any] | None:
-    """Publish the analysts' copy, its marts as tables; return the ledger totals read from
-    those tables (None: the caller computes them from the views)."""
-    database = paths.duckdb_path(env)
-    destination = read_copy_path(database, env)
-    if destination is None:
-        return None
-    schemas = marts_schemas(runner.target_path / "manifest.json", env)
-    try:
-        publish_read_copy(database, destination, schemas, env)
-    except Exception:
-        # The build is good; analysts only keep yesterday's copy a day longer.
-        log.exception("the read-only copy %s could not be published", destination)
-        return None
-    log.info(
-        "published the read-only copy for analysts: %s (marts of %s as tables)",
-        destination,
-        ", ".join(schemas),
-    )
-    try:
-        # The copy's marts hold the views' rows of this very build: the same totals, read
-        # from tables instead of recomputing the views in the live file.
-        totals = ledger_totals_from_copy(destination, schemas)
-    except (duckdb.Error, OSError, ValueError) as exc:
-        log.warning("ledger totals not read from the copy (%s); computing them", exc)
-        return None
-    log_ledger_totals(totals, f"the copy {destination.name}")
-    return totals
-
-
 def _check_freshness(
     runner: DbtRunner, target: targets.TargetInfo, env: Mapping[str, str]
 ) -> list[str]:
@@ -360,10 +307,10 @@ def _monitor_balance(
     ledger: Mapping[str, Any] | None,
     env: Mapping[str, str],
 ) -> bool | None:
-    balanced = balance_outcome(build)
+    balanced, failing = balance_outcome(build), build.failing_tests()
     monitor = BalanceMonitor(
         runner=runner,
-        state_path=config.state_path,
+        state_path=config.state_dir / STATE_FILE_NAME,
         relations=runner.relation_names(),
         env=env,
         timeout=config.http_timeout,
@@ -374,23 +321,13 @@ def _monitor_balance(
             balanced,
             now=utc_now(),
             run_id=build.invocation_id,
-            failing_tests=[t for t in build.failing_tests() if t in BALANCE_TESTS]
-            or build.failing_tests(),
+            failing_tests=[t for t in failing if t in BALANCE_TESTS] or failing,
             ledger_totals=ledger,
         )
     except Exception:
         # The alert is a report on the build; its own failure must not fail the job.
         log.exception("ledger balance alert failed")
     return balanced
-
-
-def _send_heartbeat(config: JobConfig, env: Mapping[str, str], payload: dict[str, Any]) -> None:
-    try:
-        send_heartbeat(
-            payload, env=env, timeout=config.http_timeout, backoff_base=config.backoff_base
-        )
-    except Exception:
-        log.exception("heartbeat failed")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

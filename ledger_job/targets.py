@@ -4,11 +4,13 @@ The engine is read from profiles.yml (each output's literal `type`); the connect
 details come from the same environment variables the profile reads. When the profile
 cannot give a target, `TargetInfo.problem` says why in one line a person acts on: the
 file is missing, its YAML is invalid (file, line and column), or it has no such output
-(and which ones it has).
+(and which ones it has). `dbt_environment` is what every dbt command of the job runs with.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,14 @@ import yaml
 from ledger_job import paths
 
 PROFILE_NAME = "lead_revenue_ledger"
+TARGET_ENV_VAR = "LEDGER_TARGET"
+DEFAULT_TARGET = "dev"
+LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = "2s"
+# Credentials of the job's own HTTP calls are none of dbt's business.
+_WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
+# dbt's debug log (logs/dbt.log) rolls over at this size, keeping 5 old files.
+DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)
 # The connection variables of the `postgres` output and the defaults profiles.yml uses.
 POSTGRES_DEFAULTS = {
     "BILLING_DB_HOST": "host=localhost",
@@ -133,3 +143,40 @@ def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
     else:
         text = f"{where}, schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
     return TargetInfo(target, engine or None, text, problem)
+
+
+def dbt_target(env: Mapping[str, str] | None = None) -> str:
+    """The profile target: $LEDGER_TARGET, else dev."""
+    env = os.environ if env is None else env
+    return env.get(TARGET_ENV_VAR, "").strip() or DEFAULT_TARGET
+
+
+def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for dbt: the profile next to the project, an absolute DuckDB path."""
+    env = dict(os.environ if base is None else base)
+    # Absolute, because dbt would resolve a relative path against its own cwd.
+    env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
+    for name in _WITHHELD_FROM_DBT:
+        env.pop(name, None)
+    # Every PostgreSQL statement of the build gives up on a lock after this long instead of
+    # queueing, with analysts' queries queued behind it, for as long as a reader's open
+    # transaction lasts. The view materialization retries its own statements.
+    lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
+        raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
+    # JIT off: the marts' plans cost enough to be compiled, and compiling them takes longer
+    # than running them (docs/engines.md, JIT). First, so that a PGOPTIONS of the caller's wins.
+    options = ("-c jit=off", env.get("PGOPTIONS", "").strip(), f"-c lock_timeout={lock_timeout}")
+    env["PGOPTIONS"] = " ".join(option for option in options if option)
+    env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
+    env["DBT_USE_COLORS"] = "false"
+    env.setdefault("DBT_LOG_FILE_MAX_BYTES", DBT_LOG_FILE_MAX_BYTES)
+    return env
+
+
+def default_target_path(env: Mapping[str, str] | None = None) -> Path:
+    """dbt's target directory: $DBT_TARGET_PATH (dbt reads it too), else target/."""
+    env = os.environ if env is None else env
+    raw = env.get("DBT_TARGET_PATH", "").strip()
+    path = Path(raw) if raw else Path("target")
+    return path if path.is_absolute() else paths.PROJECT_ROOT / path
