@@ -125,12 +125,8 @@ class DbtRunner:
 
     def _invoke_once(self, args: Sequence[str], *, quiet: bool) -> DbtInvocation:
         command = [str(self.executable), *args, "--target", self.target, "--log-format", "json"]
-        log.log(
-            logging.DEBUG if quiet else logging.INFO,
-            "running: dbt %s (target %s)",
-            _command_name(args),
-            self.target,
-        )
+        level, name = logging.DEBUG if quiet else logging.INFO, _command_name(args)
+        log.log(level, "running: dbt %s (target %s)", name, self.target)
         invocation = DbtInvocation(args=list(args), returncode=-1)
         self._block = None
         self._errors_shown = self._errors_hidden = 0
@@ -159,16 +155,11 @@ class DbtRunner:
             dbt_log.error(
                 "... %d more error line(s) of dbt %s in the job's log",
                 self._errors_hidden,
-                _command_name(args),
+                name,
                 extra={CONSOLE: True, CONSOLE_ONLY: True},
             )
         invocation.returncode = process.returncode
-        log.log(
-            logging.DEBUG if quiet else logging.INFO,
-            "dbt %s exited with code %d",
-            _command_name(args),
-            invocation.returncode,
-        )
+        log.log(level, "dbt %s exited with code %d", name, invocation.returncode)
         return invocation
 
     def _handle_line(self, line: str, invocation: DbtInvocation, *, quiet: bool) -> None:
@@ -197,7 +188,7 @@ class DbtRunner:
     def _console(
         self, name: str | None, level: int, message: str, invocation: DbtInvocation, *, quiet: bool
     ) -> bool | None:
-        """Whether a quiet console shows the event; None: as QuietConsoleFilter decides."""
+        """Whether a quiet console shows the event; None: as logsetup's quiet filter decides."""
         if name == "JinjaLogInfo":
             return self._printed_rows(message, invocation)
         self._end_block()
