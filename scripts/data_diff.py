@@ -53,27 +53,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def make_report(args: argparse.Namespace) -> tuple[data_diff.DataDiff, str]:
-    """The ledger compared here, every mart by the dbt macro; the report names the builds by
-    their labels, file names or schema prefixes, never by a path of this machine."""
-    options = {"top": args.top, "examples": args.examples}
+    """Every mart and the ledger compared by the dbt macro data_diff; the report names the
+    builds by their labels, file names or schema prefixes, never by a path of this machine."""
+    options = {"with_marts": True, "top": args.top, "examples": args.examples}
     if args.target == "duckdb":
-        marts = data_diff.mart_diffs(
-            "dev",
-            args.base_schema,
-            args.head_schema,
-            base_file=args.base_duckdb,
-            head_file=args.head_duckdb,
-        )
-        with data_diff.duckdb_pair(args.base_duckdb, args.head_duckdb) as (warehouse, b, h):
+        with data_diff.duckdb_pair(args.base_duckdb, args.head_duckdb) as (engine, b, h):
             base = data_diff.Side(args.base_label or args.base_duckdb.name, args.base_schema, b)
             head = data_diff.Side(args.head_label or args.head_duckdb.name, args.head_schema, h)
-            diff = data_diff.compare(warehouse, base, head, marts=marts, **options)
+            diff = data_diff.compare(engine, base, head, **options)
     else:
-        marts = data_diff.mart_diffs("postgres", args.base_schema, args.head_schema)
-        with data_diff.postgres_connection() as warehouse:
+        with data_diff.postgres_connection() as engine:
             base = data_diff.Side(args.base_label or args.base_schema, args.base_schema)
             head = data_diff.Side(args.head_label or args.head_schema, args.head_schema)
-            diff = data_diff.compare(warehouse, base, head, marts=marts, **options)
+            diff = data_diff.compare(engine, base, head, **options)
     return diff, data_diff.render_markdown(diff, title=args.title)
 
 
