@@ -17,8 +17,9 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,8 @@ class LedgerRowDiff:
             )
 
         return cls(
-            **{name: int(counts[name] or 0) for name in _LEDGER_COUNTS},
+            # Every int field is a count of the macro's summary, under the same name.
+            **{f.name: int(counts[f.name] or 0) for f in fields(cls) if f.type == "int"},
             base_billed=_money(counts["base_sum__billed_amount"]),
             head_billed=_money(counts["head_sum__billed_amount"]),
             columns=tuple(ColumnChange(**item) for item in ledger["columns"]),
@@ -213,23 +215,6 @@ class LedgerRowDiff:
                 for row in ledger["changed_examples"]
             ),
         )
-
-
-# LedgerRowDiff's counts, named as the macro's summary names them.
-_LEDGER_COUNTS = (
-    "base_rows",
-    "head_rows",
-    "unchanged",
-    "changed",
-    "added_ids",
-    "added_copies",
-    "removed_ids",
-    "removed_copies",
-    "base_duplicated_ids",
-    "head_duplicated_ids",
-    "base_extra_copies",
-    "head_extra_copies",
-)
 
 
 @dataclass(frozen=True)
@@ -304,13 +289,6 @@ def duckdb_pair(base_path: Path, head_path: Path) -> Iterator[tuple[Engine, str,
     yield Engine("dev", base_path, head_path), "diff_base", "diff_base" if same else "diff_head"
 
 
-@contextmanager
-def postgres_connection() -> Iterator[Engine]:
-    """The PostgreSQL of BILLING_DB_* (profiles.yml's postgres target); the macro turns JIT
-    off for its session, as the job does (docs/engines.md, JIT)."""
-    yield Engine("postgres")
-
-
 def compare(
     engine: Engine,
     base: Side,
@@ -372,6 +350,9 @@ def run_macro(engine: Engine, arguments: dict[str, Any]) -> dict[str, Any]:
             found: dict[str, Any] = json.loads(line[len(_LINE) :], object_hook=_decimal)
             return found
     output = (result.stdout + result.stderr).strip().splitlines()
+    for before, line in pairwise(output):
+        if "Compilation Error in macro" in before:  # the macro refused a side, naming it
+            raise ValueError(line.strip())
     raise RuntimeError(
         f"dbt run-operation data_diff exited {result.returncode}: " + " / ".join(output[-5:])
     )

@@ -3,7 +3,8 @@
     number (data_diff_joined_sql) into a temporary table, read once for the counts, the
     columns that changed and a few example rows of each kind; then its totals
     (data_diff_ledger_totals) and ledger_balance_check side by side (data_diff_balance).
-    A side without the ledger or the columns the report groups by stops the diff, naming it.
+    A side without the ledger or the columns the report groups by, or whose billed amount is
+    a float (inexact money), stops the diff, naming it.
 #}
 {% macro data_diff_ledger(base, head, top, examples) %}
     {% set required = ['ledger_id', 'deal_type', 'mortgage_broker_id', 'event_at', 'billed_amount'] %}
@@ -19,6 +20,12 @@
         {% if missing %}
             {% do exceptions.raise_compiler_error(
                 side.label ~ ': ' ~ side.where ~ '.lead_sales_ledger lacks ' ~ missing | join(', ')
+            ) %}
+        {% endif %}
+        {% if columns.billed_amount in ['double', 'double precision', 'real', 'float', 'float4', 'float8'] %}
+            {% do exceptions.raise_compiler_error(
+                side.label ~ ': ' ~ side.where ~ '.lead_sales_ledger billed_amount is '
+                ~ columns.billed_amount ~ ': money must be numeric, a float is inexact'
             ) %}
         {% endif %}
         {% do relations.append(relation) %}
