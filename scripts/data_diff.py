@@ -70,9 +70,12 @@ def make_report(args: argparse.Namespace) -> tuple[data_diff.DataDiff, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # No engine driver runs here, dbt runs the macro: what fails is a missing DuckDB file
+    # (OSError), an argument or a side the macro refused by name (ValueError), or dbt itself
+    # (RuntimeError with its last lines); any of them, or anything unforeseen, is one line.
     try:
         diff, report = make_report(args)
-    except Exception as exc:  # the drivers' own errors differ by engine
+    except Exception as exc:
         print(f"error: data diff failed: {exc}", file=sys.stderr)
         return 1
     if args.output is None:
