@@ -28,32 +28,38 @@ def _yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def _columns(path: Path, schema: str, table: dict[str, Any]) -> Columns:
+def _columns(path: Path, schema: str, table: dict[str, Any], problems: list[str]) -> Columns:
     columns: Columns = []
+    where = f"{path.name}: source table {schema}.{table['name']}"
     for column in table.get("columns") or []:
-        data_type = column.get("data_type")
-        if not data_type:
-            raise ValueError(
-                f"{path}: column {column.get('name')} of source table {schema}.{table['name']}"
-                " has no data_type; give it the raw table's SQL type (e.g. data_type: bigint)"
-            )
-        columns.append((str(column["name"]), str(data_type)))
+        if not column.get("data_type"):
+            problems.append(f"{where}, column {column.get('name')}: no data_type")
+        columns.append((str(column["name"]), str(column.get("data_type"))))
     if not columns:
-        raise ValueError(f"{path}: source table {schema}.{table['name']} declares no columns")
+        problems.append(f"{where}: no columns")
     return columns
 
 
 def read_raw_tables(root: Path = paths.PROJECT_ROOT) -> dict[str, dict[str, Columns]]:
-    """Raw schema -> table -> (column, SQL type), in the sources YAML's order."""
+    """Raw schema -> table -> (column, SQL type), in the sources YAML's order.
+
+    Raises ValueError naming every raw source column without a data_type (and every table
+    without columns): the DDL cannot be written without them."""
     raw = raw_schema_names({}, root)
     tables: dict[str, dict[str, Columns]] = {}
+    problems: list[str] = []
     for path in sorted((root / "models").glob("**/_*__sources.yml")):
         for source in _yaml(path).get("sources") or []:
             if source["name"] in raw:
                 tables[source["name"]] = {
-                    table["name"]: _columns(path, source["name"], table)
+                    table["name"]: _columns(path, source["name"], table, problems)
                     for table in source.get("tables") or []
                 }
+    if problems:
+        raise ValueError(
+            "\n".join(problems) + "\nGive each raw source column its SQL type in the sources"
+            " YAML (e.g. data_type: bigint); the raw tables' DDL is read from there."
+        )
     return tables
 
 
