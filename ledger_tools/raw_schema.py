@@ -1,5 +1,11 @@
 """DDL of the raw landing tables (spec section 2), valid on DuckDB and PostgreSQL alike.
 
+The tables and their columns, in order and with their types, are dbt's own sources: each
+column of a raw source in models/staging/*/_*__sources.yml carries a `data_type`, and the
+DDL is read from there, so a column is declared once. A raw source is one whose schema is
+a raw schema (`var('<raw>_schema')`, ledger_job.raw_schemas); the build's own audit source
+is not landed by anyone and has no DDL here.
+
 The EL tool owns these tables in production; the project creates them only for demo
 and test data. Keys are declared nowhere on purpose: the landing layer enforces none,
 which is why the dbt sources test them.
@@ -7,72 +13,65 @@ which is why the dbt sources test them.
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
+from typing import Any
 
+import yaml
+
+from ledger_job import paths
+from ledger_job.raw_schemas import raw_schema_names
+
+Columns = list[tuple[str, str]]
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _columns(path: Path, schema: str, table: dict[str, Any], problems: list[str]) -> Columns:
+    columns: Columns = []
+    where = f"{path.name}: source table {schema}.{table['name']}"
+    for column in table.get("columns") or []:
+        if not column.get("data_type"):
+            problems.append(f"{where}, column {column.get('name')}: no data_type")
+        columns.append((str(column["name"]), str(column.get("data_type"))))
+    if not columns:
+        problems.append(f"{where}: no columns")
+    return columns
+
+
+def read_raw_tables(root: Path = paths.PROJECT_ROOT) -> dict[str, dict[str, Columns]]:
+    """Raw schema -> table -> (column, SQL type), in the sources YAML's order.
+
+    Raises ValueError naming every raw source column without a data_type (and every table
+    without columns): the DDL cannot be written without them."""
+    raw = raw_schema_names({}, root)
+    tables: dict[str, dict[str, Columns]] = {}
+    problems: list[str] = []
+    for path in sorted((root / "models").glob("**/_*__sources.yml")):
+        for source in _yaml(path).get("sources") or []:
+            if source["name"] in raw:
+                tables[source["name"]] = {
+                    table["name"]: _columns(path, source["name"], table, problems)
+                    for table in source.get("tables") or []
+                }
+    if problems:
+        raise ValueError(
+            "\n".join(problems) + "\nGive each raw source column its SQL type in the sources"
+            " YAML (e.g. data_type: bigint); the raw tables' DDL is read from there."
+        )
+    return tables
+
+
+_RAW_COLUMNS = read_raw_tables()
+# Schema -> table -> "name type, name type, ...": the body of each CREATE TABLE.
 RAW_TABLES: dict[str, dict[str, str]] = {
-    "billing": {
-        "mortgage_broker": """
-            id bigint, name text, created_at timestamp""",
-        "product": """
-            id bigint, code text""",
-        "product_price": """
-            product_id bigint, price numeric(12,2), updated_at timestamp""",
-        "mortgage_broker_subscription_plan": """
-            id bigint, mortgage_broker_id bigint, plan_name text,
-            discount_percent numeric(5,2), starts_at timestamp, ends_at timestamp,
-            updated_at timestamp""",
-        "mortgage_broker_filter_to_mortgage_lead": """
-            id bigint, mortgage_broker_filter_id bigint, mortgage_lead_id bigint,
-            mortgage_broker_id bigint, created_at timestamp""",
-        "construction_loan_lead_filter_to_construction_loan_lead": """
-            id bigint, construction_loan_lead_filter_id bigint,
-            construction_loan_lead_id bigint, mortgage_broker_id bigint,
-            created_at timestamp""",
-        "hard_money_lead_filter_to_hard_money_lead": """
-            id bigint, hard_money_lead_filter_id bigint, hard_money_lead_id bigint,
-            mortgage_broker_id bigint, created_at timestamp""",
-        "land_lead_filter_to_land_lead": """
-            id bigint, land_lead_filter_id bigint, land_lead_id bigint,
-            mortgage_broker_id bigint, created_at timestamp""",
-        # Cutover tables (spec 2): optional, the build works without them.
-        "product_price_history": """
-            product_id bigint, price numeric(12,2), valid_from timestamp,
-            valid_to timestamp""",
-        "legacy_lead_sales_ledger": """
-            id bigint, lead_type text, delivery_id bigint, mortgage_broker_id bigint,
-            delivered_at timestamp, msrp numeric(12,2), discount_percent numeric(5,2),
-            discount_amount numeric(12,2), billed_amount numeric(12,2),
-            processed_at timestamp""",
-    },
-    "boberdoo": {
-        "leads": """
-            lead_id text, phone text, lead_type text, created_at timestamp""",
-        "lead_sales": """
-            transaction_id text, lead_id text, buyer_id bigint, deal_type text,
-            price numeric(12,2), sold_at timestamp""",
-        "broker_deals": """
-            deal_id text, buyer_id bigint, deal_type text, payout_amount numeric(12,2),
-            starts_at timestamp, ends_at timestamp""",
-        "call_campaigns": """
-            campaign_id text, buyer_id bigint, payout_amount numeric(12,2),
-            min_duration_seconds integer, starts_at timestamp, ends_at timestamp""",
-        "dispositions": """
-            disposition_id text, transaction_id text, call_id text, buyer_id bigint,
-            status text, reported_at timestamp""",
-    },
-    "invoca": {
-        "calls": """
-            call_id text, campaign_id text, caller_phone text, started_at timestamp,
-            duration_seconds integer""",
-    },
-    "finance": {
-        "manual_journal_lines": """
-            journal_id text, line_number integer, account_code text,
-            debit numeric(12,2), credit numeric(12,2), memo text, entered_by text,
-            entered_at timestamp""",
-    },
+    schema: {
+        table: ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+        for table, columns in tables.items()
+    }
+    for schema, tables in _RAW_COLUMNS.items()
 }
-
 RAW_SCHEMAS: tuple[str, ...] = tuple(RAW_TABLES)
 # The four tables of schema billing whose rows are lead deliveries (spec 2).
 DELIVERY_TABLES: tuple[str, ...] = (
@@ -83,11 +82,9 @@ DELIVERY_TABLES: tuple[str, ...] = (
 )
 
 
-def column_types(schema: str, table: str) -> list[tuple[str, str]]:
+def column_types(schema: str, table: str) -> Columns:
     """(name, SQL type) of every column of a raw table, in DDL order."""
-    # Split on commas outside parentheses: numeric(12,2) holds one.
-    parts = [part.split() for part in re.split(r",(?![^()]*\))", RAW_TABLES[schema][table])]
-    return [(part[0], part[1]) for part in parts]
+    return list(_RAW_COLUMNS[schema][table])
 
 
 def create_statements(schema_names: dict[str, str] | None = None) -> list[str]:
@@ -98,6 +95,5 @@ def create_statements(schema_names: dict[str, str] | None = None) -> list[str]:
         target = rename.get(schema, schema)
         statements.append(f"create schema if not exists {target}")
         for table, columns in tables.items():
-            cols = " ".join(columns.split())
-            statements.append(f"create table {target}.{table} ({cols})")
+            statements.append(f"create table {target}.{table} ({columns})")
     return statements

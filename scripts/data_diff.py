@@ -3,7 +3,7 @@
 Usage: .venv/bin/python scripts/data_diff.py --base-duckdb BASE.duckdb --head-duckdb HEAD.duckdb
            [--output report.md]
        .venv/bin/python scripts/data_diff.py --target postgres --base-schema ledger
-           --head-schema ledger_pr [--output report.md]      (BILLING_DB_*)
+           --head-schema ledger_pr [--output report.md]      (BILLING_DB_*; or redshift)
 
 Schemas are LEDGER_SCHEMA prefixes: the marts are read from <prefix>_marts. Exit code 0
 whatever the diff says (a change is for reviewers to judge), 1 when it cannot be made.
@@ -22,7 +22,7 @@ from ledger_tools.warehouse import validate_identifier
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
+    parser.add_argument("--target", choices=("duckdb", "postgres", "redshift"), default="duckdb")
     parser.add_argument("--base-duckdb", type=Path, help="DuckDB file of the base build")
     parser.add_argument("--head-duckdb", type=Path, help="DuckDB file of the head build")
     parser.add_argument("--base-schema", default="ledger", help="LEDGER_SCHEMA of the base")
@@ -43,7 +43,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if args.base_duckdb is not None or args.head_duckdb is not None:
             parser.error("--base-duckdb/--head-duckdb are for --target duckdb")
         if args.head_schema is None:
-            parser.error("--target postgres needs --head-schema (e.g. ledger_pr)")
+            parser.error(f"--target {args.target} needs --head-schema (e.g. ledger_pr)")
     for name in (args.base_schema, args.head_schema):
         try:
             validate_identifier(name)
@@ -53,35 +53,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def make_report(args: argparse.Namespace) -> tuple[data_diff.DataDiff, str]:
-    """The ledger compared here, every mart by the dbt macro; the report names the builds by
-    their labels, file names or schema prefixes, never by a path of this machine."""
-    options = {"top": args.top, "examples": args.examples}
+    """Every mart and the ledger compared by the dbt macro data_diff; the report names the
+    builds by their labels, file names or schema prefixes, never by a path of this machine."""
+    options = {"with_marts": True, "top": args.top, "examples": args.examples}
     if args.target == "duckdb":
-        marts = data_diff.mart_diffs(
-            "dev",
-            args.base_schema,
-            args.head_schema,
-            base_file=args.base_duckdb,
-            head_file=args.head_duckdb,
-        )
-        with data_diff.duckdb_pair(args.base_duckdb, args.head_duckdb) as (warehouse, b, h):
+        with data_diff.duckdb_pair(args.base_duckdb, args.head_duckdb) as (engine, b, h):
             base = data_diff.Side(args.base_label or args.base_duckdb.name, args.base_schema, b)
             head = data_diff.Side(args.head_label or args.head_duckdb.name, args.head_schema, h)
-            diff = data_diff.compare(warehouse, base, head, marts=marts, **options)
-    else:
-        marts = data_diff.mart_diffs("postgres", args.base_schema, args.head_schema)
-        with data_diff.postgres_connection() as warehouse:
-            base = data_diff.Side(args.base_label or args.base_schema, args.base_schema)
-            head = data_diff.Side(args.head_label or args.head_schema, args.head_schema)
-            diff = data_diff.compare(warehouse, base, head, marts=marts, **options)
+            diff = data_diff.compare(engine, base, head, **options)
+    else:  # two schema prefixes of one database, that of the target in profiles.yml
+        base = data_diff.Side(args.base_label or args.base_schema, args.base_schema)
+        head = data_diff.Side(args.head_label or args.head_schema, args.head_schema)
+        diff = data_diff.compare(data_diff.Engine(args.target), base, head, **options)
     return diff, data_diff.render_markdown(diff, title=args.title)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # No engine driver runs here, dbt runs the macro: what fails is a missing DuckDB file
+    # (OSError), an argument or a side the macro refused by name (ValueError), or dbt itself
+    # (RuntimeError with its last lines); any of them, or anything unforeseen, is one line.
     try:
         diff, report = make_report(args)
-    except Exception as exc:  # the drivers' own errors differ by engine
+    except Exception as exc:
         print(f"error: data diff failed: {exc}", file=sys.stderr)
         return 1
     if args.output is None:
