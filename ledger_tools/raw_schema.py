@@ -3,7 +3,7 @@
 The tables and their columns, in order and with their types, are dbt's own sources: each
 column of a raw source in models/staging/*/_*__sources.yml carries a `data_type`, and the
 DDL is read from there, so a column is declared once. A raw source is one whose schema is
-a raw schema (`var('<raw>_schema')`, ledger_job.raw_schemas); the build's own audit source
+a raw schema (`var('<raw>_schema')`, ledger_tools.raw_schemas); the build's own audit source
 is not landed by anyone and has no DDL here.
 
 The EL tool owns these tables in production; the project creates them only for demo
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ledger_job import paths
-from ledger_job.raw_schemas import raw_schema_names
+from ledger_tools.raw_schemas import raw_schema_names
 
 Columns = list[tuple[str, str]]
 
