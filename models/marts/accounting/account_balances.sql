@@ -30,8 +30,10 @@ final as (
         coalesce(account_totals.entry_count, 0) as entry_count,
         cast(coalesce(account_totals.total_debits, 0) as {{ money_total_type() }}) as total_debits,
         cast(coalesce(account_totals.total_credits, 0) as {{ money_total_type() }}) as total_credits,
-        cast(coalesce(account_totals.total_debits, 0) - coalesce(account_totals.total_credits, 0) as {{ money_total_type() }})
-            as balance,
+        cast(
+            coalesce(account_totals.total_debits, 0) - coalesce(account_totals.total_credits, 0)
+            as {{ money_total_type() }}
+        ) as balance,
         cast(
             case
                 when chart_of_accounts.normal_side = 'debit'
