@@ -40,7 +40,8 @@ final as (
         matched_lead_count,
         campaign_term_id,
         mortgage_broker_id,
-        payout_amount,
+        {#- max() of a numeric(12,2) is a numeric of no declared scale on PostgreSQL. #}
+        cast(payout_amount as numeric(12, 2)) as payout_amount,
         min_duration_seconds,
         (
             campaign_term_id is not null
