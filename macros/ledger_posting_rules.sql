@@ -1,7 +1,7 @@
 {#
     Spec 4's posting rules as a small table, one row per line a ledger row posts: its event
     type, line number, account, side and which amount it carries. int_ledger_rows_posted
-    posts every ledger row with it; int_ledger_account_totals posts the ledger's totals per
+    posts every ledger row with it; int_ledger_totals_posted posts the ledger's totals per
     event type with it, so the balance reports and the lines cannot post differently.
       lead_delivery  Dr 1100 billed, Dr 4800 discount, Cr 4000 msrp
       lead_sale      Dr 1100 / Cr 4100

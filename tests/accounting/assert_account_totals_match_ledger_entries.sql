@@ -1,5 +1,5 @@
 {#
-    int_ledger_account_totals posts the ledger's totals per event type instead of its lines,
+    int_ledger_totals_posted posts the ledger's totals per event type instead of its lines,
     for the balance reports' speed: it must give what ledger_entries summed per account gives
     (line count, debits, credits), to the cent. Returns each account where they differ. Only
     a change to either model can fail this: structural, run on pull requests.
@@ -16,7 +16,7 @@ entries as (
 
 account_totals as (
 
-    select * from {{ ref('int_ledger_account_totals') }}
+    select * from {{ ref('int_ledger_totals_posted') }}
 
 ),
 

@@ -2,7 +2,7 @@
     Every account of the chart with its debits, credits and balance. balance is debits minus
     credits; normal_balance is signed by the account's normal side, so a healthy receivable
     and a healthy revenue account both show positive. The sums over ledger_entries come from
-    int_ledger_account_totals, which sums the ledger before posting it instead of making
+    int_ledger_totals_posted, which sums the ledger before posting it instead of making
     every line.
 #}
 
@@ -10,7 +10,7 @@ with
 
 account_totals as (
 
-    select * from {{ ref('int_ledger_account_totals') }}
+    select * from {{ ref('int_ledger_totals_posted') }}
 
 ),
 

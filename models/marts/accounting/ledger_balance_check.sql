@@ -4,7 +4,7 @@
     Only finance's manual journals can be unbalanced: every ledger transaction is posted by a
     rule whose lines balance by construction (int_ledger_rows_posted, tested line by line).
     So the whole ledger is read once, for its totals, without grouping its lines by
-    transaction or even making them (int_ledger_account_totals sums the ledger per event
+    transaction or even making them (int_ledger_totals_posted sums the ledger per event
     type before posting it), and only manual lines are grouped (the filter on source drops
     the ledger's branch of their read). Each CTE is read once: a CTE read twice is computed whole.
 #}
@@ -13,7 +13,7 @@ with
 
 account_totals as (
 
-    select * from {{ ref('int_ledger_account_totals') }}
+    select * from {{ ref('int_ledger_totals_posted') }}
 
 ),
 

@@ -6,7 +6,7 @@
     millions of rows into twice as many lines only to sum them again cost every read of
     account_balances and ledger_balance_check most of a ledger read. A line of amount 0 is
     no line (int_ledger_rows_posted leaves it out): it adds nothing to a sum and is not
-    counted. The structural test int_ledger_account_totals_match_the_lines holds this equal
+    counted. The structural test int_ledger_totals_posted_match_the_lines holds this equal
     to ledger_entries summed per account.
 #}
 
