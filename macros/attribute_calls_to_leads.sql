@@ -6,14 +6,21 @@
     the same order, in which exact duplicate lead rows sit side by side and count once.
     Every key column is a grouping key; `partition_columns` (the call and what analysts
     filter it by) partition the window, so a filter on them passes below both, while the
-    window sorts by no more than it must. `candidates` has the key columns and lead_id,
-    lead_type and lead_created_at (null when the call matched no lead).
+    window sorts by no more than it must. `carried_columns` are taken with max() instead of
+    grouped by: columns that follow from the keys (a call's campaign, phone and duration, a
+    term's payout), which a grouping would only hash again for every candidate row; a
+    conflicting duplicate call, the one case where they differ, fails the staging unique
+    test by name. `candidates` has the key and carried columns and lead_id, lead_type and
+    lead_created_at (null when the call matched no lead).
 #}
-{% macro attribute_calls_to_leads(candidates, key_columns, partition_columns) -%}
+{% macro attribute_calls_to_leads(candidates, key_columns, partition_columns, carried_columns=[]) -%}
     {%- set keys = key_columns | join(', ') -%}
     {%- set partition = partition_columns | join(', ') -%}
     select
         {{ keys }},
+        {%- for column in carried_columns %}
+        max({{ column }}) as {{ column }},
+        {%- endfor %}
         max(case when lead_rank = 1 then lead_id end) as lead_id,
         max(case when lead_rank = 1 then lead_type end) as lead_type,
         cast(

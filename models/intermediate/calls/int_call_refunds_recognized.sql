@@ -8,13 +8,30 @@
     the refund reaches the dispositions scan. Reports are matched on the call and the buyer
     of its terms (a report by another broker fails the build), so a broker filter reaches
     every table.
+
+    The returns are joined to their calls and terms first, and only those calls to their
+    candidate leads, as int_call_lead_candidates_joined matches them: DuckDB does not move
+    an inner join below left joins, so joining the returns to that view attributed every
+    call of the year before keeping the returned ones.
 #}
 
 with
 
-call_candidates as (
+calls as (
 
-    select * from {{ ref('int_call_lead_candidates_joined') }}
+    select * from {{ ref('stg_invoca__calls') }}
+
+),
+
+campaign_terms as (
+
+    select * from {{ ref('stg_boberdoo__call_campaign_terms') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_boberdoo__leads') }}
 
 ),
 
@@ -39,14 +56,28 @@ first_returns as (
 returned_billable_calls as (
 
     select
-        call_candidates.*,
-        first_returns.reported_at as returned_at
+        calls.call_id,
+        campaign_terms.mortgage_broker_id,
+        campaign_terms.payout_amount,
+        first_returns.reported_at as returned_at,
+        leads.lead_id,
+        leads.lead_type,
+        leads.created_at as lead_created_at
     from first_returns
-    inner join call_candidates
+    inner join calls
+        on first_returns.call_id = calls.call_id
+    inner join campaign_terms
         on
-            first_returns.call_id = call_candidates.call_id
-            and first_returns.mortgage_broker_id = call_candidates.mortgage_broker_id
-    where call_candidates.duration_seconds >= call_candidates.min_duration_seconds
+            calls.campaign_id = campaign_terms.campaign_id
+            and first_returns.mortgage_broker_id = campaign_terms.mortgage_broker_id
+            and {{ interval_contains(
+                'campaign_terms.starts_at', 'campaign_terms.ends_at', 'calls.started_at'
+            ) }}
+    left join leads
+        on
+            calls.caller_phone = leads.phone
+            and leads.created_at <= calls.started_at
+    where calls.duration_seconds >= campaign_terms.min_duration_seconds
 
 ),
 

@@ -18,17 +18,12 @@ candidate_leads as (
 
 attributed as (
 
-    {{ attribute_calls_to_leads('candidate_leads', [
-        'call_id',
-        'campaign_id',
-        'caller_phone',
-        'started_at',
-        'duration_seconds',
-        'campaign_term_id',
-        'mortgage_broker_id',
-        'payout_amount',
-        'min_duration_seconds',
-    ], ['call_id', 'started_at', 'mortgage_broker_id']) }}
+    {{ attribute_calls_to_leads(
+        'candidate_leads',
+        ['call_id', 'started_at', 'mortgage_broker_id', 'campaign_term_id'],
+        ['call_id', 'started_at', 'mortgage_broker_id'],
+        ['campaign_id', 'caller_phone', 'duration_seconds', 'payout_amount', 'min_duration_seconds'],
+    ) }}
 
 ),
 
@@ -45,7 +40,8 @@ final as (
         matched_lead_count,
         campaign_term_id,
         mortgage_broker_id,
-        payout_amount,
+        {#- max() of a numeric(12,2) is a numeric of no declared scale on PostgreSQL. #}
+        cast(payout_amount as numeric(12, 2)) as payout_amount,
         min_duration_seconds,
         (
             campaign_term_id is not null

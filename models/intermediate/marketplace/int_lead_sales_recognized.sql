@@ -3,34 +3,46 @@
     sale collapses exact duplicate sale and lead rows; every filter analysts put on the
     ledger (broker, sold_at, deal type, lead, sale) is on a grouping column, so it reaches
     the lead_sales scan.
+
+    A sale needs its lead's type only, so it joins the leads and not int_lead_sales_enriched:
+    that view's deal join cannot be dropped by the planner (a left join may repeat rows), and
+    cost every read a match of every sale of the year against the deals.
 #}
 
 with
 
 lead_sales as (
 
-    select * from {{ ref('int_lead_sales_enriched') }}
+    select * from {{ ref('stg_boberdoo__lead_sales') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_boberdoo__leads') }}
 
 ),
 
 sales as (
 
     select
-        transaction_id,
-        lead_id,
-        mortgage_broker_id,
-        deal_type,
-        sale_price,
-        sold_at,
-        max(lead_type) as lead_type
+        lead_sales.transaction_id,
+        lead_sales.lead_id,
+        lead_sales.mortgage_broker_id,
+        lead_sales.deal_type,
+        lead_sales.sale_price,
+        lead_sales.sold_at,
+        max(leads.lead_type) as lead_type
     from lead_sales
+    left join leads
+        on lead_sales.lead_id = leads.lead_id
     group by
-        transaction_id,
-        lead_id,
-        mortgage_broker_id,
-        deal_type,
-        sale_price,
-        sold_at
+        lead_sales.transaction_id,
+        lead_sales.lead_id,
+        lead_sales.mortgage_broker_id,
+        lead_sales.deal_type,
+        lead_sales.sale_price,
+        lead_sales.sold_at
 
 ),
 

@@ -10,13 +10,30 @@
     sale's buyer (spec 2; a report by another broker fails the build), so reports are matched
     on the sale and its buyer. Grouping by the sale collapses exact duplicate sale and lead
     rows.
+
+    The first reports are joined to the sales first, and only the converted sales to their
+    lead and deal: DuckDB does not move an inner join below left joins, so joining the
+    reports to int_lead_sales_enriched joined every sale of the year to its lead and deal
+    before keeping the converted ones. The lead and deal are matched as in that view.
 #}
 
 with
 
 lead_sales as (
 
-    select * from {{ ref('int_lead_sales_enriched') }}
+    select * from {{ ref('stg_boberdoo__lead_sales') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_boberdoo__leads') }}
+
+),
+
+broker_deals as (
+
+    select * from {{ ref('stg_boberdoo__broker_deals') }}
 
 ),
 
@@ -43,19 +60,28 @@ converted_sales as (
     select
         lead_sales.transaction_id,
         lead_sales.lead_id,
-        max(lead_sales.lead_type) as lead_type,
+        max(leads.lead_type) as lead_type,
         lead_sales.mortgage_broker_id,
         lead_sales.deal_type,
         lead_sales.sale_price,
         lead_sales.sold_at,
         first_sold_reports.reported_at as converted_at,
-        lead_sales.deal_id,
-        lead_sales.deal_payout_amount as payout_amount
+        broker_deals.deal_id,
+        broker_deals.payout_amount
     from first_sold_reports
     inner join lead_sales
         on
             first_sold_reports.transaction_id = lead_sales.transaction_id
             and first_sold_reports.mortgage_broker_id = lead_sales.mortgage_broker_id
+    left join leads
+        on lead_sales.lead_id = leads.lead_id
+    left join broker_deals
+        on
+            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
+            and lead_sales.deal_type = broker_deals.deal_type
+            and {{ interval_contains(
+                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
+            ) }}
     group by
         lead_sales.transaction_id,
         lead_sales.lead_id,
@@ -64,8 +90,8 @@ converted_sales as (
         lead_sales.sale_price,
         lead_sales.sold_at,
         first_sold_reports.reported_at,
-        lead_sales.deal_id,
-        lead_sales.deal_payout_amount
+        broker_deals.deal_id,
+        broker_deals.payout_amount
 
 ),
 

@@ -8,14 +8,28 @@
     (a report by another broker fails the build), so a broker filter reaches every table.
     The sale is read from the plain join beneath the sale and conversion rules, not from
     their grouped views, which the returned sales' keys could not probe; the payout is that
-    of the deal active at sold_at, as the conversion rule prices it.
+    of the deal active at sold_at, as the conversion rule prices it. As there, the returns
+    are joined to their sales first and only those to their lead and deal (DuckDB does not
+    move an inner join below left joins).
 #}
 
 with
 
 lead_sales as (
 
-    select * from {{ ref('int_lead_sales_enriched') }}
+    select * from {{ ref('stg_boberdoo__lead_sales') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_boberdoo__leads') }}
+
+),
+
+broker_deals as (
+
+    select * from {{ ref('stg_boberdoo__broker_deals') }}
 
 ),
 
@@ -64,14 +78,23 @@ returned_sales as (
         lead_sales.deal_type,
         lead_sales.sale_price,
         first_returns.reported_at as returned_at,
-        max(lead_sales.lead_type) as lead_type,
-        max(case when sold_report.transaction_id is not null then lead_sales.deal_payout_amount end)
+        max(leads.lead_type) as lead_type,
+        max(case when sold_report.transaction_id is not null then broker_deals.payout_amount end)
             as conversion_payout_amount
     from first_returns
     inner join lead_sales
         on
             first_returns.transaction_id = lead_sales.transaction_id
             and first_returns.mortgage_broker_id = lead_sales.mortgage_broker_id
+    left join leads
+        on lead_sales.lead_id = leads.lead_id
+    left join broker_deals
+        on
+            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
+            and lead_sales.deal_type = broker_deals.deal_type
+            and {{ interval_contains(
+                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
+            ) }}
     left join sold_report
         on
             lead_sales.transaction_id = sold_report.transaction_id

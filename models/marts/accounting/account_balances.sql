@@ -1,32 +1,22 @@
 {#
     Every account of the chart with its debits, credits and balance. balance is debits minus
     credits; normal_balance is signed by the account's normal side, so a healthy receivable
-    and a healthy revenue account both show positive.
+    and a healthy revenue account both show positive. The sums over ledger_entries come from
+    int_ledger_totals_posted, which sums the ledger before posting it instead of making
+    every line.
 #}
 
 with
 
-entries as (
+account_totals as (
 
-    select * from {{ ref('ledger_entries') }}
+    select * from {{ ref('int_ledger_totals_posted') }}
 
 ),
 
 chart_of_accounts as (
 
     select * from {{ ref('chart_of_accounts') }}
-
-),
-
-totals as (
-
-    select
-        account_code,
-        count(*) as entry_count,
-        sum(debit) as total_debits,
-        sum(credit) as total_credits
-    from entries
-    group by account_code
 
 ),
 
@@ -37,22 +27,24 @@ final as (
         chart_of_accounts.account_name,
         chart_of_accounts.account_type,
         chart_of_accounts.normal_side,
-        coalesce(totals.entry_count, 0) as entry_count,
-        cast(coalesce(totals.total_debits, 0) as {{ money_total_type() }}) as total_debits,
-        cast(coalesce(totals.total_credits, 0) as {{ money_total_type() }}) as total_credits,
-        cast(coalesce(totals.total_debits, 0) - coalesce(totals.total_credits, 0) as {{ money_total_type() }})
-            as balance,
+        coalesce(account_totals.entry_count, 0) as entry_count,
+        cast(coalesce(account_totals.total_debits, 0) as {{ money_total_type() }}) as total_debits,
+        cast(coalesce(account_totals.total_credits, 0) as {{ money_total_type() }}) as total_credits,
+        cast(
+            coalesce(account_totals.total_debits, 0) - coalesce(account_totals.total_credits, 0)
+            as {{ money_total_type() }}
+        ) as balance,
         cast(
             case
                 when chart_of_accounts.normal_side = 'debit'
-                    then coalesce(totals.total_debits, 0) - coalesce(totals.total_credits, 0)
-                else coalesce(totals.total_credits, 0) - coalesce(totals.total_debits, 0)
+                    then coalesce(account_totals.total_debits, 0) - coalesce(account_totals.total_credits, 0)
+                else coalesce(account_totals.total_credits, 0) - coalesce(account_totals.total_debits, 0)
             end
             as {{ money_total_type() }}
         ) as normal_balance
     from chart_of_accounts
-    left join totals
-        on chart_of_accounts.account_code = totals.account_code
+    left join account_totals
+        on chart_of_accounts.account_code = account_totals.account_code
 
 )
 

@@ -4,15 +4,16 @@
     Only finance's manual journals can be unbalanced: every ledger transaction is posted by a
     rule whose lines balance by construction (int_ledger_rows_posted, tested line by line).
     So the whole ledger is read once, for its totals, without grouping its lines by
-    transaction, and only manual lines are grouped (the filter on source drops the ledger's
-    branch of their read). Each CTE is read once: a CTE read twice is computed whole.
+    transaction or even making them (int_ledger_totals_posted sums the ledger per event
+    type before posting it), and only manual lines are grouped (the filter on source drops
+    the ledger's branch of their read). Each CTE is read once: a CTE read twice is computed whole.
 #}
 
 with
 
-entries as (
+account_totals as (
 
-    select * from {{ ref('ledger_entries') }}
+    select * from {{ ref('int_ledger_totals_posted') }}
 
 ),
 
@@ -31,9 +32,9 @@ manual_lines as (
 totals as (
 
     select
-        coalesce(sum(debit), 0) as total_debits,
-        coalesce(sum(credit), 0) as total_credits
-    from entries
+        coalesce(sum(total_debits), 0) as total_debits,
+        coalesce(sum(total_credits), 0) as total_credits
+    from account_totals
 
 ),
 
