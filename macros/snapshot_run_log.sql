@@ -6,7 +6,7 @@
     between two runs never reaches the history. The snapshot's post-hooks record each run
     here, beside the snapshot, so a data test can warn when runs are too far apart
     (tests/snapshots/assert_price_snapshot_runs_recent.sql) and the backup can carry the log
-    (ledger_ops/snapshot_backup.py creates the same table on restore).
+    (ledger_tools/snapshot_backup.py creates the same table on restore).
 -#}
 {% macro ledger_snapshot_run_log(snapshot_relation) %}
     {{ return(snapshot_relation.incorporate(
