@@ -1,11 +1,16 @@
-"""The job and the one-writer rule of DuckDB files, with real reader processes.
+"""The nightly job end to end on DuckDB, with real reader processes and a real HTTP server.
 
 A reader that holds the warehouse file for a few seconds makes the job wait, then succeed;
-one that never lets go makes it fail with one line saying which process to close. The
+one that never lets go makes it fail with one line saying which process to close. The good
+build's heartbeat carries the views' totals (and a rejected heartbeat fails nothing). The
 published copy holds the marts as tables of the views' rows and answers under any name
-(its other views name no database); unchanged views are left alone; after a failed build
-the copy keeps its data and its ledger_build_status names the failure; a mistyped path or an
-unreachable database stops the job at once.
+(its other views name no database). A manual journal out of balance fails the next build:
+unchanged views are left alone, the copy keeps its data and its ledger_build_status names
+the failure, finance is alerted once, and the build after the fix resolves the alert. A
+mistyped path or an unreachable database stops the job at once.
+
+The module's job runs build on one another (waited, imbalanced, resolved), each on copies of
+the files the one before left, so the demo is built from raw data once.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from http_server import RecordedRequest, RecordingServer
 from readers import (
     BUILD_STATUS_SQL,
     MARTS,
@@ -42,6 +48,8 @@ from ledger_tools import demo_data
 from ledger_tools.warehouse import connect
 
 pytestmark = pytest.mark.dbt
+
+KEY = "job-key-5c0ffee5d00d4e11"
 
 _ISOLATED = (
     "INTERNAL_API_URL",
@@ -63,9 +71,33 @@ def job_env(workdir: Path, database: Path, **extra: str) -> dict[str, str]:
         DBT_TARGET_PATH=str(workdir / "target"),
         DBT_LOG_PATH=str(workdir / "dbt_logs"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        LEDGER_HTTP_BACKOFF_SECONDS="0.01",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
     )
     env.update(extra)
     return env
+
+
+def reporting_env(workdir: Path, database: Path, server: RecordingServer) -> dict[str, str]:
+    """The job as production runs it: heartbeat to the internal API, alerts to the webhook."""
+    return job_env(
+        workdir,
+        database,
+        INTERNAL_API_URL=server.url + "/api",
+        INTERNAL_API_KEY=KEY,
+        ALERT_WEBHOOK_URL=server.url + "/alert",
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer() as recording:
+        yield recording
+
+
+def posted(requests: list[RecordedRequest], path: str) -> list[dict]:
+    return [r.json() for r in requests if r.path == path]
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +141,24 @@ class WaitedJob:
     database: Path
     result: subprocess.CompletedProcess[str]
     reader_pid: int
+    requests: list[RecordedRequest]  # what the job posted to the internal API and webhook
 
 
 @pytest.fixture(scope="module")
-def waited_job(raw_database: Path, tmp_path_factory: pytest.TempPathFactory) -> WaitedJob:
-    # One build serves the waiting test and the published copy's: each reads it, none changes it.
+def waited_job(
+    raw_database: Path, server: RecordingServer, tmp_path_factory: pytest.TempPathFactory
+) -> WaitedJob:
+    # One build serves the waiting, heartbeat and published copy's tests, and is where the
+    # imbalance's builds start: each reads it, none changes it.
     workdir = tmp_path_factory.mktemp("waited_job")
     database = fresh_copy(raw_database, workdir)
+    server.script(401)  # the heartbeat is rejected: a 401 is not retried, the job succeeds
     with reader_holding(database, seconds=4) as reader:
-        env = job_env(workdir, database, LEDGER_DUCKDB_LOCK_WAIT_SECONDS="120")
+        env = reporting_env(workdir, database, server)
+        env["LEDGER_DUCKDB_LOCK_WAIT_SECONDS"] = "120"
         result = run_job(workdir, env)
         reader_pid = reader.pid
-    return WaitedJob(workdir, database, result, reader_pid)
+    return WaitedJob(workdir, database, result, reader_pid, server.requests)
 
 
 def test_job_waits_for_a_reader_that_closes_then_succeeds(waited_job: WaitedJob) -> None:
@@ -153,19 +191,51 @@ def test_reader_that_never_closes_fails_the_job_with_one_clear_line(
     assert "running: dbt" not in log  # nothing was started against a file it cannot have
 
 
+def test_good_build_exits_zero_although_the_heartbeat_is_rejected(waited_job: WaitedJob) -> None:
+    log = job_log(waited_job.workdir)
+    assert waited_job.result.returncode == 0, log[-3000:]
+    [request] = [r for r in waited_job.requests if r.path == "/api/heartbeat"]  # not retried
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    beat = request.json()
+    assert beat["status"] == "success"
+    assert beat["models_built"] > 0 and beat["models_failed"] == 0
+    assert beat["tests_passed"] > 0 and beat["tests_failed"] == 0
+    assert beat["failing_tests"] == []
+    assert beat["ledger_balanced"] is True
+    run_results = json.loads((waited_job.workdir / "target" / "run_results.json").read_text())
+    assert run_results["args"]["which"] == "build"  # the queries did not overwrite it
+    assert beat["run_id"] == run_results["metadata"]["invocation_id"]
+    with duckdb.connect(str(waited_job.database), read_only=True) as con:
+        rows, billed = con.execute(
+            "select count(*), sum(billed_amount) from ledger_marts.lead_sales_ledger"
+        ).fetchone()
+        entries, debits, credits = con.execute(
+            "select count(*), sum(debit), sum(credit) from ledger_marts.ledger_entries"
+        ).fetchone()
+    # The heartbeat carries the views' own totals, to the cent, as decimal strings.
+    assert rows > 0 and billed > 0
+    assert beat["ledger"] == {
+        "rows": rows,
+        "billed_amount": str(billed),
+        "entries": entries,
+        "total_debits": str(debits),
+        "total_credits": str(credits),
+    }
+    assert beat["ledger"]["total_debits"] == beat["ledger"]["total_credits"]
+    assert posted(waited_job.requests, "/alert") == []
+    assert "heartbeat rejected" in log and "HTTP 401" in log
+    assert "ledger (from the copy ledger_read.duckdb)" in log  # its tables, not the views
+    assert KEY not in log and KEY not in waited_job.result.stderr
+
+
 def test_every_mart_answers_from_a_copy_attached_under_another_name(
     waited_job: WaitedJob, tmp_path: Path
 ) -> None:
     assert waited_job.result.returncode == 0, job_log(waited_job.workdir)[-3000:]
-    # The second run writes the live file and its read copy: it works on copies of both,
-    # side by side as the job leaves them.
-    database = tmp_path / "ledger.duckdb"
-    database.write_bytes(waited_job.database.read_bytes())
-    published = tmp_path / "ledger_read.duckdb"
-    published.write_bytes((waited_job.workdir / "ledger_read.duckdb").read_bytes())
+    published = waited_job.workdir / "ledger_read.duckdb"
     copy = tmp_path / "elsewhere" / "warehouse_copy.duckdb"
     copy.parent.mkdir()
-    copy.write_bytes(database.read_bytes())
+    copy.write_bytes(waited_job.database.read_bytes())
 
     analyst = duckdb.connect()
     analyst.execute(f"attach '{copy}' as wh (read_only)")
@@ -183,16 +253,6 @@ def test_every_mart_answers_from_a_copy_attached_under_another_name(
 
     good = invocation_of(waited_job.workdir)
     assert build_status(duckdb_build_status(published)) == [(good, "passed", True) + (None,) * 4]
-    # The second build fails (the ledger does not balance), but changes no view: its log
-    # still shows every view unchanged.
-    fail_a_build_while_an_analyst_reads_the_copy(database, published, tmp_path / "again")
-    assert ledger_rows(published) == counts[1]  # the copy kept the good build's data
-    log_text = dbt_debug_log(tmp_path / "again" / "dbt_logs")
-    outcomes = dict(re.findall(r"view ([^ ]*?): (unchanged|replaced|created|swapped)", log_text))
-    manifest = json.loads((tmp_path / "again" / "target" / "manifest.json").read_text())
-    views = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    assert len(outcomes) == len(views) > 40, outcomes
-    assert set(outcomes.values()) == {"unchanged"}, outcomes
 
 
 def duckdb_build_status(path: Path) -> StatusRows:
@@ -207,42 +267,159 @@ def ledger_rows(path: Path) -> int:
         )
 
 
-def fail_a_build_while_an_analyst_reads_the_copy(
-    database: Path, published: Path, workdir: Path
-) -> None:
-    """A manual journal out of balance fails the balance tests and the job's build with
-    them. The analyst's copy answers throughout; once the job ends, the live file and the
-    copy list the failed build after the good one, and the copy says its data is that good
-    build's."""
+@dataclass(frozen=True)
+class Imbalanced:
+    """A manual journal out of balance keyed after the waited build, then removed again:
+    one build that fails (an analyst reading the copy throughout), then one that passes,
+    in one work directory (the alert's state carries from the first to the second)."""
+
+    workdir: Path
+    database: Path
+    published: Path
+    good: str  # the waited build, whose data the copy keeps
+    copy_status_before: StatusRows
+    analyst: StatusWatcher
+    failed: subprocess.CompletedProcess[str]
+    failed_requests: list[RecordedRequest]
+    failed_log: str
+    failed_dbt_log: str
+    copy_status_after_failure: StatusRows
+    live_status_after_failure: StatusRows
+    copy_rows_after_failure: int
+    resolved: subprocess.CompletedProcess[str]
+    resolved_requests: list[RecordedRequest]
+    live_status_after_resolve: StatusRows
+
+
+@pytest.fixture(scope="module")
+def imbalanced(
+    waited_job: WaitedJob, server: RecordingServer, tmp_path_factory: pytest.TempPathFactory
+) -> Imbalanced:
+    assert waited_job.result.returncode == 0, job_log(waited_job.workdir)[-3000:]
+    # The job writes the live file and its read copy: these runs work on copies of both,
+    # side by side as the waited job left them.
+    workdir = tmp_path_factory.mktemp("imbalanced")
+    database = workdir / "ledger.duckdb"
+    database.write_bytes(waited_job.database.read_bytes())
+    published = workdir / "ledger_read.duckdb"
+    published.write_bytes((waited_job.workdir / "ledger_read.duckdb").read_bytes())
     before = build_status(duckdb_build_status(published), warnings=True)
-    [(good, *_)] = build_status(before)
     with duckdb.connect(str(database)) as connection:
+        # A hand-keyed journal with a debit and no credit: $100.00 out of balance.
         connection.execute(
             "insert into finance.manual_journal_lines (journal_id, line_number, account_code,"
             " debit, credit, memo, entered_by, entered_at) values ('JE-TEST-0002', 1, '1100',"
             " 100.00, 0, 'missing credit', 'pytest', timestamp '2025-06-01 09:00:00')"
         )
+    env = reporting_env(workdir, database, server)
+    seen = len(server.requests)
     with StatusWatcher(lambda: duckdb_build_status(published)) as analyst:
-        result = run_job(workdir, job_env(workdir, database))
-    assert result.returncode == 1, job_log(workdir)[-3000:]
-    failed = invocation_of(workdir)
-    assert analyst.failures == [] and analyst.seen[0] == before, analyst.failures[:3]
-    assert analyst.seen[-1] == build_status(duckdb_build_status(published), warnings=True)
+        failed = run_job(workdir, env)
+    failed_requests = server.requests[seen:]
+    failed_log = job_log(workdir)
+    failed_dbt_log = dbt_debug_log(workdir / "dbt_logs")
+    copy_after, live_after = duckdb_build_status(published), duckdb_build_status(database)
+    copy_rows = ledger_rows(published)
 
-    [copy_good, copy_failed, *copy_tests] = build_status(duckdb_build_status(published))
-    assert copy_good == (good, "passed", False) + (None,) * 4
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(
+            "delete from finance.manual_journal_lines where journal_id = 'JE-TEST-0002'"
+        )
+    seen = len(server.requests)
+    resolved = run_job(workdir, env)
+    return Imbalanced(
+        workdir=workdir,
+        database=database,
+        published=published,
+        good=invocation_of(waited_job.workdir),
+        copy_status_before=before,
+        analyst=analyst,
+        failed=failed,
+        failed_requests=failed_requests,
+        failed_log=failed_log,
+        failed_dbt_log=failed_dbt_log,
+        copy_status_after_failure=copy_after,
+        live_status_after_failure=live_after,
+        copy_rows_after_failure=copy_rows,
+        resolved=resolved,
+        resolved_requests=server.requests[seen:],
+        live_status_after_resolve=duckdb_build_status(database),
+    )
+
+
+def test_a_failed_build_changes_no_view_and_the_copy_keeps_its_data(
+    imbalanced: Imbalanced, waited_job: WaitedJob
+) -> None:
+    """The copy answers throughout; once the job ends, the live file and the copy list the
+    failed build after the good one, and the copy says its data is that good build's."""
+    run = imbalanced
+    assert run.failed.returncode == 1, run.failed_log[-3000:]
+    failed = posted(run.failed_requests, "/api/heartbeat")[0]["run_id"]
+    assert run.analyst.failures == [], run.analyst.failures[:3]
+    assert run.analyst.seen[0] == run.copy_status_before
+    assert run.analyst.seen[-1] == build_status(run.copy_status_after_failure, warnings=True)
+    assert run.copy_rows_after_failure == ledger_rows(waited_job.workdir / "ledger_read.duckdb")
+
+    [copy_good, copy_failed, *copy_tests] = build_status(run.copy_status_after_failure)
+    assert copy_good == (run.good, "passed", False) + (None,) * 4
     assert copy_failed[:6] == (failed, "failed", True, None, None, None)
-    note = f"not published: this read copy keeps the data of build {good}, passed at "
+    note = f"not published: this read copy keeps the data of build {run.good}, passed at "
     assert copy_failed[6].startswith(note) and copy_failed[6].endswith(" UTC")
     assert {test[3] for test in copy_tests} >= set(BALANCE_TESTS)
     for test in copy_tests:
         assert test[:3] == (failed, "failed", True) and test[4] == "fail" and test[5] >= 1
     # The live file says the same, without the copy's note.
-    assert build_status(duckdb_build_status(database)) == [
+    assert build_status(run.live_status_after_failure) == [
         copy_good,
         (failed, "failed", True) + (None,) * 4,
         *copy_tests,
     ]
+    # The failed build changed no view: its log shows every view unchanged.
+    outcomes = dict(
+        re.findall(r"view ([^ ]*?): (unchanged|replaced|created|swapped)", run.failed_dbt_log)
+    )
+    manifest = json.loads((waited_job.workdir / "target" / "manifest.json").read_text())
+    views = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(outcomes) == len(views) > 40, outcomes
+    assert set(outcomes.values()) == {"unchanged"}, outcomes
+
+
+def test_imbalance_alerts_once_and_resolves(imbalanced: Imbalanced) -> None:
+    run = imbalanced
+    assert run.failed.returncode == 1, run.failed_log[-3000:]
+    [alert] = posted(run.failed_requests, "/alert")
+    assert "Ledger imbalance detected" in alert["text"]
+    assert "Total difference (debits - credits): $100.00 USD" in alert["text"]
+    assert "manual:JE-TEST-0002" in alert["text"]
+    assert "ledger_marts" in alert["text"]  # schema-qualified investigation SQL
+    [beat] = posted(run.failed_requests, "/api/heartbeat")
+    assert beat["status"] == "failure" and beat["ledger_balanced"] is False
+    assert set(beat["failing_tests"]) >= set(BALANCE_TESTS)
+    assert "CRITICAL" in run.failed_log
+    # The failing test, the relation it read and its first row end the run's output.
+    last = run.failed.stderr.strip().splitlines()[-1]
+    assert "FAILED (exit code 1): dbt build failed: test " in last
+    assert "assert_ledger_balances" in last and "first: " in last
+    assert last.endswith(beat["error"])
+    assert "INTERNAL_API_URL" not in last
+    # What analysts are told: this build failed, on which test, how many rows.
+    [_, build, *tests] = build_status(run.live_status_after_failure)
+    assert build == (beat["run_id"], "failed", True, None, None, None, None)
+    assert {test[3] for test in tests} == set(beat["failing_tests"])
+    assert all(test[:3] == (beat["run_id"], "failed", True) and test[5] >= 1 for test in tests)
+
+    assert run.resolved.returncode == 0, job_log(run.workdir)[-5000:]
+    [resolved_beat] = posted(run.resolved_requests, "/api/heartbeat")
+    assert resolved_beat["status"] == "success"
+    # The passing build validated the data: it alone is shown (and its warnings, if any).
+    passed = resolved_beat["run_id"]
+    assert build_status(run.live_status_after_resolve) == [(passed, "passed", True) + (None,) * 4]
+    [resolution] = posted(run.resolved_requests, "/alert")
+    assert "RESOLVED" in resolution["text"]
+    assert "Previous difference: $100.00 USD" in resolution["text"]
+    state = json.loads((run.workdir / "state" / "ledger_balance_alert.json").read_text())
+    assert state["status"] == "balanced"
+    assert KEY not in job_log(run.workdir)
 
 
 def _relations(analyst: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:

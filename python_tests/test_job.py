@@ -2,7 +2,9 @@
 
 The end-to-end cases (marked `dbt`) run scripts/update_lead_sales_ledger.py as cron
 would, each on its own DuckDB file, dbt target directory, log and state directory, with a
-real local HTTP server standing in for the internal API and the alert webhook.
+real local HTTP server standing in for the internal API. A good build's heartbeat and a
+ledger imbalance's alert and resolution: test_duckdb_file.py, whose job runs build on one
+another.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 from http_server import RecordedRequest, RecordingServer
-from readers import BUILD_STATUS_SQL, StatusRows, build_status, job_log, run_job
+from readers import job_log, run_job
+from shared_warehouse import SharedDuckDB
 
 from ledger_job.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
 from ledger_job.job import balance_outcome
@@ -28,9 +30,7 @@ from ledger_job.lock import EXIT_LOCKED, JobLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"
-DEMO = PROJECT_ROOT / "scripts" / "generate_demo_data.py"
 KEY = "job-key-5c0ffee5d00d4e11"
-BALANCE_TESTS = {"assert_ledger_balances"}
 # Variables of the job and of dbt that must come from each test, never from the caller.
 _ISOLATED = (
     "INTERNAL_API_URL",
@@ -65,10 +65,6 @@ def job_env(tmp_path: Path, database: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def posted(server: RecordingServer, path: str) -> list[dict[str, Any]]:
-    return [r.json() for r in server.requests if r.path == path]
 
 
 # --- without dbt -----------------------------------------------------------------------
@@ -207,40 +203,6 @@ def test_relation_names_come_from_the_manifest(tmp_path: Path) -> None:
 # --- end to end with dbt ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Raw demo data in a DuckDB file, generated once and copied by each test."""
-    if not DEMO.exists():
-        pytest.skip(f"{DEMO.relative_to(PROJECT_ROOT)} is missing")
-    path = tmp_path_factory.mktemp("demo") / "raw.duckdb"
-    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
-    env["LEDGER_DUCKDB_PATH"] = str(path)
-    subprocess.run(
-        [
-            sys.executable,
-            str(DEMO),
-            "--target",
-            "duckdb",
-            "--scale",
-            "0.2",
-            "--as-of",
-            "2025-12-31",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return path
-
-
-def copy_of(demo_database: Path, tmp_path: Path) -> Path:
-    database = tmp_path / "ledger.duckdb"
-    shutil.copy(demo_database, database)
-    return database
-
-
 def heartbeats(server: RecordingServer) -> list[RecordedRequest]:
     return [r for r in server.requests if r.path == "/api/heartbeat"]
 
@@ -281,126 +243,6 @@ def test_failed_build_exits_non_zero_with_a_failure_heartbeat(
     assert KEY not in log and KEY not in result.stderr
 
 
-@pytest.mark.dbt
-def test_good_build_exits_zero_although_the_heartbeat_is_rejected(
-    tmp_path: Path, server: RecordingServer, demo_database: Path
-) -> None:
-    server.script(401)
-    database = copy_of(demo_database, tmp_path)
-    env = job_env(
-        tmp_path,
-        database,
-        INTERNAL_API_URL=server.url + "/api",
-        INTERNAL_API_KEY=KEY,
-        ALERT_WEBHOOK_URL=server.url + "/alert",
-    )
-
-    result = run_job(tmp_path, env)
-
-    assert result.returncode == 0, job_log(tmp_path)[-5000:]
-    [request] = heartbeats(server)  # a 401 is not retried
-    beat = request.json()
-    assert beat["status"] == "success"
-    assert beat["models_built"] > 0 and beat["models_failed"] == 0
-    assert beat["tests_passed"] > 0 and beat["tests_failed"] == 0
-    assert beat["failing_tests"] == []
-    assert beat["ledger_balanced"] is True
-    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
-    assert run_results["args"]["which"] == "build"  # the queries did not overwrite it
-    assert beat["run_id"] == run_results["metadata"]["invocation_id"]
-    ledger = beat["ledger"]
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows, billed = con.execute(
-            "select count(*), sum(billed_amount) from ledger_marts.lead_sales_ledger"
-        ).fetchone()
-        entries, debits, credits = con.execute(
-            "select count(*), sum(debit), sum(credit) from ledger_marts.ledger_entries"
-        ).fetchone()
-    # The heartbeat carries the views' own totals, to the cent, as decimal strings.
-    assert rows > 0 and billed > 0
-    assert ledger == {
-        "rows": rows,
-        "billed_amount": str(billed),
-        "entries": entries,
-        "total_debits": str(debits),
-        "total_credits": str(credits),
-    }
-    assert ledger["total_debits"] == ledger["total_credits"]
-    assert posted(server, "/alert") == []
-    log = job_log(tmp_path)
-    assert "heartbeat rejected" in log and "HTTP 401" in log
-    assert "ledger (from the copy ledger_read.duckdb)" in log  # its tables, not the views
-    assert KEY not in log
-
-
-@pytest.mark.dbt
-def test_imbalance_alerts_once_and_resolves(
-    tmp_path: Path, server: RecordingServer, demo_database: Path
-) -> None:
-    database = copy_of(demo_database, tmp_path)
-    with duckdb.connect(str(database)) as con:
-        # A hand-keyed journal with a debit and no credit: $100.00 out of balance.
-        con.execute(
-            "insert into finance.manual_journal_lines "
-            "(journal_id, line_number, account_code, debit, credit, memo, entered_by, entered_at)"
-            " values ('JE-TEST-0001', 1, '1100', 100.00, 0, 'missing credit', 'pytest',"
-            " timestamp '2025-06-01 09:00:00')"
-        )
-    env = job_env(
-        tmp_path,
-        database,
-        INTERNAL_API_URL=server.url + "/api",
-        INTERNAL_API_KEY=KEY,
-        ALERT_WEBHOOK_URL=server.url + "/alert",
-    )
-
-    first = run_job(tmp_path, env)
-
-    assert first.returncode not in (0, EXIT_LOCKED), job_log(tmp_path)[-5000:]
-    [alert] = posted(server, "/alert")
-    assert "Ledger imbalance detected" in alert["text"]
-    assert "Total difference (debits - credits): $100.00 USD" in alert["text"]
-    assert "manual:JE-TEST-0001" in alert["text"]
-    assert "ledger_marts" in alert["text"]  # schema-qualified investigation SQL
-    [beat] = posted(server, "/api/heartbeat")
-    assert beat["status"] == "failure" and beat["ledger_balanced"] is False
-    assert set(beat["failing_tests"]) >= BALANCE_TESTS
-    assert "CRITICAL" in job_log(tmp_path)
-    # The failing test, the relation it read and its first row end the run's output.
-    last = first.stderr.strip().splitlines()[-1]
-    assert "FAILED (exit code 1): dbt build failed: test " in last
-    assert "assert_ledger_balances" in last and "first: " in last
-    assert last.endswith(beat["error"])
-    assert "INTERNAL_API_URL" not in last
-    # What analysts are told: this build failed, on which test, how many rows.
-    failed = beat["run_id"]
-    [build, *tests] = build_status(live_build_status(database))
-    assert build == (failed, "failed", True, None, None, None, None)
-    assert {test[3] for test in tests} == set(beat["failing_tests"])
-    assert all(test[:3] == (failed, "failed", True) and test[5] >= 1 for test in tests)
-
-    with duckdb.connect(str(database)) as con:
-        con.execute("delete from finance.manual_journal_lines where journal_id = 'JE-TEST-0001'")
-    second = run_job(tmp_path, env)
-
-    assert second.returncode == 0, job_log(tmp_path)[-5000:]
-    # The passing build validated the data: it alone is shown (and its warnings, if any).
-    passed = posted(server, "/api/heartbeat")[1]["run_id"]
-    assert build_status(live_build_status(database)) == [(passed, "passed", True) + (None,) * 4]
-    alerts = posted(server, "/alert")
-    assert len(alerts) == 2
-    assert "RESOLVED" in alerts[1]["text"]
-    assert "Previous difference: $100.00 USD" in alerts[1]["text"]
-    assert posted(server, "/api/heartbeat")[1]["status"] == "success"
-    state = json.loads((tmp_path / "state" / "ledger_balance_alert.json").read_text())
-    assert state["status"] == "balanced"
-
-
-def live_build_status(database: Path) -> StatusRows:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(BUILD_STATUS_SQL.format(schema="ledger_marts")).fetchall()
-
-
 def _processes_with(marker: str) -> list[int]:
     """Pids of processes whose environment contains `marker` (Linux /proc)."""
     found = []
@@ -415,9 +257,10 @@ def _processes_with(marker: str) -> list[int]:
 
 @pytest.mark.dbt
 def test_sigterm_stops_dbt_reports_and_releases_the_lock(
-    tmp_path: Path, server: RecordingServer, demo_database: Path
+    tmp_path: Path, server: RecordingServer, shared_duckdb: SharedDuckDB
 ) -> None:
-    database = copy_of(demo_database, tmp_path)
+    database = tmp_path / "ledger.duckdb"
+    shutil.copyfile(shared_duckdb.path, database)
     env = job_env(tmp_path, database, INTERNAL_API_URL=server.url + "/api")
     job = subprocess.Popen(
         # --verbose: dbt's own first line says that dbt is running.
