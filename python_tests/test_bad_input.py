@@ -11,8 +11,8 @@ On each engine one small dataset (bad_input_catalogue) goes through three steps:
    priced twice. The rows are removed again.
 3. The rows of every class of bad input are added at once, each class with keys of its own.
    `dbt build` must fail. `dbt test`, which unlike `build` runs every test even below one
-   that failed (after `dbt run` has made every view), prints each failing test with its
-   rows; every class is looked for there by its test, the relation the test read and the
+   that failed (on the views of step 1, which the failed build left in place), prints each
+   failing test with its rows; every class is looked for there by its test, the relation the test read and the
    key of its row. Tests on raw tables run first in a build, so those classes are looked
    for in the build's printout as well.
 """
@@ -193,12 +193,9 @@ def _run(sandbox: DbtSandbox) -> EngineRun:
     for table, rows in rows_to_add(CLASSES, datetime.now(UTC).replace(tzinfo=None)):
         _insert(sandbox, table, rows)
     bad_build = sandbox.build()
-    # On PostgreSQL replacing a view drops the views built on it, and a build that stops
-    # at a failed test leaves those missing: recreate every view before testing them all.
-    # DuckDB keeps the valid build's views through a stopped build.
-    if sandbox.target != "dev":
-        views = sandbox.dbt("run")
-        assert views.returncode == 0, output_of(views)[-4000:]
+    # The bad rows change no model: the stopped build left every view of the valid one in
+    # place (the views' materialization replaces none it finds unchanged), so `dbt test`
+    # reads them all without a `dbt run` first.
     bad_test = sandbox.dbt("test")
     # Kept beside the sandbox for whoever reads a failure.
     for name, result in (
