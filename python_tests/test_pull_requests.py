@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,10 @@ def test_state_modified_selects_the_edited_model_and_its_children(tmp_path: Path
     project = copy_project(tmp_path / "branch")
     model = project / EDITED_MODEL
     model.write_text(model.read_text() + "\n-- reviewed\n")
+    # As a pull request's CI would: production's parse cache, so the branch parses only the
+    # file it changed (dbt checks the cache against the files, profile and vars itself).
+    (tmp_path / "branch-target").mkdir()
+    shutil.copy(state / "partial_parse.msgpack", tmp_path / "branch-target")
     listed = dbt(
         project,
         tmp_path,
