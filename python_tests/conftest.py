@@ -36,14 +36,20 @@ def shared_postgres(tmp_path_factory: pytest.TempPathFactory) -> SharedPostgres:
     return shared_warehouse.shared_postgres(tmp_path_factory)
 
 
-# Modules whose tests run the nightly job or real readers, slowest first: the two workers
-# start on these and share out the rest as they finish, instead of ending on one of them.
+# The modules that build or run the job, slowest first (from the durations of a whole run):
+# the two workers start on these and share out the rest as they finish, instead of one of
+# them ending the run on a slow module alone.
 _SLOWEST_FIRST = (
-    "test_duckdb_file",
     "test_readers_postgres",
-    "test_bad_input",
-    "test_job",
     "test_snapshot_backup",
+    "test_duckdb_file",
+    "test_bad_input",
+    "test_benchmark",
+    "test_data_diff",
+    "test_legacy_reconciliation",
+    "test_price_history",
+    "test_job",
+    "test_ledger_engines",
 )
 
 
