@@ -10,6 +10,7 @@ amounts). The build must also work without the table.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -25,9 +26,10 @@ pytestmark = pytest.mark.dbt
 
 # From before the legacy job's 2025-01-01 floor, so deliveries it could never record show.
 VARIABLES = {"ledger_start_date": "2024-12-15"}
-# What the var changes: the models that read it (ledger_start_at()), their children and the
-# tests of all of them. Everything upstream is the shared build's, already tested.
-STARTING_AT_THE_VAR = "lead_sales_ledger+ int_ledger_rows_posted+ int_legacy_ledger_rows_compared+"
+# What the var changes: the models that read it (through ledger_start_at()), their children
+# and the tests of all of them, found in the shared build's manifest so that a new model
+# reading it is rebuilt too. Everything upstream is the shared build's, already tested.
+VAR_MACRO = "macro.lead_revenue_ledger.ledger_start_at"
 CLASSES = {
     "matched",
     "missing_in_legacy",
@@ -41,15 +43,28 @@ GATE = "assert_legacy_reconciliation_within_tolerance"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit")
 
 
-def rebuilt_from_the_var(sandbox: DbtSandbox, *args: str) -> DbtSandbox:
-    result = sandbox.build("--select", STARTING_AT_THE_VAR, *args, variables=VARIABLES)
+def starting_at_the_var(manifest: Path) -> list[str]:
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    readers = sorted(
+        f"{node['name']}+"
+        for node in nodes
+        if node["resource_type"] == "model" and VAR_MACRO in node["depends_on"]["macros"]
+    )
+    assert "lead_sales_ledger+" in readers, readers
+    return readers
+
+
+def rebuilt_from_the_var(sandbox: DbtSandbox, shared_target: Path, *args: str) -> DbtSandbox:
+    selection = starting_at_the_var(shared_target / "manifest.json")
+    result = sandbox.build("--select", *selection, *args, variables=VARIABLES)
     assert result.returncode == 0, output_of(result)[-4000:]
     return sandbox
 
 
 @pytest.fixture(scope="module")
 def duck(shared_duckdb: SharedDuckDB, tmp_path_factory: pytest.TempPathFactory) -> DbtSandbox:
-    return rebuilt_from_the_var(shared_duckdb.copy(tmp_path_factory.mktemp("recon_duckdb")))
+    copy = shared_duckdb.copy(tmp_path_factory.mktemp("recon_duckdb"))
+    return rebuilt_from_the_var(copy, shared_duckdb.target)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +75,7 @@ def postgres(
         tmp_path_factory.mktemp("recon_postgres"), "ledger_recon_pytest"
     )
     try:
-        yield rebuilt_from_the_var(sandbox, *shared_postgres.defer_args())
+        yield rebuilt_from_the_var(sandbox, shared_postgres.target, *shared_postgres.defer_args())
     finally:
         sandbox.drop_schemas(*LAYERS)
 
