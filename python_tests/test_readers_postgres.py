@@ -68,12 +68,17 @@ def job_env(workdir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def dbt_build_command(project: Path, workdir: Path) -> list[str]:
+def dbt_build_command(
+    project: Path, workdir: Path, excluded: tuple[str, ...] = ("unit_test",)
+) -> list[str]:
     # `--target` as the job passes it: dbt's parse cache is keyed on the target argument, so
-    # the deployment parses only the files it changed instead of the whole project.
+    # the deployment parses only the files it changed instead of the whole project. Its unit
+    # tests are the pull request's (they read no view the analysts read).
     return [
         str(dbt_executable()),
         "build",
+        "--exclude-resource-type",
+        *excluded,
         "--target",
         "postgres",
         "--project-dir",
@@ -118,7 +123,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
     # The views the analysts read, as the job's build makes them; its tests are the next
     # job's (each test below runs the job whole).
     result = subprocess.run(
-        [*dbt_build_command(PROJECT_ROOT, workdir), "--exclude-resource-type", "test", "unit_test"],
+        dbt_build_command(PROJECT_ROOT, workdir, excluded=("test", "unit_test")),
         env=job_env(workdir),
         capture_output=True,
         text=True,
