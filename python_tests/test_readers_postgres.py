@@ -47,6 +47,8 @@ PREFIX = private_prefix("ledger_pytest_rd")
 MARTS_SCHEMA = f"{PREFIX}_marts"
 PARSE_CACHE_OF_FIRST_BUILD: dict[str, Path] = {}
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
+# A build of the views alone: what readers see change; the job's own runs test the data.
+VIEWS_ONLY = ("test", "unit_test")
 _ISOLATED = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL", "LEDGER_DUCKDB_PATH")
 
 
@@ -90,11 +92,13 @@ def dbt_build_command(
     ]
 
 
-def build_project(project: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+def build_project(
+    project: Path, workdir: Path, excluded: tuple[str, ...] = ("unit_test",)
+) -> subprocess.CompletedProcess[str]:
     """`dbt build` of a changed copy of the project: a deployment of a pull request."""
     prime_parse_cache(_parse_cache(), workdir / "target")
     return subprocess.run(
-        dbt_build_command(project, workdir),
+        dbt_build_command(project, workdir, excluded),
         env=job_env(workdir),
         capture_output=True,
         text=True,
@@ -123,7 +127,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
     # The views the analysts read, as the job's build makes them; its tests are the next
     # job's (each test below runs the job whole).
     result = subprocess.run(
-        dbt_build_command(PROJECT_ROOT, workdir, excluded=("test", "unit_test")),
+        dbt_build_command(PROJECT_ROOT, workdir, VIEWS_ONLY),
         env=job_env(workdir),
         capture_output=True,
         text=True,
@@ -285,10 +289,11 @@ def _parse_cache() -> Path | None:
 
 
 def _start_build(project: Path, workdir: Path, marker: str) -> subprocess.Popen[str]:
-    """A deployment's build, returned once its output shows `marker`."""
+    """A deployment's build of its views, returned once its output shows `marker`: what is
+    cut or killed is the views' replacement, so its data tests are not run."""
     prime_parse_cache(_parse_cache(), workdir / "target")
     build = subprocess.Popen(
-        dbt_build_command(project, workdir),
+        dbt_build_command(project, workdir, VIEWS_ONLY),
         env=job_env(workdir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -307,7 +312,7 @@ def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
 ) -> None:
     broken = column_changing_deployment(tmp_path / "broken")
     edit(broken / "models/intermediate/calls/int_calls_priced.sql", "from final", "from finale")
-    result = build_project(broken, tmp_path / "broken_build")
+    result = build_project(broken, tmp_path / "broken_build", VIEWS_ONLY)
     assert result.returncode == 1 and "int_calls_priced" in result.stdout
     assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
