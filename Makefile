@@ -121,14 +121,19 @@ test-quick: setup
 	@$(CLOCK) report
 
 # Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
-# here, right after they were made: a build left from another run could be stale.
+# here, right after they were made: a build left from another run could be stale. So too
+# the Redshift compile of check-redshift and the catalog of lint-metadata, which pytest's
+# tests of them would otherwise make again.
+STAGE_ARTIFACTS_ENV = LEDGER_TEST_REDSHIFT_TARGET=$(CURDIR)/$(TEST_DIR)/redshift \
+	LEDGER_TEST_CATALOG=$(CURDIR)/$(LINT_ARTIFACTS)/catalog.json
 PG_SHARED_ENV = $(if $(filter 1,$(LEDGER_POSTGRES_SKIPPED)),,LEDGER_TEST_PG_SCHEMA=$(PG_TEST_SCHEMA) \
 	LEDGER_TEST_PG_TARGET=$(CURDIR)/$(TEST_DIR)/postgres/target)
 # Both cores: the stages that read no build (lint, Redshift check) run beside the ones that
 # build (DuckDB, its metadata lint, PostgreSQL); pytest waits for both, as it reads the builds.
 test-engines: setup
 	$(MAKE) --jobs=2 --output-sync=line test-static test-builds
-	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(PG_SHARED_ENV) $(MAKE) pytest \
+	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(STAGE_ARTIFACTS_ENV) \
+		$(PG_SHARED_ENV) $(MAKE) pytest \
 		PYTEST_ARGS="--junitxml=$(PYTEST_JUNIT) $(PYTEST_ARGS)"
 
 test-static: setup

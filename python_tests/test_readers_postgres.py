@@ -169,7 +169,7 @@ def test_readers_never_fail_through_builds_good_changed_and_failed(
         unchanged = run_job(
             tmp_path / "unchanged", job_env(tmp_path / "unchanged"), parse_cache=_parse_cache()
         )
-        deployed = build_project(project, tmp_path / "deployed")
+        deployed = build_project(project, tmp_path / "deployed", VIEWS_ONLY)
         with pg_connect() as connection:
             # A conflicting duplicate key: a staging test fails and the build with it.
             connection.execute(
@@ -222,9 +222,53 @@ def assert_status_told_while_builds_ran(analyst: StatusWatcher, tmp_path: Path) 
     assert seen[-1] == build_status(pg_build_status(MARTS_SCHEMA))
 
 
-def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
+def interrupt_deployments(tmp_path: Path) -> None:
+    """A deployment that fails on a model, one killed by SIGTERM, one whose session is cut:
+    after each, every mart is still there and reads."""
+    broken = column_changing_deployment(tmp_path / "broken")
+    edit(broken / "models/intermediate/calls/int_calls_priced.sql", "from final", "from finale")
+    result = build_project(broken, tmp_path / "broken_build", VIEWS_ONLY)
+    assert result.returncode == 1 and "int_calls_priced" in result.stdout
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    deployment = column_changing_deployment(tmp_path / "deployment")
+    build = _start_build(deployment, tmp_path / "killed", "int_")
+    build.send_signal(signal.SIGTERM)
+    build.wait(timeout=120)
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+    build = _start_build(deployment, tmp_path / "cut", "int_")
+    cut: list[tuple[object, ...]] = []
+    # Only this build's sessions: another pytest worker's dbt may be connected too, and its
+    # sessions name schemas of its own, never this module's prefix. Between two statements
+    # no session names it, so look again until one does or the build ends.
+    # A new connection each time: pg_stat_activity is read once per transaction.
+    deadline = time.monotonic() + 120
+    while not cut and build.poll() is None and time.monotonic() < deadline:
+        with pg_connect() as connection:
+            cut = connection.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = current_database() and usename = current_user "
+                "and application_name = 'dbt' and pid <> pg_backend_pid() "
+                "and position(%s in query) > 0",
+                (PREFIX,),
+            ).fetchall()
+        if not cut:
+            time.sleep(0.05)
+    build.wait(timeout=300)
+    # dbt may fail the node whose session was cut, or reconnect for the next one: either
+    # way no mart may be missing.
+    assert cut
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
+
+
+def test_interrupted_deployments_and_an_open_transaction_leave_every_mart_then_heal(
     built: DbtSandbox, tmp_path: Path
 ) -> None:
+    """Failed, killed and cut deployments leave every mart; then an analyst's open
+    transaction fails the job in time, naming the session; released, the next run heals
+    whatever all of them left half-way."""
+    interrupt_deployments(tmp_path)
     ledger = f"{MARTS_SCHEMA}.lead_sales_ledger"
     with pg_connect() as connection:
         definition = connection.execute(
@@ -270,11 +314,13 @@ def test_open_analyst_transaction_fails_the_job_in_time_naming_it(
     errors = [row[3] for row in shown if row[0] == blocked_build and row[4] == "error"]
     assert errors and all(f"{name}: " in log or name in log for name in errors), shown
 
-    # Released (and with the data the previous test repaired), the next run succeeds.
+    # Released (and with the data the previous test repaired), the next run succeeds and
+    # heals what the interrupted deployments and the blocked run left.
     released = run_job(
         tmp_path / "released", job_env(tmp_path / "released"), parse_cache=_parse_cache()
     )
     assert released.returncode == 0, job_log(tmp_path / "released")[-3000:]
+    assert missing_or_broken_marts(MARTS_SCHEMA) == []
     assert 'lead_sales_ledger": replaced' in view_outcomes(tmp_path / "released")
     released_build = invocation_of(tmp_path / "released")
     assert build_status(pg_build_status(MARTS_SCHEMA)) == [
@@ -305,51 +351,6 @@ def _start_build(project: Path, workdir: Path, marker: str) -> subprocess.Popen[
             return build
     build.wait()
     pytest.fail(f"the build ended before {marker!r}")
-
-
-def test_marts_survive_a_failing_model_sigterm_and_a_lost_connection(
-    built: DbtSandbox, tmp_path: Path
-) -> None:
-    broken = column_changing_deployment(tmp_path / "broken")
-    edit(broken / "models/intermediate/calls/int_calls_priced.sql", "from final", "from finale")
-    result = build_project(broken, tmp_path / "broken_build", VIEWS_ONLY)
-    assert result.returncode == 1 and "int_calls_priced" in result.stdout
-    assert missing_or_broken_marts(MARTS_SCHEMA) == []
-
-    deployment = column_changing_deployment(tmp_path / "deployment")
-    build = _start_build(deployment, tmp_path / "killed", "int_")
-    build.send_signal(signal.SIGTERM)
-    build.wait(timeout=120)
-    assert missing_or_broken_marts(MARTS_SCHEMA) == []
-
-    build = _start_build(deployment, tmp_path / "cut", "int_")
-    cut: list[tuple[object, ...]] = []
-    # Only this build's sessions: another pytest worker's dbt may be connected too, and its
-    # sessions name schemas of its own, never this module's prefix. Between two statements
-    # no session names it, so look again until one does or the build ends.
-    # A new connection each time: pg_stat_activity is read once per transaction.
-    deadline = time.monotonic() + 120
-    while not cut and build.poll() is None and time.monotonic() < deadline:
-        with pg_connect() as connection:
-            cut = connection.execute(
-                "select pg_terminate_backend(pid) from pg_stat_activity "
-                "where datname = current_database() and usename = current_user "
-                "and application_name = 'dbt' and pid <> pg_backend_pid() "
-                "and position(%s in query) > 0",
-                (PREFIX,),
-            ).fetchall()
-        if not cut:
-            time.sleep(0.05)
-    build.wait(timeout=300)
-    # dbt may fail the node whose session was cut, or reconnect for the next one: either
-    # way no mart may be missing.
-    assert cut
-    assert missing_or_broken_marts(MARTS_SCHEMA) == []
-
-    # The next good run heals whatever the interrupted ones left half-way.
-    healed = run_job(tmp_path / "healed", job_env(tmp_path / "healed"), parse_cache=_parse_cache())
-    assert healed.returncode == 0, job_log(tmp_path / "healed")[-3000:]
-    assert missing_or_broken_marts(MARTS_SCHEMA) == []
 
 
 def test_job_sessions_run_without_jit_and_with_the_lock_timeout(
