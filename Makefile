@@ -42,7 +42,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-quick lint lint-code lint-metadata check-redshift test-engines \
-	test-static test-builds test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
+	stage-lint stage-check-redshift stage-dbt-duckdb stage-dbt-postgres stage-lint-metadata test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
 	pg-indexes
 
 help:
@@ -128,22 +128,30 @@ STAGE_ARTIFACTS_ENV = LEDGER_TEST_REDSHIFT_TARGET=$(CURDIR)/$(TEST_DIR)/redshift
 	LEDGER_TEST_CATALOG=$(CURDIR)/$(LINT_ARTIFACTS)/catalog.json
 PG_SHARED_ENV = $(if $(filter 1,$(LEDGER_POSTGRES_SKIPPED)),,LEDGER_TEST_PG_SCHEMA=$(PG_TEST_SCHEMA) \
 	LEDGER_TEST_PG_TARGET=$(CURDIR)/$(TEST_DIR)/postgres/target)
-# Both cores: the stages that read no build (lint, Redshift check) run beside the ones that
-# build (DuckDB, its metadata lint, PostgreSQL); pytest waits for both, as it reads the builds.
+# Both cores, as make schedules the stages by what each reads: lint and the DuckDB build
+# first; then the PostgreSQL build, the Redshift check after the lint, and the metadata lint
+# once the lint and the DuckDB build it reads are done. pytest waits for all, as it reads the
+# builds and reuses the Redshift compile and the catalog.
 test-engines: setup
-	$(MAKE) --jobs=2 --output-sync=line test-static test-builds
+	$(MAKE) --jobs=2 --output-sync=line stage-lint-metadata stage-dbt-postgres
 	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) $(STAGE_ARTIFACTS_ENV) \
 		$(PG_SHARED_ENV) $(MAKE) pytest \
 		PYTEST_ARGS="--junitxml=$(PYTEST_JUNIT) $(PYTEST_ARGS)"
 
-test-static: setup
+stage-lint: setup
 	$(CLOCK) run lint -- $(MAKE) lint-code
+
+stage-check-redshift: stage-lint
 	$(CLOCK) run check-redshift -- $(MAKE) check-redshift
 
-test-builds: setup
+stage-dbt-duckdb: setup
 	$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb
-	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+
+stage-dbt-postgres: stage-dbt-duckdb
 	$(CLOCK) run dbt-postgres -- $(MAKE) test-postgres
+
+stage-lint-metadata: stage-check-redshift stage-dbt-duckdb
+	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
 
 lint: setup lint-code
 	$(MAKE) lint-metadata
