@@ -1,9 +1,7 @@
-"""The heartbeat of the nightly job: `POST $INTERNAL_API_URL/heartbeat`.
+"""The heartbeat, `POST $INTERNAL_API_URL/heartbeat`: monitoring notices a missing or failed run.
 
-The monitoring side (the `monitoring.heartbeat` table of the internal API) notices a
-missing or failed run from it, so it is sent after every run, success or failure, and
-carries enough to triage without opening the log: dbt's invocation id, the counts, the
-names of the failing tests and the ledger totals. Sending it can never fail the job.
+Sent after every run with enough to triage without the log (invocation id, counts, failing
+tests, ledger totals); sending it never fails the job.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ log = logging.getLogger(__name__)
 
 
 def heartbeat_url(base_url: str) -> str:
-    """`base_url` + `/heartbeat`, with exactly one slash between them."""
     return base_url.rstrip("/") + "/heartbeat"
 
 
@@ -38,18 +35,11 @@ def heartbeat_payload(
     ledger: Mapping[str, Any] | None = None,
     **details: Any,
 ) -> dict[str, Any]:
-    """The heartbeat document; `details` adds fields (failed nodes, stale sources...)."""
-    return {
-        "job": job,
-        "status": "success" if succeeded else "failure",
-        "run_id": run_id,
-        "started_at": started_at,
-        "finished_at": finished_at,
-        **counts,
-        "failing_tests": list(failing_tests),
-        "ledger": dict(ledger) if ledger is not None else None,
-        **details,
-    }
+    status = "success" if succeeded else "failure"
+    times = {"started_at": started_at, "finished_at": finished_at}
+    ledger = dict(ledger) if ledger is not None else None
+    base = {"job": job, "status": status, "run_id": run_id, **times, **counts}
+    return {**base, "failing_tests": list(failing_tests), "ledger": ledger, **details}
 
 
 def send_heartbeat(
@@ -61,19 +51,14 @@ def send_heartbeat(
 ) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
     env = os.environ if env is None else env
-    base_url = env.get(URL_ENV_VAR, "").strip()
+    base_url, key = env.get(URL_ENV_VAR, "").strip(), env.get(KEY_ENV_VAR, "").strip()
     if not base_url:
         log.info("%s is not set; heartbeat not sent", URL_ENV_VAR)
         return None
-    key = env.get(KEY_ENV_VAR, "").strip()
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
     if not key:
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    url, what = heartbeat_url(base_url), "heartbeat"
     return post_json(
-        heartbeat_url(base_url),
-        payload,
-        what="heartbeat",
-        headers=headers,
-        timeout=timeout,
-        backoff_base=backoff_base,
+        url, payload, what=what, headers=headers, timeout=timeout, backoff_base=backoff_base
     )
