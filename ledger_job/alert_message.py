@@ -1,9 +1,8 @@
-"""Text of the ledger balance alerts, for the log and for a Slack-compatible webhook.
+"""The balance alerts' text, for the log and a Slack-compatible webhook.
 
-Laid out like the balance monitor of seed 002 (summary, breakdown by account type, top 5
-accounts, action list, investigation queries), plus the unbalanced transactions
-themselves: in this ledger every transaction is checked, so the alert can name the
-exact rows to fix instead of leaving the reader to search for them.
+Laid out like seed 002's monitor (summary, breakdown by account type, top 5 accounts, actions,
+investigation SQL), plus the unbalanced transactions themselves: every transaction is checked,
+so the alert names the rows to fix.
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from ledger_job.money import format_usd, plural, to_decimal, usd
 
 if TYPE_CHECKING:
     from ledger_job.alert import AlertState
-    from ledger_job.balance_report import Breakdown, Imbalance
+    from ledger_job.balance_report import Breakdown, Imbalance, Row
 
-# Slack rejects a section text over 3000 characters and a message over 50 blocks.
-SLACK_SECTION_LIMIT = 2900
+SLACK_SECTION_LIMIT = 2900  # Slack refuses a section over 3000 characters
 SLACK_MAX_BLOCKS = 50
 _TRUNCATED = {"type": "section", "text": {"type": "mrkdwn", "text": "_(truncated, see the log)_"}}
 _ACTIONS = [
@@ -34,17 +32,13 @@ _ACTIONS = [
 
 @dataclass
 class Section:
-    """A titled group of lines; `code` sections are SQL shown verbatim."""
-
     heading: str | None
     lines: list[str]
-    code: bool = False
+    code: bool = False  # SQL, shown verbatim
 
 
 @dataclass
 class Message:
-    """An alert, renderable as plain text (log) and as a Slack payload."""
-
     title: str
     sections: list[Section] = field(default_factory=list)
 
@@ -54,24 +48,18 @@ class Message:
             body = [f"{section.heading}:"] if section.heading else []
             indent = "  " if section.heading else ""
             for line in section.lines:
-                # Multi-line entries (SQL) stay indented on every line.
-                body += [indent + part for part in line.splitlines()]
-                if section.code:
-                    body.append("")
+                body += [indent + part for part in line.splitlines()] + [""] * section.code
             parts.append("\n".join(body).rstrip())
         return "\n\n".join(parts)
 
     def slack_payload(self) -> dict[str, Any]:
         """`{"text", "blocks"}`; `text` is the notification fallback and the full message."""
-        blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": self.title[:150]}}
-        ]
+        header = {"type": "plain_text", "text": self.title[:150]}
+        blocks: list[dict[str, Any]] = [{"type": "header", "text": header}]
         for section in self.sections:
             for chunk in _chunks(section.lines, SLACK_SECTION_LIMIT):
-                if section.code:
-                    body = "```" + _slack_escape("\n".join(chunk)) + "```"
-                else:
-                    body = "\n".join(_slack_escape(line) for line in chunk)
+                body = "\n".join(_slack_escape(line) for line in chunk)
+                body = f"```{body}```" if section.code else body
                 if section.heading:
                     body = f"*{_slack_escape(section.heading)}*\n{body}"
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
@@ -81,24 +69,22 @@ class Message:
 
 
 def _slack_escape(text: str) -> str:
-    # The three characters Slack's mrkdwn treats as control characters.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
     chunks: list[list[str]] = [[]]
     size = 0
-    for line in lines:
-        clipped = line[:limit]
-        if chunks[-1] and size + len(clipped) + 1 > limit:
+    for line in (line[:limit] for line in lines):
+        if chunks[-1] and size + len(line) + 1 > limit:
             chunks.append([])
             size = 0
-        chunks[-1].append(clipped)
-        size += len(clipped) + 1
+        chunks[-1].append(line)
+        size += len(line) + 1
     return chunks
 
 
-def _account(a: Any) -> str:
+def _account(a: Row) -> str:
     return f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'})"
 
 
@@ -117,37 +103,27 @@ def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
         f"{_account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
         for a in shown
     ]
+    heading = f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})"
     return [
         Section("Breakdown by account type", by_type or ["(none)"]),
         Section("Top 5 accounts by absolute balance", top or ["(none)"]),
-        Section(
-            f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})",
-            accounts or ["(none)"],
-        ),
+        Section(heading, accounts or ["(none)"]),
     ]
 
 
-def _imbalance_sections(imbalance: Imbalance) -> tuple[list[str], Section]:
-    """The summary's lines on the imbalance, and the unbalanced transactions."""
-    check, shown = imbalance.check, imbalance.transactions[:MESSAGE_TRANSACTIONS]
-    summary = [
-        f"Total difference (debits - credits): {usd(check.difference)}",
-        f"Total debits: {usd(check.total_debits)}",
-        f"Total credits: {usd(check.total_credits)}",
-        f"Unbalanced transactions: {check.unbalanced_transaction_count}",
-        f"Total accounts affected: {check.accounts_affected}",
-    ]
+def _transactions_section(imbalance: Imbalance) -> Section:
+    shown = imbalance.transactions[:MESSAGE_TRANSACTIONS]
     lines = [
         f"{t.transaction_id} [{t.source or '?'}] at {t.event_at or '?'}, "
         f"{plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
         f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
         for t in shown
     ]
-    heading = (
+    return Section(
         f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
-        "largest difference first)"
+        "largest difference first)",
+        lines or ["(none listed)"],
     )
-    return summary, Section(heading, lines or ["(none listed)"])
 
 
 def imbalance_message(
@@ -161,20 +137,32 @@ def imbalance_message(
     detail_error: str | None = None,
 ) -> Message:
     """The CRITICAL message; parts whose data could not be fetched are left out."""
-    summary, transactions = _imbalance_sections(imbalance) if imbalance else ([], None)
+    check = imbalance.check if imbalance else None
+    summary = (
+        [
+            f"Total difference (debits - credits): {usd(check.difference)}",
+            f"Total debits: {usd(check.total_debits)}",
+            f"Total credits: {usd(check.total_credits)}",
+            f"Unbalanced transactions: {check.unbalanced_transaction_count}",
+            f"Total accounts affected: {check.accounts_affected}",
+        ]
+        if check is not None
+        else []
+    )
     summary += [
         f"Timestamp: {detected_at}",
         f"dbt invocation: {run_id or 'unknown'}",
         f"Failing tests: {', '.join(failing_tests) or 'none reported'}",
     ]
     sections = [Section(None, summary)]
-    if detail_error:
-        sections.append(Section("Details unavailable", [detail_error]))
+    sections += [Section("Details unavailable", [detail_error])] if detail_error else []
     sections += _breakdown_sections(breakdown) if breakdown else []
-    sections += [transactions] if transactions else []
-    sections.append(Section("Action required", list(_ACTIONS)))
+    sections += [_transactions_section(imbalance)] if imbalance else []
     sql = investigation_sql(relations, imbalance)
-    sections.append(Section("Investigation SQL (marts views)", sql, code=True))
+    sections += [
+        Section("Action required", list(_ACTIONS)),
+        Section("Investigation SQL (marts views)", sql, code=True),
+    ]
     return Message("🚨 CRITICAL: Ledger imbalance detected", sections)
 
 
@@ -190,8 +178,9 @@ def resolved_message(
         f"dbt invocation: {run_id or 'unknown'}",
     ]
     if totals:
-        debits = _decimal_or_none(totals.get("total_debits"))
-        credits = _decimal_or_none(totals.get("total_credits"))
+        debits, credits = (
+            _decimal_or_none(totals.get(k)) for k in ("total_debits", "total_credits")
+        )
         lines.append(f"Ledger entries now: debits {usd(debits)}, credits {usd(credits)}")
     return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
 
