@@ -19,13 +19,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ledger_job.alert_message import Message, imbalance_message, resolved_message
 from ledger_job.balance_report import (
     BALANCE_TESTS,
     Imbalance,
+    Message,
     QueryRunner,
     fetch_breakdown,
     fetch_imbalance,
+    imbalance_message,
+    resolved_message,
 )
 from ledger_job.dbt_artifacts import BuildSummary
 from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, post_json

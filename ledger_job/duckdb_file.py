@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ledger_job import read_copy
-from ledger_job.ledger_totals import log_ledger_totals
+from ledger_job.heartbeat import log_ledger_totals
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"

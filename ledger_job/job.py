@@ -33,8 +33,7 @@ from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
 from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line
 from ledger_job.dbt_runner import DbtRunner
-from ledger_job.heartbeat import heartbeat_payload, send_heartbeat
-from ledger_job.ledger_totals import fetch_ledger_totals
+from ledger_job.heartbeat import fetch_ledger_totals, heartbeat_payload, send_heartbeat
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
 from ledger_job.process import Terminated, raise_on_signals

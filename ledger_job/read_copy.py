@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from ledger_job.dbt_artifacts import load_json
-from ledger_job.ledger_totals import TOTALS, heartbeat_totals
+from ledger_job.heartbeat import TOTALS, heartbeat_totals
 
 MARTS_FOLDER = "models/marts/"
 MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"

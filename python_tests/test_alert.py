@@ -17,11 +17,12 @@ from http_server import RecordingServer, Reply
 from marts_duckdb import MartsDuckDB, manual
 
 from ledger_job.alert import Action, AlertState, BalanceMonitor, decide, load_state, save_state
-from ledger_job.alert_message import SLACK_SECTION_LIMIT, imbalance_message
 from ledger_job.balance_report import (
+    SLACK_SECTION_LIMIT,
     Imbalance,
     fetch_breakdown,
     fetch_imbalance,
+    imbalance_message,
     parse_check,
     parse_transactions,
 )
