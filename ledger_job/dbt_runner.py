@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from ledger_job import paths
@@ -72,23 +71,17 @@ class DbtRunner:
         self,
         *,
         target: str | None = None,
-        executable: Path | None = None,
-        target_path: Path | None = None,
         env: Mapping[str, str] | None = None,
-        wait_for_warehouse: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.target = target or dbt_target(env)
-        self.clock = clock
+        self.target, self.clock, self.env = target or dbt_target(env), clock, dbt_environment(env)
+        self.executable, self.target_path = paths.dbt_executable(), default_target_path(env)
+        self.query_target_path = self.target_path / "job_queries"
+        # Called before every command, and again when dbt found the DuckDB file taken.
+        self.wait_for_warehouse: Callable[[], None] | None = None
         self._block: PrintedFailure | None = None
         self._errors_shown = self._errors_hidden = 0
         self._last_progress = clock()
-        # Called before every command, and again when dbt found the DuckDB file taken.
-        self.wait_for_warehouse = wait_for_warehouse
-        self.executable = executable or paths.dbt_executable()
-        self.env = dbt_environment(env)
-        self.target_path = target_path or default_target_path(env)
-        self.query_target_path = self.target_path / "job_queries"
 
     def invoke(self, args: Sequence[str], *, quiet: bool = False) -> DbtInvocation:
         """`dbt <args>`, its events logged (at DEBUG when `quiet`), run again when another

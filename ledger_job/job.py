@@ -55,14 +55,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass
-class JobConfig:
-    log_dir: Path = field(default_factory=lambda: paths.PROJECT_ROOT / "logs")
-    state_dir: Path = field(default_factory=lambda: paths.PROJECT_ROOT / "state")
-    target: str | None = None
-    demo_data: DemoDataLoader | None = None
-
-
 class StopRun(Exception):
     """The run cannot go on; `cause` is the one line the log and the heartbeat give."""
 
@@ -73,22 +65,30 @@ class StopRun(Exception):
 
 @dataclass
 class _Run:
-    """What one run found out, for the heartbeat (every key always present) and last line."""
+    """One run's settings, and what it found out for the heartbeat and its last line."""
 
-    env: Mapping[str, str]
+    state_dir: Path
+    demo_data: DemoDataLoader | None
     target: targets.TargetInfo
-    runner: DbtRunner
-    details: dict[str, Any]
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    runner: DbtRunner = field(init=False)
+    details: dict[str, Any] = field(init=False)  # every key always present
     build: BuildSummary | None = None
     ledger: dict[str, Any] | None = None
     exit_code: int = EXIT_INTERNAL_ERROR
 
+    def __post_init__(self) -> None:
+        self.runner = DbtRunner(target=self.target.name, env=self.env)
+        self.details = {"target": self.target.name, "failed_nodes": [], "warning_tests": []}
+        self.details |= {"stale_sources": [], "ledger_balanced": None, "error": None}
 
-def run_job(config: JobConfig) -> int:
+
+def run_job(log_dir: Path, state_dir: Path, target: str | None, demo: DemoDataLoader | None) -> int:
     """One run of the job; returns the process exit code."""
     try:
-        with JobLock(config.log_dir / f"{JOB_NAME}.lock"):
-            return _run_locked(config)
+        with JobLock(log_dir / f"{JOB_NAME}.lock"):
+            name = target or targets.dbt_target(os.environ)
+            return _run_locked(_Run(state_dir, demo, targets.describe(name, os.environ)))
     except LockHeldError as exc:
         log.error(
             f"another run of {JOB_NAME} holds the lock {exc.path} "
@@ -97,18 +97,12 @@ def run_job(config: JobConfig) -> int:
         return EXIT_LOCKED
 
 
-def _run_locked(config: JobConfig) -> int:
-    env, started_at, clock = os.environ, utc_now(), time.monotonic()
-    target = targets.describe(config.target or targets.dbt_target(env), env)
-    runner = DbtRunner(target=target.name, env=env)
-    log.info(
-        f"{JOB_NAME} started: target {target.name}, {target.description} (dbt {runner.executable})"
-    )
-    details = {"target": runner.target, "failed_nodes": [], "warning_tests": []}
-    details |= {"stale_sources": [], "ledger_balanced": None, "error": None}
-    run = _Run(env, target, runner, details)
+def _run_locked(run: _Run) -> int:
+    started_at, clock, target = utc_now(), time.monotonic(), run.target
+    where = f"{target.name}, {target.description} (dbt {run.runner.executable})"
+    log.info(f"{JOB_NAME} started: target {where}")
     try:
-        _build_and_check(config, run)
+        _build_and_check(run)
     except StopRun as stop:
         run.details["error"] = stop.cause
         # After the build (e.g. the file taken before the totals), the build's code stands.
@@ -121,7 +115,7 @@ def _run_locked(config: JobConfig) -> int:
         run.details["error"] = f"{type(exc).__name__}: {exc}"
         run.exit_code = EXIT_INTERNAL_ERROR
     try:
-        send_heartbeat(_heartbeat(run, started_at), env=env)
+        send_heartbeat(_heartbeat(run, started_at), env=run.env)
     except Exception:
         log.exception("heartbeat failed")
     if run.exit_code == 0:  # the last line of every run: how it ended, and the cause to act on
@@ -132,12 +126,12 @@ def _run_locked(config: JobConfig) -> int:
     return run.exit_code
 
 
-def _build_and_check(config: JobConfig, run: _Run) -> None:
+def _build_and_check(run: _Run) -> None:
     """Steps 2 to 5 of the run (see the module's docstring)."""
     runner, target, env = run.runner, run.target, run.env
     if not runner.executable.exists():
         raise StopRun(EXIT_NO_DBT, f"dbt executable missing: {runner.executable}; run `make setup`")
-    _prepare_target(config, run)
+    _prepare_target(run)
     run.details["stale_sources"] = _check_freshness(run)
     run.build = build = runner.build(selector=NIGHTLY_SELECTOR)
     run.exit_code = build.returncode
@@ -151,9 +145,7 @@ def _build_and_check(config: JobConfig, run: _Run) -> None:
     run.ledger = run.ledger or fetch_ledger_totals(runner)
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
     failing = build.failing_tests()
-    monitor = BalanceMonitor(
-        runner, config.state_dir / STATE_FILE_NAME, runner.relation_names(), env
-    )
+    monitor = BalanceMonitor(runner, run.state_dir / STATE_FILE_NAME, runner.relation_names(), env)
     try:
         monitor.check(
             balanced,
@@ -198,7 +190,7 @@ def _cannot_run(run: _Run, message: str) -> str:
     return f"{cause}; {note}" if note else cause
 
 
-def _prepare_target(config: JobConfig, run: _Run) -> None:
+def _prepare_target(run: _Run) -> None:
     """Check what can be checked before dbt runs; on DuckDB wait for the file."""
     target, env = run.target, run.env
     if target.problem is not None or target.engine is None:
@@ -208,7 +200,7 @@ def _prepare_target(config: JobConfig, run: _Run) -> None:
     if not target.is_duckdb:
         return
     database = paths.duckdb_path(env)
-    if not database.exists() and config.demo_data is None:
+    if not database.exists() and run.demo_data is None:
         raise StopRun(
             EXIT_CANNOT_RUN,
             f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
@@ -225,8 +217,8 @@ def _prepare_target(config: JobConfig, run: _Run) -> None:
     if database.exists():
         wait_for_file()
     try:
-        if config.demo_data is not None:
-            config.demo_data(database, env)
+        if run.demo_data is not None:
+            run.demo_data(database, env)
     except ValueError as exc:
         raise StopRun(EXIT_CANNOT_RUN, str(exc)) from None
     run.runner.wait_for_warehouse = wait_for_file
@@ -285,9 +277,8 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     # cron, systemd and operators stop jobs with SIGTERM: stop dbt, report, release the lock.
     raise_on_signals(signal.SIGTERM, signal.SIGINT)
     loader = demo_data if args.demo_data_if_absent else None
-    config = JobConfig(args.log_dir.resolve(), args.state_dir.resolve(), args.target, loader)
     try:
-        return run_job(config)
+        return run_job(args.log_dir.resolve(), args.state_dir.resolve(), args.target, loader)
     except Terminated as stop:  # arrived after the run's own handling, e.g. mid-heartbeat
         log.error("%s FAILED: stopped by signal %d", JOB_NAME, stop.signum)
         return 128 + stop.signum
