@@ -30,7 +30,7 @@ from ledger_job.balance_report import (
     resolved_message,
 )
 from ledger_job.dbt_artifacts import BuildSummary
-from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, post_json
+from ledger_job.heartbeat import DEFAULT_TIMEOUT_SECONDS, post_json
 from ledger_job.money import plain, to_decimal, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"

@@ -5,8 +5,12 @@ even read-only, keeps the job from building, and a build keeps analysts out. So 
 for the file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails
 with one line saying what to close; and after each good build it publishes a copy
 (LEDGER_DUCKDB_READ_COPY, default `<stem>_read.duckdb`; `off`), renamed over the old one, its
-marts as tables (read_copy), that analysts open instead. After a failed build the copy keeps
-its data and its ledger_build_status lists the failed build after the good one it holds.
+marts as tables, that analysts open instead. After a failed build the copy keeps its data
+and its ledger_build_status lists the failed build after the good one it holds.
+
+The copy is frozen at its build, so a mart loses nothing as a table: analysts read at table
+speed, and the job reads the totals without computing the views again. Each table keeps its
+view's name, columns, types and comments; staging and intermediate views stay views.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from typing import Any
 
 import duckdb
 
-from ledger_job import read_copy
-from ledger_job.heartbeat import log_ledger_totals
+from ledger_job.dbt_artifacts import load_json
+from ledger_job.heartbeat import TOTALS, heartbeat_totals, log_ledger_totals
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
@@ -35,6 +39,14 @@ _LOCK_CONFLICT = "Could not set lock on file"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 log = logging.getLogger(__name__)
+
+
+MARTS_FOLDER = "models/marts/"
+MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
+_STAGED = "__ledger_copy"  # a table and the view it replaces cannot share a name
+LIVE_VIEWS = frozenset({"ledger_build_status"})  # reads what the job writes after publishing
+BUILD_LOG_SOURCE = "source.lead_revenue_ledger.ledger_audit.ledger_build_log"
 
 
 class WarehouseBusyError(RuntimeError):
@@ -141,13 +153,13 @@ def publish_read_copy(
     destination = read_copy_path(database, env)
     if destination is None:
         return None
-    schemas = read_copy.marts_schemas(manifest, env)
+    schemas = marts_schemas(manifest, env)
     try:
         with duckdb.connect(str(database)) as connection:
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _staged_replacement(database, destination) as staged:
-            read_copy.materialize_marts(staged[0], schemas, env)
+            materialize_marts(staged[0], schemas, env)
     except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)
         return None
@@ -156,7 +168,7 @@ def publish_read_copy(
         f"published the read-only copy for analysts: {destination} (marts of {marts} as tables)"
     )
     try:  # this very build's rows: the same totals, read from tables, not the views again
-        totals = read_copy.ledger_totals_from_copy(destination, schemas)
+        totals = ledger_totals_from_copy(destination, schemas)
     except (duckdb.Error, OSError, ValueError) as exc:
         log.warning("ledger totals not read from the copy (%s); computing them", exc)
         return None
@@ -177,8 +189,8 @@ def record_failed_build_in_copy(
             with duckdb.connect(str(staged[0])) as connection:
                 live = str(path).replace("'", "''")
                 connection.execute(f"attach '{live}' as live (read_only)")
-                relation = read_copy.build_log_relation(manifest, env)
-                added = read_copy.record_failed_build(connection, "live", relation, invocation_id)
+                relation = build_log_relation(manifest, env)
+                added = record_failed_build(connection, "live", relation, invocation_id)
                 connection.execute("detach live")
                 connection.execute("checkpoint")
             if not added:
@@ -192,3 +204,125 @@ def record_failed_build_in_copy(
             f"ledger_build_status lists build {invocation_id} as failed"
         )
     return bool(added)
+
+
+def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
+    """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
+    nodes = ((load_json(manifest) or {}).get("nodes") or {}).values()
+    schemas = {
+        str(node["schema"])
+        for node in nodes
+        if node.get("resource_type") == "model"
+        and node.get("schema")
+        and str(node.get("original_file_path", "")).startswith(MARTS_FOLDER)
+    }
+    return sorted(schemas) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
+
+
+def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
+    """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
+    source = ((load_json(manifest) or {}).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
+    if source.get("schema") and source.get("identifier"):
+        return str(source["schema"]), str(source["identifier"])
+    return f"{env.get('LEDGER_SCHEMA') or 'ledger'}_audit", "ledger_build_log"
+
+
+def _name(*parts: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def views_to_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """Every view of `schema` replaced by a table of its rows, all filled before any view is
+    dropped (a mart reads other marts); returns their names."""
+    listed = connection.execute(
+        "select view_name, comment from duckdb_views() where database_name = current_database()"
+        " and schema_name = ? and not internal order by view_name",
+        [schema],
+    ).fetchall()
+    views = [(view, comment) for view, comment in listed if view not in LIVE_VIEWS]
+    for view, _ in views:
+        connection.execute(
+            f"create table {_name(schema, view + _STAGED)} as select * from {_name(schema, view)}"
+        )
+    for view, comment in views:
+        columns = connection.execute(
+            "select column_name, comment from duckdb_columns() where database_name ="
+            " current_database() and schema_name = ? and table_name = ? and comment is not null",
+            [schema, view],
+        ).fetchall()
+        connection.execute(f"drop view {_name(schema, view)}")
+        connection.execute(f"alter table {_name(schema, view + _STAGED)} rename to {_name(view)}")
+        if comment:
+            connection.execute(f"comment on table {_name(schema, view)} is {_text(comment)}")
+        for column, text in columns:
+            connection.execute(f"comment on column {_name(schema, view, column)} is {_text(text)}")
+    return [view for view, _ in views]
+
+
+def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]) -> int:
+    """The marts views of a DuckDB file (the copy, never the live file) made tables."""
+    config = {"memory_limit": env.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT}
+    with duckdb.connect(str(database), config=config) as connection:
+        connection.execute("begin transaction")
+        converted = sum(len(views_to_tables(connection, schema)) for schema in schemas)
+        connection.execute("commit")
+        connection.execute("checkpoint")
+    return converted
+
+
+def record_failed_build(
+    connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
+) -> int:
+    """A failed build's rows copied from the live file's build log (attached as `live`) to
+    the copy's, its build row noting the passed build whose data the copy keeps. Nothing
+    unless the log says the build failed. Returns the rows added."""
+    here, there = _name(*log), _name(live, *log)
+    connection.execute(f"create schema if not exists {_name(log[0])}")
+    connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
+    added = connection.execute(
+        f"insert into {here} select * from {there} where invocation_id = $id"
+        f" and invocation_id not in (select invocation_id from {here})"
+        f" and exists (select 1 from {there} where invocation_id = $id and node_name is null"
+        " and status = 'failed')",
+        {"id": invocation_id},
+    ).fetchone()
+    count = int(added[0]) if added else 0
+    if count:
+        connection.execute(
+            f"update {here} set note = coalesce(("
+            "select 'not published: this read copy keeps the data of build '"
+            " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
+            f" || ' UTC' from {here} where node_name is null and status = 'passed'"
+            " order by build_started_at desc limit 1),"
+            " 'not published: this read copy holds no passed build')"
+            " where invocation_id = ? and node_name is null",
+            [invocation_id],
+        )
+    return count
+
+
+def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
+    """The heartbeat's totals from the copy's tables, as the macro computes them from the
+    views: amounts cast to text by the engine, then parsed."""
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        found = connection.execute(
+            "select schema_name from duckdb_tables() where database_name = current_database()"
+            " and table_name = 'lead_sales_ledger' and list_contains(?, schema_name)",
+            [schemas],
+        ).fetchall()
+        if len(found) != 1:
+            raise duckdb.CatalogException(f"no single lead_sales_ledger table in {schemas}")
+        ledger, entries = (
+            _name(found[0][0], "lead_sales_ledger"),
+            _name(found[0][0], "ledger_entries"),
+        )
+        row = connection.execute(
+            "select * from (select count(*), cast(coalesce(sum(billed_amount), 0) as varchar)"
+            f" from {ledger}) cross join (select count(*), cast(coalesce(sum(debit), 0) as"
+            f" varchar), cast(coalesce(sum(credit), 0) as varchar) from {entries})"
+        ).fetchone()
+    return heartbeat_totals(dict(zip(TOTALS, row or (), strict=True)))

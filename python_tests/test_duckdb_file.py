@@ -43,7 +43,7 @@ from readers import (
 )
 
 from ledger_job.balance_report import BALANCE_TESTS
-from ledger_job.read_copy import LIVE_VIEWS
+from ledger_job.duckdb_file import LIVE_VIEWS
 from ledger_tools import demo_data
 from ledger_tools.warehouse import connect
 

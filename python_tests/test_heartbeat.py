@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from http_server import RecordingServer, Reply, unused_port
 
-from ledger_job import http_post
-from ledger_job.heartbeat import heartbeat_payload, heartbeat_url, send_heartbeat
-from ledger_job.http_post import backoff_base_from_env, post_json
+from ledger_job import heartbeat
+from ledger_job.heartbeat import (
+    backoff_base_from_env,
+    heartbeat_payload,
+    heartbeat_url,
+    post_json,
+    send_heartbeat,
+)
 from ledger_job.logsetup import close_logging, configure_logging
 
 KEY = "hb-key-7f3a9c1e5d2b4a68"
@@ -132,12 +137,12 @@ def test_connection_refused_is_retried_with_exponential_backoff() -> None:
 
 
 def test_backoff_base_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(http_post.BACKOFF_ENV_VAR, "0.05")
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0.05")
     assert backoff_base_from_env() == 0.05
-    monkeypatch.setenv(http_post.BACKOFF_ENV_VAR, "soon")
-    assert backoff_base_from_env() == http_post.DEFAULT_BACKOFF_SECONDS
-    monkeypatch.delenv(http_post.BACKOFF_ENV_VAR)
-    assert backoff_base_from_env() == http_post.DEFAULT_BACKOFF_SECONDS
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "soon")
+    assert backoff_base_from_env() == heartbeat.DEFAULT_BACKOFF_SECONDS
+    monkeypatch.delenv(heartbeat.BACKOFF_ENV_VAR)
+    assert backoff_base_from_env() == heartbeat.DEFAULT_BACKOFF_SECONDS
 
 
 def test_redirect_is_not_followed(server: RecordingServer) -> None:
