@@ -30,7 +30,7 @@ from ledger_job.balance_report import (
     resolved_message,
 )
 from ledger_job.dbt_artifacts import BuildSummary
-from ledger_job.heartbeat import DEFAULT_TIMEOUT_SECONDS, post_json
+from ledger_job.heartbeat import post_json
 from ledger_job.money import plain, to_decimal, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
@@ -110,7 +110,6 @@ class BalanceMonitor:
     state_path: Path
     relations: Mapping[str, str]
     env: Mapping[str, str] | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
     backoff_base: float | None = None
 
     def check(
@@ -175,18 +174,11 @@ class BalanceMonitor:
         )
         log.critical("%s", message.text())
         # An imbalance goes on since its first alert, whatever it has become meanwhile.
-        ongoing = (
-            previous.first_detected_at if previous and previous.status == "imbalanced" else None
-        )
-        state = AlertState(
-            status="imbalanced",
-            fingerprint=fingerprint,
-            difference=plain(imbalance.check.difference) if imbalance else None,
-            unbalanced_transaction_count=len(imbalance.transactions) if imbalance else None,
-            first_detected_at=ongoing or now,
-            alerted_at=now,
-            run_id=run_id,
-        )
+        ongoing = previous.first_detected_at if previous and previous.status == "imbalanced" else 0
+        difference = plain(imbalance.check.difference) if imbalance else None
+        count = len(imbalance.transactions) if imbalance else None
+        state = AlertState("imbalanced", fingerprint, difference, count, ongoing or now, now)
+        state.run_id = run_id
         self._send(message, state, "ledger alert")
         return action
 
@@ -196,11 +188,7 @@ class BalanceMonitor:
         if not url:
             log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
         elif not post_json(
-            url,
-            message.slack_payload(),
-            what="ledger alert",
-            timeout=self.timeout,
-            backoff_base=self.backoff_base,
+            url, message.slack_payload(), what=what, backoff_base=self.backoff_base
         ).delivered:
             log.error("%s not delivered; the next run will send it again", what)
             return

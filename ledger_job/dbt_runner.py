@@ -158,11 +158,19 @@ class DbtRunner:
     def _console(
         self, name: str | None, level: int, message: str, invocation: DbtInvocation, *, quiet: bool
     ) -> bool | None:
-        """Whether a quiet console shows the event; None: as logsetup's quiet filter decides."""
-        if name == "JinjaLogInfo":
-            return self._printed_rows(message, invocation)
+        """Whether a quiet console shows the event (None: as logsetup's filter decides): dbt's
+        closing counts, CONSOLE_ERRORS error lines, and of what log_test_failures prints each
+        test's header and first CONSOLE_ROWS_PER_TEST rows (the first one kept for the cause)."""
+        printing, block = name == "JinjaLogInfo", self._block
+        header = PrintedFailure.from_header(message) if printing else None
+        if printing and header is None and block is not None and message.startswith("    "):
+            block.rows_printed += 1
+            block.first_row = block.first_row or message.strip()
+            return block.rows_printed <= CONSOLE_ROWS_PER_TEST
         self._end_block()
-        if name == "StatsLine":  # dbt's closing counts, "Done. PASS=255 WARN=2 ..."
+        if header is not None:
+            invocation.printed[header.test] = self._block = header
+        if printing or name == "StatsLine":  # StatsLine: "Done. PASS=255 WARN=2 ..."
             return True
         if level < logging.ERROR or quiet:
             return None
@@ -170,21 +178,6 @@ class DbtRunner:
         self._errors_shown += shown
         self._errors_hidden += not shown
         return shown
-
-    def _printed_rows(self, message: str, invocation: DbtInvocation) -> bool:
-        """Follow log_test_failures: each test's first row kept, CONSOLE_ROWS_PER_TEST shown."""
-        header = PrintedFailure.from_header(message)
-        if header is not None:
-            self._end_block()
-            invocation.printed[header.test] = self._block = header
-            return True
-        block = self._block
-        if block is None or not message.startswith("    "):
-            self._end_block()
-            return True
-        block.rows_printed += 1
-        block.first_row = block.first_row or message.strip()
-        return block.rows_printed <= CONSOLE_ROWS_PER_TEST
 
     def _end_block(self) -> None:
         block, self._block = self._block, None

@@ -1,13 +1,12 @@
 """The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retries it shares with the alert.
 
-The heartbeat lets monitoring notice a missing or failed run.
-
-Sent after every run with enough to triage without the log (invocation id, counts, failing
-tests, ledger totals: a drop night over night is often the first sign of a broken load, and
-amounts travel as exact strings); sending it never fails the job. `post_json` has the
-spec's retry policy (section 5): 10 s per attempt, four attempts, exponential backoff
-(tenacity); connection errors, timeouts, 429 and 5xx are retried, other 4xx are final; it
-never raises. Redirects are refused: urllib would replay the Authorization header elsewhere.
+Monitoring notices a missing or failed run from it: sent after every run with enough to triage
+without the log (invocation id, counts, failing tests, ledger totals: a drop night over night
+is often the first sign of a broken load; amounts as exact strings), it never fails the job.
+`post_json` has the spec's retry policy (section 5): 10 s per attempt, four attempts,
+exponential backoff (tenacity); connection errors, timeouts, 429 and 5xx are retried, other
+4xx are final; it never raises. Redirects are refused: urllib would replay the Authorization
+header to the host a redirect names.
 """
 
 from __future__ import annotations
