@@ -89,42 +89,9 @@ class Breakdown:
     accounts: tuple[Row, ...]
 
 
-# One `dbt show` each (a few seconds of start-up apiece); each branch casts its columns so the
-# union's types agree on every engine.
-IMBALANCE_SQL = """
-select cast('check' as varchar(16)) as part, cast(null as varchar) as transaction_id,
-    cast(null as varchar) as source, cast(null as varchar) as event_at,
-    cast(null as bigint) as line_count, cast(total_debits as varchar) as total_debits,
-    cast(total_credits as varchar) as total_credits, cast(difference as varchar) as difference,
-    cast(unbalanced_transaction_count as bigint) as unbalanced_transaction_count,
-    cast(accounts_affected as bigint) as accounts_affected
-from {{ ref('ledger_balance_check') }}
-union all
-select cast('transaction' as varchar(16)), cast(transaction_id as varchar),
-    cast(source as varchar), cast(event_at as varchar), cast(line_count as bigint),
-    cast(total_debits as varchar), cast(total_credits as varchar), cast(difference as varchar),
-    cast(null as bigint), cast(null as bigint)
-from {{ ref('ledger_unbalanced_transactions') }}
-"""
-BREAKDOWN_SQL = """
-select cast('by_type' as varchar(16)) as part, cast(null as bigint) as account_rank,
-    cast(null as varchar) as account_code, cast(null as varchar) as account_name,
-    cast(account_type as varchar) as account_type, cast(account_count as bigint) as account_count,
-    cast(null as bigint) as transaction_count, cast(total_debits as varchar) as total_debits,
-    cast(total_credits as varchar) as total_credits, cast(balance as varchar) as balance
-from {{ ref('ledger_imbalance_by_account_type') }}
-union all
-select cast('top' as varchar(16)), cast(account_rank as bigint), cast(account_code as varchar),
-    cast(account_name as varchar), cast(account_type as varchar), cast(null as bigint),
-    cast(null as bigint), cast(null as varchar), cast(null as varchar), cast(balance as varchar)
-from {{ ref('ledger_top_accounts') }}
-union all
-select cast('accounts' as varchar(16)), cast(null as bigint), cast(account_code as varchar),
-    cast(account_name as varchar), cast(account_type as varchar), cast(null as bigint),
-    cast(transaction_count as bigint), cast(total_debits as varchar),
-    cast(total_credits as varchar), cast(net_amount as varchar)
-from {{ ref('ledger_imbalance_accounts') }}
-"""
+# macros/ledger_balance_report.sql: the views' rows in one query each, told apart by `part`.
+IMBALANCE_SQL = "{{ ledger_balance_report('imbalance') }}"
+BREAKDOWN_SQL = "{{ ledger_balance_report('breakdown') }}"
 
 
 def _by_part(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Row]]:
