@@ -2,76 +2,55 @@
     The nightly job's balance alert, through `dbt show --inline "{{ ledger_balance_report('imbalance') }}"`:
     'imbalance' is the check row and every unbalanced transaction (what identifies an
     imbalance), 'breakdown' the accounts side, read only when a message is sent. One query
-    each, told apart by `part` (each `dbt show` costs a dbt start-up); every branch casts its
-    columns so the union's types agree on every engine, money as text so nothing rounds it.
+    each, its parts told apart by `part` (each `dbt show` costs a dbt start-up); every part
+    casts every column of its report, null where its view has none, so the union's types
+    agree on every engine, and money travels as text so nothing rounds it.
 #}
 {% macro ledger_balance_report(report) %}
-{%- if report == 'imbalance' %}
+    {#- Per report: its columns (name:type), then per part its view and the columns it has
+        (a view's column:the report's name). -#}
+    {%- set reports = {
+        'imbalance': (
+            'transaction_id:varchar source:varchar event_at:varchar line_count:bigint'
+            ~ ' total_debits:varchar total_credits:varchar difference:varchar'
+            ~ ' unbalanced_transaction_count:bigint accounts_affected:bigint',
+            [
+                ('check', 'ledger_balance_check', 'total_debits total_credits difference'
+                    ~ ' unbalanced_transaction_count accounts_affected'),
+                ('transaction', 'ledger_unbalanced_transactions', 'transaction_id source'
+                    ~ ' event_at line_count total_debits total_credits difference'),
+            ],
+        ),
+        'breakdown': (
+            'account_rank:bigint account_code:varchar account_name:varchar'
+            ~ ' account_type:varchar account_count:bigint transaction_count:bigint'
+            ~ ' total_debits:varchar total_credits:varchar balance:varchar',
+            [
+                ('by_type', 'ledger_imbalance_by_account_type', 'account_type account_count'
+                    ~ ' total_debits total_credits balance'),
+                ('top', 'ledger_top_accounts', 'account_rank account_code account_name'
+                    ~ ' account_type balance'),
+                ('accounts', 'ledger_imbalance_accounts', 'account_code account_name'
+                    ~ ' account_type transaction_count total_debits total_credits'
+                    ~ ' net_amount:balance'),
+            ],
+        ),
+    } -%}
+    {%- if report not in reports -%}
+        {{ exceptions.raise_compiler_error("ledger_balance_report: 'imbalance' or 'breakdown', not " ~ report) }}
+    {%- endif -%}
+    {%- set columns, parts = reports[report] -%}
+    {%- for part, view, has in parts -%}
+        {%- set present = {} -%}
+        {%- for item in has.split() -%}
+            {%- do present.update({item.split(':')[-1]: item.split(':')[0]}) -%}
+        {%- endfor %}
+{% if not loop.first %}union all{% endif %}
 select
-    cast('check' as varchar(16)) as part,
-    cast(null as varchar) as transaction_id,
-    cast(null as varchar) as source,
-    cast(null as varchar) as event_at,
-    cast(null as bigint) as line_count,
-    cast(total_debits as varchar) as total_debits,
-    cast(total_credits as varchar) as total_credits,
-    cast(difference as varchar) as difference,
-    cast(unbalanced_transaction_count as bigint) as unbalanced_transaction_count,
-    cast(accounts_affected as bigint) as accounts_affected
-from {{ ref('ledger_balance_check') }}
-union all
-select
-    cast('transaction' as varchar(16)),
-    cast(transaction_id as varchar),
-    cast(source as varchar),
-    cast(event_at as varchar),
-    cast(line_count as bigint),
-    cast(total_debits as varchar),
-    cast(total_credits as varchar),
-    cast(difference as varchar),
-    cast(null as bigint),
-    cast(null as bigint)
-from {{ ref('ledger_unbalanced_transactions') }}
-{%- elif report == 'breakdown' %}
-select
-    cast('by_type' as varchar(16)) as part,
-    cast(null as bigint) as account_rank,
-    cast(null as varchar) as account_code,
-    cast(null as varchar) as account_name,
-    cast(account_type as varchar) as account_type,
-    cast(account_count as bigint) as account_count,
-    cast(null as bigint) as transaction_count,
-    cast(total_debits as varchar) as total_debits,
-    cast(total_credits as varchar) as total_credits,
-    cast(balance as varchar) as balance
-from {{ ref('ledger_imbalance_by_account_type') }}
-union all
-select
-    cast('top' as varchar(16)),
-    cast(account_rank as bigint),
-    cast(account_code as varchar),
-    cast(account_name as varchar),
-    cast(account_type as varchar),
-    cast(null as bigint),
-    cast(null as bigint),
-    cast(null as varchar),
-    cast(null as varchar),
-    cast(balance as varchar)
-from {{ ref('ledger_top_accounts') }}
-union all
-select
-    cast('accounts' as varchar(16)),
-    cast(null as bigint),
-    cast(account_code as varchar),
-    cast(account_name as varchar),
-    cast(account_type as varchar),
-    cast(null as bigint),
-    cast(transaction_count as bigint),
-    cast(total_debits as varchar),
-    cast(total_credits as varchar),
-    cast(net_amount as varchar)
-from {{ ref('ledger_imbalance_accounts') }}
-{%- else %}
-    {{ exceptions.raise_compiler_error("ledger_balance_report: 'imbalance' or 'breakdown', not " ~ report) }}
-{%- endif %}
+    cast('{{ part }}' as varchar(16)) as part
+    {%- for column in columns.split() %},
+    cast({{ present.get(column.split(':')[0], 'null') }} as {{ column.split(':')[1] }}) as {{ column.split(':')[0] }}
+    {%- endfor %}
+from {{ ref(view) }}
+    {%- endfor %}
 {% endmacro %}
