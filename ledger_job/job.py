@@ -143,9 +143,14 @@ def _build_and_check(run: _Run) -> None:
     elif target.is_duckdb and build.invocation_id:  # the copy keeps the last good build's data
         duckdb_file.record_failed_build_in_copy(database, env, manifest, build.invocation_id)
     run.ledger = run.ledger or fetch_ledger_totals(runner)
+    _alert(run, build)
+
+
+def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing = build.failing_tests()
-    monitor = BalanceMonitor(runner, run.state_dir / STATE_FILE_NAME, runner.relation_names(), env)
+    failing, runner = build.failing_tests(), run.runner
+    state = run.state_dir / STATE_FILE_NAME
+    monitor = BalanceMonitor(runner, state, runner.relation_names(), run.env)
     try:
         monitor.check(
             balanced,
