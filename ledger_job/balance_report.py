@@ -46,7 +46,7 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
         for key in row.keys() & _MONEY:
             row[key] = to_decimal(row[key])
         for key in row.keys() & _COUNTS:
-            row[key] = None if row[key] is None else int(row[key])
+            row[key] = None if row[key] is None else int(to_decimal(row[key]) or 0)
         parsed.append(row)
     return parsed
 
@@ -74,9 +74,8 @@ class Imbalance:
     def fingerprint(self) -> str:
         """Same difference (100.50 = 100.5) and same unbalanced transactions: same imbalance."""
         difference = self.check.difference
-        digest = hashlib.sha256(
-            plain(difference.normalize()).encode() if difference else b"unknown"
-        )
+        key = "unknown" if difference is None else plain(difference.normalize()) or ""
+        digest = hashlib.sha256(key.encode())
         for transaction_id in sorted(t.transaction_id for t in self.transactions):
             digest.update(b"\n" + transaction_id.encode())
         return digest.hexdigest()[:16]
@@ -111,7 +110,10 @@ def fetch_imbalance(runner: QueryRunner) -> Imbalance:
 def fetch_breakdown(runner: QueryRunner) -> Breakdown:
     parts = _by_part(runner.show(BREAKDOWN_SQL, limit=-1))
     by_type = sorted(parts.get("by_type", []), key=lambda a: a.account_type)
-    top = sorted(parts.get("top", []), key=lambda a: (a.account_rank or 999, -abs(a.balance or 0)))
+    top = sorted(
+        parts.get("top", []),
+        key=lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0)),
+    )
     accounts = sorted(
         parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
     )
