@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import job_fixtures
 import pytest
 from http_server import RecordingServer, Reply, unused_port
 
@@ -19,17 +20,10 @@ from ledger_job.heartbeat import (
 )
 from ledger_job.logsetup import close_logging, configure_logging
 
+server = job_fixtures.server  # the local server the job posts to (a fixture)
+
 KEY = "hb-key-7f3a9c1e5d2b4a68"
 PAYLOAD = {"job": "update_lead_sales_ledger", "status": "success", "run_id": "abc"}
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
-    # A proxy from the environment must not intercept calls to the local server.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with RecordingServer() as recording:
-        yield recording
 
 
 @pytest.fixture
