@@ -1,19 +1,10 @@
-"""Ledger balance alert: a CRITICAL message when the books stop balancing, one when fixed.
+"""The balance alert's state across runs: alert once per imbalance, one "resolved" when fixed.
 
-Nightly runs would otherwise repeat the same alert every night until someone corrects a
-journal, and people stop reading alerts that repeat. So state survives between runs in a
-small JSON file:
-
-* first imbalance -> alert;
-* same imbalance on a later run (same difference, same unbalanced transactions) -> no
-  repeat, one WARNING line in the log;
-* a different imbalance -> alert again;
-* balanced after an alert -> exactly one "resolved" message, then silence.
-
-The state only moves once the message reached the webhook (or there is no webhook to
-reach): an alert that could not be delivered is sent again by the next run.
-The balance tests not running at all (an upstream model failed) says nothing about the
-balance, so the state is left alone. The message's text is alert_message's.
+Alerts repeated every night stop being read, so a small JSON file remembers what was sent: a
+first or a changed imbalance (difference and unbalanced transactions) alerts, the same one
+logs a WARNING only, balance after an alert sends one "resolved". The state moves only once
+the webhook took the message (an undelivered alert is sent again next run); balance tests
+that did not run say nothing about the balance and leave it alone.
 """
 
 from __future__ import annotations
@@ -28,16 +19,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ledger_job.alert_message import Message, imbalance_message, resolved_message
 from ledger_job.balance_report import (
     BALANCE_TESTS,
     Imbalance,
+    Message,
     QueryRunner,
     fetch_breakdown,
     fetch_imbalance,
+    imbalance_message,
+    resolved_message,
 )
 from ledger_job.dbt_artifacts import BuildSummary
-from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, post_json
+from ledger_job.heartbeat import post_json
 from ledger_job.money import plain, to_decimal, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
@@ -47,8 +40,6 @@ log = logging.getLogger(__name__)
 
 
 class Action(StrEnum):
-    """What the monitor did on this run."""
-
     ALERT = "alert"
     SUPPRESS = "suppress"
     RESOLVE = "resolve"
@@ -57,9 +48,7 @@ class Action(StrEnum):
 
 @dataclass
 class AlertState:
-    """Persisted between runs; `status` is the balance as last notified."""
-
-    status: str  # "imbalanced" or "balanced"
+    status: str  # the balance as last notified: "imbalanced" or "balanced"
     fingerprint: str | None = None
     difference: str | None = None
     unbalanced_transaction_count: int | None = None
@@ -81,45 +70,36 @@ def load_state(path: Path) -> AlertState | None:
     if not isinstance(document, dict) or "status" not in document:
         log.warning("alert state %s has no status; starting from no state", path)
         return None
-    known = {f.name for f in fields(AlertState)}
-    return AlertState(**{k: v for k, v in document.items() if k in known})
+    return AlertState(**{f.name: document.get(f.name) for f in fields(AlertState)})
 
 
 def save_state(path: Path, state: AlertState) -> None:
-    """Write atomically: a crash mid-write must not leave half a JSON document."""
+    """Written to a temporary file renamed over the old: a crash never leaves half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False
     ) as handle:
-        json.dump(asdict(state), handle, indent=2, sort_keys=True)
-        handle.write("\n")
+        handle.write(json.dumps(asdict(state), indent=2, sort_keys=True) + "\n")
     os.replace(handle.name, path)
 
 
 def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str | None) -> Action:
-    """The state machine, free of I/O."""
     was_imbalanced = previous is not None and previous.status == "imbalanced"
     if balanced is None:
         return Action.NONE
     if balanced:
         return Action.RESOLVE if was_imbalanced else Action.NONE
-    if was_imbalanced and previous is not None and previous.fingerprint == fingerprint:
-        return Action.SUPPRESS
-    return Action.ALERT
+    same = was_imbalanced and previous is not None and previous.fingerprint == fingerprint
+    return Action.SUPPRESS if same else Action.ALERT
 
 
 def balance_outcome(build: BuildSummary) -> bool | None:
-    """True/False when the balance tests ran and passed/failed, None when none ran.
-
-    A "warn" means the test returned rows too, so it counts as an imbalance; an "error"
-    (the test's SQL broke) says nothing about the balance.
-    """
-    statuses = [s for s in (build.status_of(name) for name in BALANCE_TESTS) if s is not None]
+    """Whether the balance tests passed; None when none ran. A "warn" returned rows: an
+    imbalance; an "error" (the test's SQL broke) says nothing about the balance."""
+    statuses = [s for s in map(build.status_of, BALANCE_TESTS) if s is not None]
     if any(s in ("fail", "warn") for s in statuses):
         return False
-    if statuses and all(s == "pass" for s in statuses):
-        return True
-    return None
+    return True if statuses and all(s == "pass" for s in statuses) else None
 
 
 @dataclass
@@ -130,7 +110,6 @@ class BalanceMonitor:
     state_path: Path
     relations: Mapping[str, str]
     env: Mapping[str, str] | None = None
-    timeout: float = DEFAULT_TIMEOUT_SECONDS
     backoff_base: float | None = None
 
     def check(
@@ -148,31 +127,20 @@ class BalanceMonitor:
             log.info("balance tests did not run; alert state left unchanged")
             return Action.NONE
         if not balanced:
-            return self._imbalanced(previous, now=now, run_id=run_id, failing_tests=failing_tests)
+            return self._imbalanced(previous, now, run_id, failing_tests)
         action = decide(previous, True, None)
         if action is Action.RESOLVE and previous is not None:
             message = resolved_message(
                 previous, resolved_at=now, run_id=run_id, totals=ledger_totals
             )
             log.info("%s", message.text())
-            resolved = AlertState(
-                status="balanced",
-                difference="0",
-                first_detected_at=previous.first_detected_at,
-                alerted_at=previous.alerted_at,
-                resolved_at=now,
-                run_id=run_id,
-            )
-            self._send(message, resolved, "resolved message")
+            state = AlertState("balanced", None, "0", None, previous.first_detected_at)
+            state.alerted_at, state.resolved_at, state.run_id = previous.alerted_at, now, run_id
+            self._send(message, state, "resolved message")
         return action
 
     def _imbalanced(
-        self,
-        previous: AlertState | None,
-        *,
-        now: str,
-        run_id: str | None,
-        failing_tests: Sequence[str],
+        self, previous: AlertState | None, now: str, run_id: str | None, failing: Sequence[str]
     ) -> Action:
         imbalance: Imbalance | None = None
         errors: list[str] = []
@@ -180,62 +148,47 @@ class BalanceMonitor:
             imbalance = fetch_imbalance(self.runner)
             fingerprint = imbalance.fingerprint()
         except (RuntimeError, ValueError) as exc:
-            errors.append(str(exc))
-            # Without details the failing tests are all that identifies the imbalance.
-            fingerprint = "unknown:" + ",".join(sorted(failing_tests))
+            errors.append(str(exc))  # then the failing tests are all that names the imbalance
+            fingerprint = "unknown:" + ",".join(sorted(failing))
         action = decide(previous, False, fingerprint)
         if action is Action.SUPPRESS and previous is not None:
+            difference = usd(to_decimal(previous.difference)) if previous.difference else "unknown"
             log.warning(
-                "ledger still out of balance (difference %s), same imbalance as alerted at %s; "
-                "not alerting again",
-                usd(to_decimal(previous.difference)) if previous.difference else "unknown",
-                previous.alerted_at,
+                f"ledger still out of balance (difference {difference}), same imbalance as "
+                f"alerted at {previous.alerted_at}; not alerting again"
             )
             return action
         breakdown = None
-        if imbalance is not None:
-            try:
-                breakdown = fetch_breakdown(self.runner)
-            except (RuntimeError, ValueError) as exc:
-                errors.append(str(exc))
+        try:
+            breakdown = fetch_breakdown(self.runner) if imbalance is not None else None
+        except (RuntimeError, ValueError) as exc:
+            errors.append(str(exc))
         message = imbalance_message(
             imbalance,
             breakdown,
             detected_at=now,
             run_id=run_id,
-            failing_tests=failing_tests,
+            failing_tests=failing,
             relations=self.relations,
             detail_error="; ".join(errors) or None,
         )
         log.critical("%s", message.text())
         # An imbalance goes on since its first alert, whatever it has become meanwhile.
-        ongoing = (
-            previous.first_detected_at if previous and previous.status == "imbalanced" else None
-        )
-        state = AlertState(
-            status="imbalanced",
-            fingerprint=fingerprint,
-            difference=plain(imbalance.check.difference) if imbalance else None,
-            unbalanced_transaction_count=len(imbalance.transactions) if imbalance else None,
-            first_detected_at=ongoing or now,
-            alerted_at=now,
-            run_id=run_id,
-        )
+        ongoing = previous.first_detected_at if previous and previous.status == "imbalanced" else 0
+        difference = plain(imbalance.check.difference) if imbalance else None
+        count = len(imbalance.transactions) if imbalance else None
+        state = AlertState("imbalanced", fingerprint, difference, count, ongoing or now, now)
+        state.run_id = run_id
         self._send(message, state, "ledger alert")
         return action
 
     def _send(self, message: Message, state: AlertState, what: str) -> None:
-        """Post to ALERT_WEBHOOK_URL (the heartbeat's retry policy), then save `state`;
-        an undelivered message leaves the state as it was, so the next run sends it again."""
+        """Post to ALERT_WEBHOOK_URL, then save `state`: an undelivered message is sent again."""
         url = (os.environ if self.env is None else self.env).get(WEBHOOK_ENV_VAR, "").strip()
         if not url:
             log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
         elif not post_json(
-            url,
-            message.slack_payload(),
-            what="ledger alert",
-            timeout=self.timeout,
-            backoff_base=self.backoff_base,
+            url, message.slack_payload(), what=what, backoff_base=self.backoff_base
         ).delivered:
             log.error("%s not delivered; the next run will send it again", what)
             return

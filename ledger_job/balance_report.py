@@ -1,276 +1,320 @@
-"""The ledger balance report (spec section 4, seed 002), read from the marts views.
+"""The balance report (spec section 4, seed 002): the marts views' rows, and the alerts' text.
 
-The views hold the analysis (which transactions do not balance, which accounts they
-touch); this module only fetches their rows through `dbt show` and turns them into exact
-values. Money columns are cast to text in SQL so no engine or JSON layer can round them.
-
-Fetching is split in two because each `dbt show` costs a few seconds: the check row and
-the unbalanced transactions decide whether an alert is due at all (they make the
-fingerprint); the breakdowns are only fetched when a message will be sent.
+The views do the analysis; money is cast to text in SQL so nothing on the way rounds it. The
+check and the unbalanced transactions (the fingerprint) come first; the breakdown, a second
+`dbt show` of a few seconds, only when a message is sent. The message is laid out like seed
+002's monitor (summary, breakdown by account type, top 5 accounts, actions, investigation
+SQL) plus the unbalanced transactions themselves, for the log and a Slack-compatible webhook.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
-from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ledger_job.money import plain, to_decimal
+from ledger_job.money import format_usd, plain, plural, to_decimal, usd
 
-# The singular dbt test whose failure means the ledger does not balance (a tuple, so a
-# second balance check could join it without touching its readers).
-BALANCE_TESTS = ("assert_ledger_balances",)
+if TYPE_CHECKING:
+    from ledger_job.alert import AlertState
+
+BALANCE_TESTS = ("assert_ledger_balances",)  # the tests whose failure means unbalanced books
 MESSAGE_TRANSACTIONS = 20
 TOP_ACCOUNTS = 5
 MESSAGE_ACCOUNTS = 10
+_MONEY = {"total_debits", "total_credits", "difference", "balance"}
+_COUNTS = {"line_count", "unbalanced_transaction_count", "accounts_affected", "account_count"}
+_COUNTS |= {"account_rank", "transaction_count"}
 
 
 class QueryRunner(Protocol):
-    """What the report needs from dbt: rows of a Jinja SQL query."""
-
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]: ...
 
 
-# Each dataclass below is one view's row; its fields are the view's column names.
-@dataclass(frozen=True)
-class BalanceCheck:
-    total_debits: Decimal | None = None
-    total_credits: Decimal | None = None
-    difference: Decimal | None = None
-    unbalanced_transaction_count: int | None = None
-    accounts_affected: int | None = None
-    is_balanced: bool | None = None
-    checked_at: str | None = None
+class Row(dict[str, Any]):
+    """A view's row, its columns read as attributes (None when absent)."""
+
+    __getattr__ = dict.get
 
 
-@dataclass(frozen=True)
-class UnbalancedTransaction:
-    transaction_id: str
-    source: str | None = None
-    event_at: str | None = None
-    line_count: int | None = None
-    total_debits: Decimal | None = None
-    total_credits: Decimal | None = None
-    difference: Decimal | None = None
+def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """Rows with lower-case column names, money as Decimal and counts as int."""
+    parsed = []
+    for raw in rows:
+        row = Row((str(key).lower(), value) for key, value in raw.items())
+        for key in row.keys() & _MONEY:
+            row[key] = to_decimal(row[key])
+        for key in row.keys() & _COUNTS:
+            row[key] = None if row[key] is None else int(to_decimal(row[key]) or 0)
+        parsed.append(row)
+    return parsed
 
 
-@dataclass(frozen=True)
-class AccountTypeBalance:
-    account_type: str
-    account_count: int | None = None
-    total_debits: Decimal | None = None
-    total_credits: Decimal | None = None
-    balance: Decimal | None = None
+def parse_check(rows: Iterable[Mapping[str, Any]]) -> Row:
+    """The check row; raises ValueError when the view returned none."""
+    parsed = parse_rows(rows)
+    if not parsed:
+        raise ValueError("ledger_balance_check returned no row")
+    return parsed[0]
 
 
-@dataclass(frozen=True)
-class AccountBalance:
-    """`ledger_top_accounts` (with a rank) or `ledger_imbalance_accounts` (balance is its
-    net_amount, with a transaction count)."""
-
-    account_code: str
-    account_name: str | None = None
-    account_type: str | None = None
-    balance: Decimal | None = None
-    account_rank: int | None = None
-    transaction_count: int | None = None
+def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[Row, ...]:
+    """Unbalanced transactions, largest absolute difference first."""
+    return tuple(
+        sorted(parse_rows(rows), key=lambda t: (-abs(t.difference or 0), t.transaction_id))
+    )
 
 
 @dataclass(frozen=True)
 class Imbalance:
-    """What identifies an imbalance: the check row and every unbalanced transaction."""
-
-    check: BalanceCheck
-    transactions: tuple[UnbalancedTransaction, ...]
-
-    @property
-    def transaction_ids(self) -> list[str]:
-        return sorted(t.transaction_id for t in self.transactions)
+    check: Row
+    transactions: tuple[Row, ...]
 
     def fingerprint(self) -> str:
-        """Same difference and same unbalanced transactions -> same fingerprint.
-
-        Decimals are normalised, so "100.50" and "100.5" are one imbalance.
-        """
+        """Same difference (100.50 = 100.5) and same unbalanced transactions: same imbalance."""
         difference = self.check.difference
-        key = plain(difference.normalize()) if difference is not None else "unknown"
+        key = "unknown" if difference is None else plain(difference.normalize()) or ""
         digest = hashlib.sha256(key.encode())
-        for transaction_id in self.transaction_ids:
+        for transaction_id in sorted(t.transaction_id for t in self.transactions):
             digest.update(b"\n" + transaction_id.encode())
         return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class Breakdown:
-    """The accounts side of the report, fetched only when a message is sent."""
-
-    by_account_type: tuple[AccountTypeBalance, ...]
-    top_accounts: tuple[AccountBalance, ...]
-    accounts: tuple[AccountBalance, ...]
+    by_account_type: tuple[Row, ...]
+    top_accounts: tuple[Row, ...]
+    accounts: tuple[Row, ...]
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None else int(to_decimal(value) or 0)
+# macros/ledger_balance_report.sql: the views' rows in one query each, told apart by `part`.
+IMBALANCE_SQL = "{{ ledger_balance_report('imbalance') }}"
+BREAKDOWN_SQL = "{{ ledger_balance_report('breakdown') }}"
 
 
-def _bool(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "t", "1", "yes")
-
-
-# How a column is read, by the type its field declares.
-_READ = {
-    "Decimal | None": to_decimal,
-    "int | None": _int,
-    "bool | None": _bool,
-    "str | None": lambda value: None if value is None else str(value),
-    "str": str,
-}
-Row = TypeVar("Row")
-
-
-def _parse(kind: type[Row], rows: Iterable[Mapping[str, Any]]) -> list[Row]:
-    """Rows as `kind`, each field read from the column of its name (any case)."""
-    parsed = []
-    for raw in rows:
-        row = {str(k).lower(): v for k, v in raw.items()}
-        parsed.append(kind(**{f.name: _READ[str(f.type)](row.get(f.name)) for f in fields(kind)}))
-    return parsed
-
-
-def parse_check(rows: Iterable[Mapping[str, Any]]) -> BalanceCheck:
-    """The check row; raises ValueError when the view returned none."""
-    parsed = _parse(BalanceCheck, rows)
-    if not parsed:
-        raise ValueError("ledger_balance_check returned no row")
-    return parsed[0]
-
-
-def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[UnbalancedTransaction, ...]:
-    """Unbalanced transactions, largest absolute difference first."""
-    parsed = _parse(UnbalancedTransaction, rows)
-    return tuple(sorted(parsed, key=lambda t: (-abs(t.difference or 0), t.transaction_id)))
-
-
-# The check row and every unbalanced transaction in one query, told apart by `part`: each
-# `dbt show` costs a few seconds of dbt start-up. Every branch casts its columns so the
-# union's types agree on every engine.
-IMBALANCE_SQL = """
-select cast('check' as varchar(16)) as part,
-       cast(null as varchar) as transaction_id, cast(null as varchar) as source,
-       cast(null as varchar) as event_at, cast(null as bigint) as line_count,
-       cast(total_debits as varchar) as total_debits,
-       cast(total_credits as varchar) as total_credits,
-       cast(difference as varchar) as difference,
-       cast(unbalanced_transaction_count as bigint) as unbalanced_transaction_count,
-       cast(accounts_affected as bigint) as accounts_affected,
-       cast(is_balanced as boolean) as is_balanced,
-       cast(checked_at as varchar) as checked_at
-from {{ ref('ledger_balance_check') }}
-union all
-select cast('transaction' as varchar(16)),
-       cast(transaction_id as varchar), cast(source as varchar),
-       cast(event_at as varchar), cast(line_count as bigint),
-       cast(total_debits as varchar), cast(total_credits as varchar),
-       cast(difference as varchar),
-       cast(null as bigint), cast(null as bigint), cast(null as boolean), cast(null as varchar)
-from {{ ref('ledger_unbalanced_transactions') }}
-"""
-
-# The three account-level parts of the report in one query: each `dbt show` costs a few
-# seconds of dbt start-up, and they share most columns anyway. Every branch casts its
-# columns so the union types agree on every engine.
-BREAKDOWN_SQL = """
-select cast('by_type' as varchar(16)) as part, cast(null as bigint) as account_rank,
-       cast(null as varchar) as account_code, cast(null as varchar) as account_name,
-       cast(account_type as varchar) as account_type,
-       cast(account_count as bigint) as account_count,
-       cast(null as bigint) as transaction_count,
-       cast(total_debits as varchar) as total_debits,
-       cast(total_credits as varchar) as total_credits, cast(balance as varchar) as balance
-from {{ ref('ledger_imbalance_by_account_type') }}
-union all
-select cast('top' as varchar(16)), cast(account_rank as bigint),
-       cast(account_code as varchar), cast(account_name as varchar),
-       cast(account_type as varchar), cast(null as bigint), cast(null as bigint),
-       cast(null as varchar), cast(null as varchar), cast(balance as varchar)
-from {{ ref('ledger_top_accounts') }}
-union all
-select cast('accounts' as varchar(16)), cast(null as bigint),
-       cast(account_code as varchar), cast(account_name as varchar),
-       cast(account_type as varchar), cast(null as bigint), cast(transaction_count as bigint),
-       cast(total_debits as varchar), cast(total_credits as varchar),
-       cast(net_amount as varchar)
-from {{ ref('ledger_imbalance_accounts') }}
-"""
+def _by_part(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Row]]:
+    parts: dict[str, list[Row]] = {}
+    for row in parse_rows(rows):
+        parts.setdefault(str(row.part).strip(), []).append(row)
+    return parts
 
 
 def fetch_imbalance(runner: QueryRunner) -> Imbalance:
-    """The check row and all unbalanced transactions (every id goes into the fingerprint)."""
     parts = _by_part(runner.show(IMBALANCE_SQL, limit=-1))
     return Imbalance(
         parse_check(parts.get("check", [])), parse_transactions(parts.get("transaction", []))
     )
 
 
-def _by_part(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """A union's rows grouped by its `part` column."""
-    parts: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
-        part = str({str(k).lower(): v for k, v in row.items()}.get("part", "")).strip()
-        parts.setdefault(part, []).append(row)
-    return parts
-
-
 def fetch_breakdown(runner: QueryRunner) -> Breakdown:
-    """Breakdown by account type, top accounts, accounts of the unbalanced transactions."""
     parts = _by_part(runner.show(BREAKDOWN_SQL, limit=-1))
-    by_type = sorted(
-        _parse(AccountTypeBalance, parts.get("by_type", [])), key=lambda a: a.account_type
+    by_type = sorted(parts.get("by_type", []), key=lambda a: a.account_type)
+    top = sorted(
+        parts.get("top", []),
+        key=lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0)),
     )
-    top = _parse(AccountBalance, parts.get("top", []))
-    top.sort(
-        key=lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0))
+    accounts = sorted(
+        parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
     )
-    accounts = _parse(AccountBalance, parts.get("accounts", []))
-    accounts.sort(key=lambda a: (-abs(a.balance or 0), a.account_code))
     return Breakdown(tuple(by_type), tuple(top[:TOP_ACCOUNTS]), tuple(accounts))
 
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
-    """Ready-to-run queries against the marts views, schema-qualified from the manifest.
-
-    Falls back to bare view names when the manifest is unavailable, so the analyst only
-    has to set a search path.
-    """
+    """Ready-to-run queries, schema-qualified from the manifest (else bare view names)."""
 
     def rel(name: str) -> str:
         return relations.get(name, name)
 
+    unbalanced = rel("ledger_unbalanced_transactions")
     queries = [
         f"select * from {rel('ledger_balance_check')};",
-        f"select * from {rel('ledger_unbalanced_transactions')}\n"
-        "order by abs(difference) desc, transaction_id;",
-        f"select e.*\nfrom {rel('ledger_entries')} as e\n"
-        f"join {rel('ledger_unbalanced_transactions')} as u\n"
-        "  on u.transaction_id = e.transaction_id\n"
-        "order by e.transaction_id, e.entry_id;",
+        f"select * from {unbalanced}\norder by abs(difference) desc, transaction_id;",
+        f"select e.*\nfrom {rel('ledger_entries')} as e\njoin {unbalanced} as u\n"
+        "  on u.transaction_id = e.transaction_id\norder by e.transaction_id, e.entry_id;",
         f"select * from {rel('ledger_imbalance_accounts')}\norder by abs(net_amount) desc;",
         f"select * from {rel('account_balances')}\norder by abs(balance) desc;",
     ]
-    # The journals of the transactions the message lists, in the same order.
-    manual_ids = [
-        t.transaction_id.removeprefix("manual:")
-        for t in (imbalance.transactions[:MESSAGE_TRANSACTIONS] if imbalance else ())
-        if t.transaction_id.startswith("manual:")
-    ]
-    if manual_ids:
-        quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in manual_ids)
+    listed = imbalance.transactions[:MESSAGE_TRANSACTIONS] if imbalance else ()
+    journals = [t.transaction_id[7:] for t in listed if t.transaction_id.startswith("manual:")]
+    if journals:  # the journals of the transactions the message lists, in its order
+        quoted = ", ".join("'" + journal.replace("'", "''") + "'" for journal in journals)
         queries.append(
             f"select * from {rel('finance.manual_journal_lines')}\n"
             f"where journal_id in ({quoted})\norder by journal_id, line_number;"
         )
     return queries
+
+
+SLACK_SECTION_LIMIT = 2900  # Slack refuses a section over 3000 characters
+SLACK_MAX_BLOCKS = 50
+_TRUNCATED = {"type": "section", "text": {"type": "mrkdwn", "text": "_(truncated, see the log)_"}}
+_ACTIONS = [
+    "1. Review the unbalanced transactions above; manual journals "
+    "(finance.manual_journal_lines) are where an imbalance can enter.",
+    "2. Correct the entry at its source, with finance's approval; the views recompute "
+    "on the next read, there is nothing to reprocess.",
+    "3. The next run re-checks the balance and posts a resolved message.",
+]
+
+
+@dataclass
+class Section:
+    heading: str | None
+    lines: list[str]
+    code: bool = False  # SQL, shown verbatim
+
+
+@dataclass
+class Message:
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+    def text(self) -> str:
+        parts = [self.title]
+        for section in self.sections:
+            body = [f"{section.heading}:"] if section.heading else []
+            indent = "  " if section.heading else ""
+            for line in section.lines:
+                body += [indent + part for part in line.splitlines()] + [""] * section.code
+            parts.append("\n".join(body).rstrip())
+        return "\n\n".join(parts)
+
+    def slack_payload(self) -> dict[str, Any]:
+        """`{"text", "blocks"}`; `text` is the notification fallback and the full message."""
+        header = {"type": "plain_text", "text": self.title[:150]}
+        blocks: list[dict[str, Any]] = [{"type": "header", "text": header}]
+        for section in self.sections:
+            for chunk in _chunks(section.lines, SLACK_SECTION_LIMIT):
+                body = "\n".join(_slack_escape(line) for line in chunk)
+                body = f"```{body}```" if section.code else body
+                if section.heading:
+                    body = f"*{_slack_escape(section.heading)}*\n{body}"
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
+        if len(blocks) > SLACK_MAX_BLOCKS:
+            blocks = [*blocks[: SLACK_MAX_BLOCKS - 1], _TRUNCATED]
+        return {"text": _slack_escape(self.text()), "blocks": blocks}
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in (line[:limit] for line in lines):
+        if chunks[-1] and size + len(line) + 1 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return chunks
+
+
+def _account(a: Row) -> str:
+    return f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'})"
+
+
+def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
+    by_type = [
+        f"{t.account_type}: {plural(t.account_count, 'account')}, total: {usd(t.balance)} "
+        f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
+        for t in breakdown.by_account_type
+    ]
+    top = [
+        f"{a.account_rank or i}. {_account(a)}: {usd(a.balance)}"
+        for i, a in enumerate(breakdown.top_accounts, start=1)
+    ]
+    shown = breakdown.accounts[:MESSAGE_ACCOUNTS]
+    accounts = [
+        f"{_account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
+        for a in shown
+    ]
+    heading = f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})"
+    return [
+        Section("Breakdown by account type", by_type or ["(none)"]),
+        Section("Top 5 accounts by absolute balance", top or ["(none)"]),
+        Section(heading, accounts or ["(none)"]),
+    ]
+
+
+def _transactions_section(imbalance: Imbalance) -> Section:
+    shown = imbalance.transactions[:MESSAGE_TRANSACTIONS]
+    lines = [
+        f"{t.transaction_id} [{t.source or '?'}] at {t.event_at or '?'}, "
+        f"{plural(t.line_count, 'line')}: debits {format_usd(t.total_debits)}, "
+        f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
+        for t in shown
+    ]
+    return Section(
+        f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
+        "largest difference first)",
+        lines or ["(none listed)"],
+    )
+
+
+def imbalance_message(
+    imbalance: Imbalance | None,
+    breakdown: Breakdown | None,
+    *,
+    detected_at: str,
+    run_id: str | None,
+    failing_tests: Sequence[str],
+    relations: Mapping[str, str],
+    detail_error: str | None = None,
+) -> Message:
+    """The CRITICAL message; parts whose data could not be fetched are left out."""
+    check = imbalance.check if imbalance else None
+    summary = (
+        [
+            f"Total difference (debits - credits): {usd(check.difference)}",
+            f"Total debits: {usd(check.total_debits)}",
+            f"Total credits: {usd(check.total_credits)}",
+            f"Unbalanced transactions: {check.unbalanced_transaction_count}",
+            f"Total accounts affected: {check.accounts_affected}",
+        ]
+        if check is not None
+        else []
+    )
+    summary += [
+        f"Timestamp: {detected_at}",
+        f"dbt invocation: {run_id or 'unknown'}",
+        f"Failing tests: {', '.join(failing_tests) or 'none reported'}",
+    ]
+    sections = [Section(None, summary)]
+    sections += [Section("Details unavailable", [detail_error])] if detail_error else []
+    sections += _breakdown_sections(breakdown) if breakdown else []
+    sections += [_transactions_section(imbalance)] if imbalance else []
+    sql = investigation_sql(relations, imbalance)
+    sections += [
+        Section("Action required", list(_ACTIONS)),
+        Section("Investigation SQL (marts views)", sql, code=True),
+    ]
+    return Message("🚨 CRITICAL: Ledger imbalance detected", sections)
+
+
+def resolved_message(
+    previous: AlertState, *, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
+) -> Message:
+    """The one message that closes an imbalance alert."""
+    lines = [
+        f"Previous difference: {usd(_decimal_or_none(previous.difference))}",
+        f"Imbalance first detected: {previous.first_detected_at or 'unknown'}",
+        f"Last alerted: {previous.alerted_at or 'unknown'}",
+        f"Resolved at: {resolved_at}",
+        f"dbt invocation: {run_id or 'unknown'}",
+    ]
+    if totals:
+        debits, credits = (
+            _decimal_or_none(totals.get(k)) for k in ("total_debits", "total_credits")
+        )
+        lines.append(f"Ledger entries now: debits {usd(debits)}, credits {usd(credits)}")
+    return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
+
+
+def _decimal_or_none(value: Any) -> Any:
+    try:
+        return to_decimal(value)
+    except ValueError:
+        return None

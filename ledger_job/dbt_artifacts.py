@@ -1,9 +1,8 @@
-"""dbt's artefacts of a build: run_results.json and manifest.json, read defensively.
+"""A build's outcome from dbt's run_results.json and manifest.json, and its cause in one line.
 
-Every dbt command rewrites run_results.json, and a build that breaks while parsing leaves
-the previous one behind, so results are only trusted when their invocation id is the
-build's. Counts of a build without results are unknown (None), never zero: a heartbeat
-saying "0 tests failed" about a build that ran no test would be a lie.
+Every dbt command rewrites run_results.json, and a build that breaks while parsing leaves the
+last one behind: results count only when their invocation id is the build's. Without them the
+counts are unknown (None), never zero: "0 tests failed" about a build that ran none is a lie.
 """
 
 from __future__ import annotations
@@ -17,36 +16,34 @@ from typing import Any
 
 TEST_TYPES = frozenset({"test", "unit_test"})
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+_NAMED_OTHERS = 3  # failing nodes named after the first one's "+N more"
+_ROW_EXCERPT = 240
+_VERBS = {"fail": "failed", "error": "errored", "runtime error": "errored"}
+_FRAMING = ("Database Error", "Runtime Error", "Encountered an error", "Compilation Error")
+# What the on-run-end macro log_test_failures prints before a test's rows.
+PRINTED_HEADER = re.compile(
+    r"^(?P<status>FAIL|WARN) (?P<test>\S+): (?P<failures>\d+) offending row\(s\)"
+    r"(?: in (?P<relation>.+?))?, stored in (?P<stored>.+)$"
+)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class NodeResult:
-    """One node of run_results.json, with its name looked up in the manifest."""
-
     unique_id: str
     name: str
     resource_type: str
     status: str
     message: str | None = None
-    # What the node tests ("model int_calls_priced", "source billing.x"), when known.
-    tested: str | None = None
+    tested: str | None = None  # "model int_calls_priced", "source billing.x", when known
     failures: int | None = None
-    # The file that declares the node (models/..._models.yml for a test), when known.
-    path: str | None = None
-
-
-# The header the on-run-end macro log_test_failures prints before a test's rows.
-PRINTED_HEADER = re.compile(
-    r"^(?P<status>FAIL|WARN) (?P<test>\S+): (?P<failures>\d+) offending row\(s\)"
-    r"(?: in (?P<relation>.+?))?, stored in (?P<stored>.+)$"
-)
+    path: str | None = None  # the file that declares the node
 
 
 @dataclass
 class PrintedFailure:
-    """One failing or warning test as log_test_failures printed it: header, first row."""
+    """A failing or warning test as log_test_failures printed it: header and first row."""
 
     status: str
     test: str
@@ -67,37 +64,29 @@ class PrintedFailure:
 
 @dataclass
 class BuildSummary:
-    """Outcome of `dbt build`: exit code, invocation id and per-node results.
-
-    `results` is None when dbt wrote no run_results.json for this invocation (e.g. it
-    failed while parsing the project); counts are then unknown rather than zero.
-    """
+    """`dbt build`'s exit code, invocation id and node results (None: dbt wrote none for it)."""
 
     returncode: int
     invocation_id: str | None
     results: list[NodeResult] | None
     error: str | None = None
-    # Test name -> what log_test_failures printed about it.
-    printed: dict[str, PrintedFailure] = field(default_factory=dict)
+    printed: dict[str, PrintedFailure] = field(default_factory=dict)  # by test name
 
-    def _count(self, types: frozenset[str], statuses: frozenset[str]) -> int | None:
+    def _count(self, types: set[str], statuses: set[str]) -> int | None:
         if self.results is None:
             return None
         return sum(1 for r in self.results if r.resource_type in types and r.status in statuses)
 
     def counts(self) -> dict[str, int | None]:
-        """The counts of the heartbeat."""
-        models = frozenset({"model"})
+        """The heartbeat's counts."""
+        nodes = {"model", "seed", "snapshot", "test", "unit_test"}
         return {
-            "models_built": self._count(models, frozenset({"success"})),
-            "models_failed": self._count(models, FAILED_STATUSES),
-            "tests_passed": self._count(TEST_TYPES, frozenset({"pass"})),
-            "tests_failed": self._count(TEST_TYPES, FAILED_STATUSES),
-            "tests_warned": self._count(TEST_TYPES, frozenset({"warn"})),
-            "nodes_skipped": self._count(
-                frozenset({"model", "seed", "snapshot", "test", "unit_test"}),
-                frozenset({"skipped"}),
-            ),
+            "models_built": self._count({"model"}, {"success"}),
+            "models_failed": self._count({"model"}, set(FAILED_STATUSES)),
+            "tests_passed": self._count(set(TEST_TYPES), {"pass"}),
+            "tests_failed": self._count(set(TEST_TYPES), set(FAILED_STATUSES)),
+            "tests_warned": self._count(set(TEST_TYPES), {"warn"}),
+            "nodes_skipped": self._count(nodes, {"skipped"}),
         }
 
     def failing_tests(self) -> list[str]:
@@ -107,17 +96,14 @@ class BuildSummary:
         return self._test_names(frozenset({"warn"}))
 
     def _test_names(self, statuses: frozenset[str]) -> list[str]:
-        results = self.results or []
-        return sorted(
-            {r.name for r in results if r.resource_type in TEST_TYPES and r.status in statuses}
-        )
+        tests = [r for r in self.results or [] if r.resource_type in TEST_TYPES]
+        return sorted({r.name for r in tests if r.status in statuses})
 
     def failed_nodes(self) -> list[str]:
-        """Unique ids of every node that errored or failed (models, seeds, tests...)."""
         return sorted(r.unique_id for r in self.results or [] if r.status in FAILED_STATUSES)
 
     def status_of(self, name: str) -> str | None:
-        """Status of the node called `name` (e.g. a singular test), None if it did not run."""
+        """Status of the node called `name`, None if it did not run."""
         return next((r.status for r in self.results or [] if r.name == name), None)
 
 
@@ -131,35 +117,26 @@ def load_json(path: Path) -> dict[str, Any] | None:
 
 def _fallback_name(unique_id: str) -> str:
     parts = unique_id.split(".")
-    if parts[0] == "unit_test":
-        return parts[-1]
-    return parts[2] if len(parts) > 2 else unique_id
+    return parts[-1] if parts[0] == "unit_test" else parts[2] if len(parts) > 2 else unique_id
 
 
 def _tested_relation(node: dict[str, Any], nodes: dict[str, Any]) -> str | None:
     """`model X` or `source a.b` a test is attached to, from the manifest."""
-    attached = node.get("attached_node")
-    candidates = [attached] if attached else []
     parents = list((node.get("depends_on") or {}).get("nodes") or [])
-    if not candidates and node.get("resource_type") == "test" and len(parents) == 1:
-        candidates = parents
-    for unique_id in candidates:
-        parent = nodes.get(unique_id) or {}
-        kind = unique_id.split(".")[0]
-        if kind == "source" and parent:
-            return f"source {parent.get('source_name')}.{parent.get('name')}"
-        return f"{kind} {parent.get('name') or _fallback_name(unique_id)}"
-    return None
+    one_parent = node.get("resource_type") == "test" and len(parents) == 1
+    unique_id = node.get("attached_node") or (parents[0] if one_parent else None)
+    if not unique_id:
+        return None
+    parent, kind = nodes.get(unique_id) or {}, unique_id.split(".")[0]
+    if kind == "source" and parent:
+        return f"source {parent.get('source_name')}.{parent.get('name')}"
+    return f"{kind} {parent.get('name') or _fallback_name(unique_id)}"
 
 
 def read_run_results(
     run_results: Path, manifest: Path, invocation_id: str | None
 ) -> list[NodeResult] | None:
-    """Node results of run_results.json, if it belongs to `invocation_id`.
-
-    Any dbt command rewrites that file, and a build that fails while parsing leaves the
-    previous one in place: reading it blindly would report another run's results.
-    """
+    """Node results of run_results.json, if it is `invocation_id`'s (see the module)."""
     document = load_json(run_results)
     if document is None:
         return None
@@ -169,8 +146,7 @@ def read_run_results(
             "%s is not from this build (invocation %s); ignoring it", run_results, written_by
         )
         return None
-    nodes: dict[str, Any] = {}
-    manifest_doc = load_json(manifest) or {}
+    manifest_doc, nodes = load_json(manifest) or {}, {}
     for section in ("nodes", "unit_tests", "sources"):
         nodes.update(manifest_doc.get(section) or {})
     results = []
@@ -193,24 +169,56 @@ def read_run_results(
 
 
 def relation_names(manifest: Path) -> dict[str, str]:
-    """Model name -> schema-qualified relation; sources as "<source>.<table>" too.
-
-    Taken from the manifest so investigation SQL names exactly what dbt built, whatever
-    schema naming the target applies.
-    """
+    """Model or seed name -> relation, sources as "<source>.<table>": what dbt built, exactly."""
     document = load_json(manifest) or {}
     project = document.get("metadata", {}).get("project_name")
     names: dict[str, str] = {}
     for node in (document.get("nodes") or {}).values():
-        relation = node.get("relation_name")
-        # The project's own models win over a package model of the same name.
-        if (
-            node.get("resource_type") in ("model", "seed")
-            and relation
-            and (node.get("name") not in names or node.get("package_name") == project)
-        ):
-            names[node["name"]] = relation
+        ours = node.get("name") not in names or node.get("package_name") == project
+        if node.get("resource_type") in ("model", "seed") and node.get("relation_name") and ours:
+            names[node["name"]] = node["relation_name"]
     for source in (document.get("sources") or {}).values():
         if source.get("relation_name"):
             names[f"{source['source_name']}.{source['name']}"] = source["relation_name"]
     return names
+
+
+def first_line(text: str | None) -> str:
+    """The line of a dbt message that says what is wrong, without dbt's framing."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    meaningful = [line for line in lines if not line.startswith(_FRAMING)]
+    return (meaningful or lines or [""])[0]
+
+
+def describe_node(result: NodeResult, build: BuildSummary) -> str:
+    """`test X failed on model Y: 3 row(s), first: a=1, b=None` and the like."""
+    verb = _VERBS.get(result.status, result.status)
+    message = first_line(result.message)
+    if result.resource_type not in TEST_TYPES:
+        return f"{result.resource_type} {result.name} {verb}" + (f": {message}" if message else "")
+    printed = build.printed.get(result.name)
+    tested = (printed.relation if printed else None) or result.tested
+    kind = "unit test" if result.resource_type == "unit_test" else "test"
+    text = f"{kind} {result.name} {verb}" + (f" on {tested}" if tested else "")
+    failures = printed.failures if printed else result.failures
+    if result.status != "fail":
+        return text + (f": {message}" if message else "")
+    if failures is None:
+        return text
+    row = printed.first_row if printed else None
+    clipped = f"{row[:_ROW_EXCERPT]}{'...' if len(row) > _ROW_EXCERPT else ''}" if row else ""
+    return f"{text}: {failures} row(s)" + (f", first: {clipped}" if row else "")
+
+
+def build_failure_cause(build: BuildSummary) -> str:
+    """Why the build failed, in one line: the first failing node (tests that returned rows
+    first: they name data to fix) and "+N more" named; dbt's error when no node is to blame."""
+    failed = [r for r in build.results or [] if r.status in FAILED_STATUSES]
+    if not failed:
+        return first_line(build.error) or f"dbt build exited with {build.returncode}"
+    failed.sort(key=lambda r: (r.status != "fail", r.resource_type not in TEST_TYPES))
+    cause, others = f"dbt build failed: {describe_node(failed[0], build)}", failed[1:]
+    if others:
+        names = ", ".join(r.name for r in others[:_NAMED_OTHERS])
+        cause += f"; +{len(others)} more ({names}{', ...' if len(others) > _NAMED_OTHERS else ''})"
+    return cause

@@ -1,18 +1,16 @@
-"""The DuckDB warehouse file: waiting for it, and publishing a copy analysts can read.
+"""The DuckDB warehouse file: waiting for it, and publishing the copy analysts read.
 
-DuckDB lets one process write a database file, or any number of processes read it, never
-both. Any analyst connection, even read-only, therefore keeps the nightly job from
-building; and while the job builds, analysts cannot open the file. Two answers:
+DuckDB lets one process write a file or many read it, never both: an analyst's connection,
+even read-only, keeps the job from building, and a build keeps analysts out. So the job waits
+for the file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails
+with one line saying what to close; and after each good build it publishes a copy
+(LEDGER_DUCKDB_READ_COPY, default `<stem>_read.duckdb`; `off`), renamed over the old one, its
+marts as tables, that analysts open instead. After a failed build the copy keeps its data
+and its ledger_build_status lists the failed build after the good one it holds.
 
-- the job waits for the file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying every
-  so often which process holds it, then fails with one line saying what to close;
-- after each good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
-  `<stem>_read.duckdb` beside the file), replaced atomically, that analysts open instead.
-  The copy is never locked by the job; it holds the data as of the last good build, its
-  marts as tables (ledger_job.read_copy), read at table speed. The other views name no
-  database, so the copy answers under any name it is opened as. After a failed build the
-  copy keeps its data and is told of the failure (record_failed_build_in_copy): its
-  ledger_build_status lists the failed build after the passed one its data comes from.
+The copy is frozen at its build, so a mart loses nothing as a table: analysts read at table
+speed, and the job reads the totals without computing the views again. Each table keeps its
+view's name, columns, types and comments; staging and intermediate views stay views.
 """
 
 from __future__ import annotations
@@ -30,14 +28,8 @@ from typing import Any
 
 import duckdb
 
-from ledger_job.ledger_totals import log_ledger_totals
-from ledger_job.read_copy import (
-    build_log_relation,
-    ledger_totals_from_copy,
-    marts_schemas,
-    materialize_marts,
-    record_failed_build,
-)
+from ledger_job.dbt_artifacts import load_json
+from ledger_job.heartbeat import TOTALS, heartbeat_totals, log_ledger_totals
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
@@ -49,34 +41,38 @@ _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pi
 log = logging.getLogger(__name__)
 
 
+MARTS_FOLDER = "models/marts/"
+MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
+_STAGED = "__ledger_copy"  # a table and the view it replaces cannot share a name
+LIVE_VIEWS = frozenset({"ledger_build_status"})  # reads what the job writes after publishing
+BUILD_LOG_SOURCE = "source.lead_revenue_ledger.ledger_audit.ledger_build_log"
+
+
 class WarehouseBusyError(RuntimeError):
     """Another process kept the DuckDB file open for longer than the job may wait."""
 
 
 def is_lock_conflict(message: str) -> bool:
-    """Whether a DuckDB (or dbt) error message is about another process holding the file."""
+    """Whether a DuckDB (or dbt) error is about another process holding the file."""
     return _LOCK_CONFLICT in message
 
 
 def describe_holder(message: str) -> str:
-    """'PID 123 (python3 analyst.py)' from DuckDB's lock error, with the command line."""
+    """'PID 123 (python3 analyst.py)' from DuckDB's lock error, on one line."""
     match = _HOLDER.search(message)
     if match is None:
         return "another process"
-    pid = match.group("pid")
     try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        raw = Path(f"/proc/{match['pid']}/cmdline").read_bytes()
         command = " ".join(part.decode(errors="replace") for part in raw.split(b"\0") if part)
     except OSError:
-        command = match.group("program")
-    # One line whatever the command line holds (python -c scripts carry newlines).
-    return f"PID {pid} ({' '.join(command.split())[:200]})"
+        command = match["program"]
+    return f"PID {match['pid']} ({' '.join(command.split())[:200]})"
 
 
 @dataclass(frozen=True)
 class DuckDbFile:
-    """One warehouse file and how long the job waits for it."""
-
     path: Path
     wait_seconds: float = DEFAULT_WAIT_SECONDS
     report_every: float = REPORT_EVERY_SECONDS
@@ -86,18 +82,14 @@ class DuckDbFile:
     def from_env(cls, path: Path, env: Mapping[str, str]) -> DuckDbFile:
         raw = env.get(WAIT_ENV, "").strip()
         try:
-            wait = float(raw) if raw else DEFAULT_WAIT_SECONDS
+            return cls(path=path, wait_seconds=max(float(raw or DEFAULT_WAIT_SECONDS), 0.0))
         except ValueError:
             raise ValueError(f"{WAIT_ENV} must be a number of seconds, not {raw!r}") from None
-        return cls(path=path, wait_seconds=max(wait, 0.0))
 
     def wait_until_free(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Return once the file can be opened for writing; raise WarehouseBusyError after the wait.
-
-        The probe connection is closed at once: dbt opens the file itself right after.
-        """
-        started = time.monotonic()
-        reported = None
+        """Return once the file opens for writing (the probe closes at once: dbt opens it
+        next); WarehouseBusyError after the wait."""
+        started, reported = time.monotonic(), None
         while True:
             try:
                 duckdb.connect(str(self.path)).close()
@@ -118,10 +110,8 @@ class DuckDbFile:
                 )
             if reported is None or time.monotonic() - reported >= self.report_every:
                 log.warning(
-                    "the DuckDB file %s is held open by %s; waiting up to %.0f s more for it",
-                    self.path,
-                    holder,
-                    self.wait_seconds - waited,
+                    f"the DuckDB file {self.path} is held open by {holder}; waiting up to "
+                    f"{self.wait_seconds - waited:.0f} s more for it"
                 )
                 reported = time.monotonic()
             sleep(min(self.poll_seconds, max(self.wait_seconds - waited, 0.01)))
@@ -132,42 +122,34 @@ def default_read_copy(path: Path) -> Path:
 
 
 def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
-    """Where the job publishes the analysts' copy; None when LEDGER_DUCKDB_READ_COPY is 'off'."""
     raw = env.get(READ_COPY_ENV, "").strip()
     if raw.lower() in ("off", "none", "0", "false"):
         return None
     return Path(raw) if raw else default_read_copy(path)
 
 
-@dataclass
-class _Staged:
-    path: Path
-    replace: bool = True
-
-
 @contextmanager
-def _staged_replacement(source: Path, destination: Path) -> Iterator[_Staged]:
-    """`source` copied under a temporary name beside `destination`, for the block to change,
-    then renamed over `destination` (unless the block set `replace` False): no reader ever
-    opens a half-made copy, and one that has the old copy open keeps reading it until it
-    reconnects. The temporary file is removed whatever happens."""
-    staged = _Staged(destination.with_name(f".{destination.name}.{os.getpid()}.partial"))
+def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]:
+    """`source` copied beside `destination` for the block to change, then renamed over it
+    (unless the block empties the list): no reader opens a half-made copy, and one holding the
+    old copy reads it until it reconnects. The temporary file goes whatever happens."""
+    staged = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
+    replace = [staged]
     try:
-        shutil.copyfile(source, staged.path)
-        yield staged
-        if staged.replace:
-            os.replace(staged.path, destination)
+        shutil.copyfile(source, staged)
+        yield replace
+        if replace:
+            os.replace(staged, destination)
     finally:
-        staged.path.unlink(missing_ok=True)
-        staged.path.with_name(staged.path.name + ".wal").unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
+        staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
 
 
 def publish_read_copy(
     database: Path, env: Mapping[str, str], manifest: Path
 ) -> dict[str, Any] | None:
-    """After a good build: checkpoint `database` and copy it to the read copy atomically (a
-    rename over the old copy), the marts views turned into tables in the copy first. Returns
-    the ledger totals read from those tables (None: the caller computes them from the views)."""
+    """After a good build: `database` checkpointed and copied, its marts made tables, renamed
+    over the copy. Returns the ledger totals read from those tables (None: compute them)."""
     destination = read_copy_path(database, env)
     if destination is None:
         return None
@@ -177,19 +159,15 @@ def publish_read_copy(
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _staged_replacement(database, destination) as staged:
-            materialize_marts(staged.path, schemas, env)
-    except Exception:
-        # The build is good; analysts only keep yesterday's copy a day longer.
+            materialize_marts(staged[0], schemas, env)
+    except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)
         return None
+    marts = ", ".join(schemas)
     log.info(
-        "published the read-only copy for analysts: %s (marts of %s as tables)",
-        destination,
-        ", ".join(schemas),
+        f"published the read-only copy for analysts: {destination} (marts of {marts} as tables)"
     )
-    try:
-        # The copy's marts hold the views' rows of this very build: the same totals, read
-        # from tables instead of recomputing the views in the live file.
+    try:  # this very build's rows: the same totals, read from tables, not the views again
         totals = ledger_totals_from_copy(destination, schemas)
     except (duckdb.Error, OSError, ValueError) as exc:
         log.warning("ledger totals not read from the copy (%s); computing them", exc)
@@ -201,33 +179,150 @@ def publish_read_copy(
 def record_failed_build_in_copy(
     path: Path, env: Mapping[str, str], manifest: Path, invocation_id: str
 ) -> bool:
-    """After a failed build: add its record to the published copy's build log, whose data
-    stays the last good build's. Like publishing, on a new file renamed over the copy, since
-    analysts may hold the copy open. Returns whether the copy was told; never raises (the
-    build's failure is what the job reports)."""
+    """After a failed build: its record added to the copy's build log, on a new file renamed
+    over the copy (analysts may hold it open). Whether the copy was told; never raises."""
     destination = read_copy_path(path, env)
     if destination is None or not destination.exists():
         return False
     try:
         with _staged_replacement(destination, destination) as staged:
-            with duckdb.connect(str(staged.path)) as connection:
-                connection.execute(
-                    f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as live (read_only)"
-                )
-                added = record_failed_build(
-                    connection, "live", build_log_relation(manifest, env), invocation_id
-                )
+            with duckdb.connect(str(staged[0])) as connection:
+                live = str(path).replace("'", "''")
+                connection.execute(f"attach '{live}' as live (read_only)")
+                relation = build_log_relation(manifest, env)
+                added = record_failed_build(connection, "live", relation, invocation_id)
                 connection.execute("detach live")
                 connection.execute("checkpoint")
-            staged.replace = bool(added)
+            if not added:
+                staged.clear()
     except (duckdb.Error, OSError):
         log.exception("the read-only copy %s could not be told of the failed build", destination)
         return False
     if added:
         log.info(
-            "the read-only copy %s keeps the last good build's data; its "
-            "ledger_build_status lists build %s as failed",
-            destination,
-            invocation_id,
+            f"the read-only copy {destination} keeps the last good build's data; its "
+            f"ledger_build_status lists build {invocation_id} as failed"
         )
     return bool(added)
+
+
+def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
+    """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
+    nodes = ((load_json(manifest) or {}).get("nodes") or {}).values()
+    schemas = {
+        str(node["schema"])
+        for node in nodes
+        if node.get("resource_type") == "model"
+        and node.get("schema")
+        and str(node.get("original_file_path", "")).startswith(MARTS_FOLDER)
+    }
+    return sorted(schemas) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
+
+
+def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
+    """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
+    source = ((load_json(manifest) or {}).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
+    if source.get("schema") and source.get("identifier"):
+        return str(source["schema"]), str(source["identifier"])
+    return f"{env.get('LEDGER_SCHEMA') or 'ledger'}_audit", "ledger_build_log"
+
+
+def _name(*parts: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def views_to_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """Every view of `schema` replaced by a table of its rows, all filled before any view is
+    dropped (a mart reads other marts); returns their names."""
+    listed = connection.execute(
+        "select view_name, comment from duckdb_views() where database_name = current_database()"
+        " and schema_name = ? and not internal order by view_name",
+        [schema],
+    ).fetchall()
+    views = [(view, comment) for view, comment in listed if view not in LIVE_VIEWS]
+    for view, _ in views:
+        connection.execute(
+            f"create table {_name(schema, view + _STAGED)} as select * from {_name(schema, view)}"
+        )
+    for view, comment in views:
+        columns = connection.execute(
+            "select column_name, comment from duckdb_columns() where database_name ="
+            " current_database() and schema_name = ? and table_name = ? and comment is not null",
+            [schema, view],
+        ).fetchall()
+        connection.execute(f"drop view {_name(schema, view)}")
+        connection.execute(f"alter table {_name(schema, view + _STAGED)} rename to {_name(view)}")
+        if comment:
+            connection.execute(f"comment on table {_name(schema, view)} is {_text(comment)}")
+        for column, text in columns:
+            connection.execute(f"comment on column {_name(schema, view, column)} is {_text(text)}")
+    return [view for view, _ in views]
+
+
+def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]) -> int:
+    """The marts views of a DuckDB file (the copy, never the live file) made tables."""
+    config = {"memory_limit": env.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT}
+    with duckdb.connect(str(database), config=config) as connection:
+        connection.execute("begin transaction")
+        converted = sum(len(views_to_tables(connection, schema)) for schema in schemas)
+        connection.execute("commit")
+        connection.execute("checkpoint")
+    return converted
+
+
+def record_failed_build(
+    connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
+) -> int:
+    """A failed build's rows copied from the live file's build log (attached as `live`) to
+    the copy's, its build row noting the passed build whose data the copy keeps. Nothing
+    unless the log says the build failed. Returns the rows added."""
+    here, there = _name(*log), _name(live, *log)
+    connection.execute(f"create schema if not exists {_name(log[0])}")
+    connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
+    added = connection.execute(
+        f"insert into {here} select * from {there} where invocation_id = $id"
+        f" and invocation_id not in (select invocation_id from {here})"
+        f" and exists (select 1 from {there} where invocation_id = $id and node_name is null"
+        " and status = 'failed')",
+        {"id": invocation_id},
+    ).fetchone()
+    count = int(added[0]) if added else 0
+    if count:
+        connection.execute(
+            f"update {here} set note = coalesce(("
+            "select 'not published: this read copy keeps the data of build '"
+            " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
+            f" || ' UTC' from {here} where node_name is null and status = 'passed'"
+            " order by build_started_at desc limit 1),"
+            " 'not published: this read copy holds no passed build')"
+            " where invocation_id = ? and node_name is null",
+            [invocation_id],
+        )
+    return count
+
+
+def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
+    """The heartbeat's totals from the copy's tables, as the macro computes them from the
+    views: amounts cast to text by the engine, then parsed."""
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        found = connection.execute(
+            "select schema_name from duckdb_tables() where database_name = current_database()"
+            " and table_name = 'lead_sales_ledger' and list_contains(?, schema_name)",
+            [schemas],
+        ).fetchall()
+        if len(found) != 1:
+            raise duckdb.CatalogException(f"no single lead_sales_ledger table in {schemas}")
+        ledger, entries = (
+            _name(found[0][0], "lead_sales_ledger"),
+            _name(found[0][0], "ledger_entries"),
+        )
+        row = connection.execute(
+            "select * from (select count(*), cast(coalesce(sum(billed_amount), 0) as varchar)"
+            f" from {ledger}) cross join (select count(*), cast(coalesce(sum(debit), 0) as"
+            f" varchar), cast(coalesce(sum(credit), 0) as varchar) from {entries})"
+        ).fetchone()
+    return heartbeat_totals(dict(zip(TOTALS, row or (), strict=True)))

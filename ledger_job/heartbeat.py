@@ -1,28 +1,160 @@
-"""The heartbeat of the nightly job: `POST $INTERNAL_API_URL/heartbeat`.
+"""The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retries it shares with the alert.
 
-The monitoring side (the `monitoring.heartbeat` table of the internal API) notices a
-missing or failed run from it, so it is sent after every run, success or failure, and
-carries enough to triage without opening the log: dbt's invocation id, the counts, the
-names of the failing tests and the ledger totals. Sending it can never fail the job.
+Monitoring notices a missing or failed run from it: sent after every run with enough to triage
+without the log (invocation id, counts, failing tests, ledger totals: a drop night over night
+is often the first sign of a broken load; amounts as exact strings), it never fails the job.
+`post_json` has the spec's retry policy (section 5): 10 s per attempt, four attempts,
+exponential backoff (tenacity); connection errors, timeouts, 429 and 5xx are retried, other
+4xx are final; it never raises. Redirects are refused: urllib would replay the Authorization
+header to the host a redirect names.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from ledger_job.http_post import DEFAULT_TIMEOUT_SECONDS, PostResult, post_json
+import tenacity
 
+from ledger_job.money import plain, to_decimal
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_ATTEMPTS = 4
+DEFAULT_BACKOFF_SECONDS = 1.0
+BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
+_BODY_EXCERPT = 200
 URL_ENV_VAR = "INTERNAL_API_URL"
 KEY_ENV_VAR = "INTERNAL_API_KEY"
+TOTALS_MACRO = "ledger_totals"  # macros/ledger_totals.sql logs "ledger_totals {json}"
+TOTALS = ("row_count", "billed_amount", "entry_count", "total_debits", "total_credits")
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class PostResult:
+    delivered: bool
+    attempts: int
+    status: int | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None  # urllib then raises HTTPError with the 3xx code
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
+def backoff_base_from_env() -> float:
+    raw = os.environ.get(BACKOFF_ENV_VAR, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_BACKOFF_SECONDS
+    except ValueError:
+        log.warning(
+            "%s=%r is not a number; using %s s", BACKOFF_ENV_VAR, raw, DEFAULT_BACKOFF_SECONDS
+        )
+        return DEFAULT_BACKOFF_SECONDS
+
+
+def safe_location(url: str) -> str:
+    """Scheme, host and port only: a URL's path may hold a token (a webhook's does)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
+    except ValueError:
+        return "(malformed URL)"
+
+
+def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    what: str,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    attempts: int = DEFAULT_ATTEMPTS,
+    backoff_base: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PostResult:
+    """POST `payload` as JSON; waits backoff_base * 2**(n-1) s after failed attempt n."""
+    where = safe_location(url)
+    if not where.startswith(("http://", "https://")):  # urllib would open file:// too
+        log.error("%s not sent: URL must be http(s), got %s", what, where)
+        return PostResult(delivered=False, attempts=0, error="unsupported URL scheme")
+    body = json.dumps(payload, default=str).encode("utf-8")
+    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    request = urllib.request.Request(url, body, {**json_headers, **(headers or {})}, method="POST")
+    base = backoff_base_from_env() if backoff_base is None else backoff_base
+    tried: list[PostResult] = []
+
+    def attempt() -> PostResult:
+        tried.append(_attempt(request, timeout, len(tried) + 1))
+        return tried[-1]
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        delay = state.next_action.sleep if state.next_action else 0
+        log.warning(
+            f"{what} attempt {len(tried)}/{attempts} to {where} failed: {tried[-1].error}; "
+            f"retrying in {delay:g} s"
+        )
+
+    tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_exponential(multiplier=base, min=0),
+        retry=tenacity.retry_if_result(lambda result: result.retryable),
+        before_sleep=before_sleep,
+        retry_error_callback=lambda _: None,
+        sleep=sleep,
+    )(attempt)
+    result = tried[-1]
+    if result.delivered:
+        log.info(f"{what} delivered to {where} (HTTP {result.status}, attempt {len(tried)})")
+    elif not result.retryable:
+        log.error(f"{what} rejected by {where}: {result.error} (not retried)")
+    else:
+        log.error(f"{what} attempt {attempts}/{attempts} to {where} failed: {result.error}")
+        log.error(f"{what} not delivered to {where} after {attempts} attempts")
+    return result
+
+
+def _attempt(request: urllib.request.Request, timeout: float, number: int) -> PostResult:
+    def failed(status: int | None, error: str, retryable: bool = True) -> PostResult:
+        return PostResult(False, number, status, error, retryable)
+
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            response.read(_BODY_EXCERPT)
+            return PostResult(True, number, response.status)
+    except urllib.error.HTTPError as exc:
+        try:
+            text = " ".join(exc.read(_BODY_EXCERPT).decode("utf-8", errors="replace").split())
+        except OSError:
+            text = ""
+        retry = exc.code == 429 or 500 <= exc.code <= 599
+        return failed(exc.code, f"HTTP {exc.code} {exc.reason}: {text}", retry)
+    except (OSError, http.client.HTTPException) as exc:
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        if isinstance(reason, TimeoutError):
+            return failed(None, f"timed out after {timeout:g} s")
+        named = "" if reason is not exc else f"{type(exc).__name__}: "  # e.g. a hang-up
+        return failed(None, f"connection failed: {named}{reason}")
+    except ValueError as exc:  # a malformed URL (bad port) will not get better
+        return failed(None, f"invalid URL: {exc}", retryable=False)
+
+
 def heartbeat_url(base_url: str) -> str:
-    """`base_url` + `/heartbeat`, with exactly one slash between them."""
     return base_url.rstrip("/") + "/heartbeat"
 
 
@@ -38,18 +170,11 @@ def heartbeat_payload(
     ledger: Mapping[str, Any] | None = None,
     **details: Any,
 ) -> dict[str, Any]:
-    """The heartbeat document; `details` adds fields (failed nodes, stale sources...)."""
-    return {
-        "job": job,
-        "status": "success" if succeeded else "failure",
-        "run_id": run_id,
-        "started_at": started_at,
-        "finished_at": finished_at,
-        **counts,
-        "failing_tests": list(failing_tests),
-        "ledger": dict(ledger) if ledger is not None else None,
-        **details,
-    }
+    status = "success" if succeeded else "failure"
+    times = {"started_at": started_at, "finished_at": finished_at}
+    ledger = dict(ledger) if ledger is not None else None
+    base = {"job": job, "status": status, "run_id": run_id, **times, **counts}
+    return {**base, "failing_tests": list(failing_tests), "ledger": ledger, **details}
 
 
 def send_heartbeat(
@@ -61,19 +186,54 @@ def send_heartbeat(
 ) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
     env = os.environ if env is None else env
-    base_url = env.get(URL_ENV_VAR, "").strip()
+    base_url, key = env.get(URL_ENV_VAR, "").strip(), env.get(KEY_ENV_VAR, "").strip()
     if not base_url:
         log.info("%s is not set; heartbeat not sent", URL_ENV_VAR)
         return None
-    key = env.get(KEY_ENV_VAR, "").strip()
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
     if not key:
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    url, what = heartbeat_url(base_url), "heartbeat"
     return post_json(
-        heartbeat_url(base_url),
-        payload,
-        what="heartbeat",
-        headers=headers,
-        timeout=timeout,
-        backoff_base=backoff_base,
+        url, payload, what=what, headers=headers, timeout=timeout, backoff_base=backoff_base
+    )
+
+
+class OperationRunner(Protocol):
+    def run_operation(self, macro: str) -> list[str]: ...
+
+
+def fetch_ledger_totals(runner: OperationRunner) -> dict[str, Any] | None:
+    """Totals of the ledger views, or None (logged) when they cannot be read."""
+    prefix = f"{TOTALS_MACRO} "
+    try:
+        lines = [line for line in runner.run_operation(TOTALS_MACRO) if line.startswith(prefix)]
+        if not lines:
+            raise ValueError(f"the {TOTALS_MACRO} macro logged no totals")
+        totals = heartbeat_totals(json.loads(lines[-1][len(prefix) :]))
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ledger totals unavailable: %s", exc)
+        return None
+    log_ledger_totals(totals, "the views")
+    return totals
+
+
+def heartbeat_totals(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The heartbeat's `ledger` document from the macro's names: counts as integers, amounts
+    as exact strings."""
+    amount = lambda name: plain(to_decimal(row[name]))  # noqa: E731
+    return {
+        "rows": int(row["row_count"]),
+        "billed_amount": amount("billed_amount"),
+        "entries": int(row["entry_count"]),
+        "total_debits": amount("total_debits"),
+        "total_credits": amount("total_credits"),
+    }
+
+
+def log_ledger_totals(totals: dict[str, Any], origin: str) -> None:
+    log.info(
+        f"ledger (from {origin}): {totals['rows']} rows, billed {totals['billed_amount']}; "
+        f"entries: {totals['entries']}, debits {totals['total_debits']}, "
+        f"credits {totals['total_credits']}"
     )

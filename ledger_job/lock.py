@@ -1,16 +1,9 @@
-"""Single-run lock of the nightly job, so two overlapping runs never both run dbt.
+"""The job's lock, so two overlapping runs (cron's next night, a run by hand) never both build.
 
-A slow build can still be running when cron starts the next one, and an operator may
-start a run by hand. Two concurrent builds would race on the same views and on dbt's
-target/ directory, and the second heartbeat would report on a half-built ledger.
-
-`fcntl.flock` is taken non-blocking on `logs/update_lead_sales_ledger.lock`. The kernel
-releases it when the holder exits, even on a crash or `kill -9`, so a stale lock file
-never blocks the next night. The file is never deleted: deleting it would let a third
-run lock a fresh inode while the second still holds the old one.
-
-A run that finds the lock taken logs who holds it and exits with EXIT_LOCKED (75,
-EX_TEMPFAIL in sysexits.h: "try again later"), a code dbt itself never returns.
+A non-blocking `flock` on logs/update_lead_sales_ledger.lock: the kernel drops it when the
+holder exits, even on `kill -9`, so a stale file never blocks a night; the file is never
+deleted (a third run would lock a new inode while the second holds the old). A run finding it
+taken exits 75 (EX_TEMPFAIL, "try again later"), a code dbt never returns.
 """
 
 from __future__ import annotations
@@ -25,26 +18,22 @@ EXIT_LOCKED = 75
 
 
 class LockHeldError(RuntimeError):
-    """Another process holds the job lock."""
-
     def __init__(self, path: Path, holder: str) -> None:
         super().__init__(f"another run holds the lock {path} ({holder or 'holder unknown'})")
-        self.path = path
-        self.holder = holder
+        self.path, self.holder = path, holder
 
 
 class JobLock:
-    """Context manager holding an exclusive, non-blocking flock on `path`."""
+    """An exclusive, non-blocking flock on `path`, as a context manager."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise LockHeldError at once; never waits."""
+        """Take the lock or raise LockHeldError at once."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+" so that opening never truncates what the current holder wrote.
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115
+        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (a+: the holder's text stays)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -55,15 +44,13 @@ class JobLock:
         except BaseException:
             handle.close()
             raise
-        started = datetime.now(UTC).isoformat(timespec="seconds")
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} since {started}\n")
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
         handle.flush()
         self._file = handle
 
     def release(self) -> None:
-        """Drop the lock (closing the descriptor releases the flock)."""
         if self._file is not None:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()

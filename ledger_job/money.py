@@ -1,9 +1,7 @@
-"""Exact money values for messages: Decimal in, "$1,234.50" out, never a float; and counts.
+"""Exact money for messages: Decimal in, "$1,234.50" out, never a float; and counts.
 
-`dbt show` hands values over as JSON; depending on the engine and the SQL a numeric
-column arrives as a JSON number or as a string. Going through str() keeps the digits
-that were printed, where float arithmetic could turn 0.10 + 0.20 into 0.30000000000000004
-and make a one-cent imbalance look like a rounding artefact.
+`dbt show` hands a numeric over as a JSON number or a string; through str() it keeps the
+printed digits, where a float could turn a one-cent imbalance into a rounding artefact.
 """
 
 from __future__ import annotations
@@ -15,37 +13,29 @@ CENT = Decimal("0.01")
 
 
 def to_decimal(value: Any) -> Decimal | None:
-    """`value` as a Decimal; None stays None. Raises ValueError for anything not numeric."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"not a money value: {value!r}")
-    if isinstance(value, Decimal):
+    """`value` as a Decimal, None stays None; ValueError for anything not a finite number."""
+    if value is None or isinstance(value, Decimal):
         return value
     try:
-        result = Decimal(str(value).strip())
+        result = None if isinstance(value, bool) else Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"not a money value: {value!r}") from None
-    if not result.is_finite():
+        result = None
+    if result is None or not result.is_finite():
         raise ValueError(f"not a money value: {value!r}")
     return result
 
 
 def format_usd(value: Decimal | None) -> str:
-    """`-$1,234.50`; more than two decimals are shown in full rather than rounded away."""
+    """`-$1,234.50`; more than two decimals are shown in full, not rounded away."""
     if value is None:
         return "n/a"
-    sign = "-" if value < 0 else ""
     magnitude = abs(value)
-    if magnitude == magnitude.quantize(CENT):
-        digits = f"{magnitude.quantize(CENT):,.2f}"
-    else:
-        digits = f"{magnitude:,f}"
-    return f"{sign}${digits}"
+    exact = magnitude == magnitude.quantize(CENT)
+    digits = f"{magnitude.quantize(CENT):,.2f}" if exact else f"{magnitude:,f}"
+    return f"{'-' if value < 0 else ''}${digits}"
 
 
 def usd(value: Decimal | None) -> str:
-    """`$1,234.50 USD`, or n/a."""
     return f"{format_usd(value)} USD" if value is not None else "n/a"
 
 
@@ -55,12 +45,10 @@ def signed_usd(value: Decimal) -> str:
 
 
 def plural(count: int | None, word: str) -> str:
-    """`1 row`, `1,234 rows`; an unknown count is `? rows`."""
-    if count is None:
-        return f"? {word}s"
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    """`1 row`, `1,234 rows`, `? rows`."""
+    return f"? {word}s" if count is None else f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def plain(value: Decimal | None) -> str | None:
-    """Decimal as a plain string for JSON documents ("1234.5"), None stays None."""
+    """ "1234.5" for JSON documents; None stays None."""
     return None if value is None else format(value, "f")

@@ -1,10 +1,9 @@
-"""What a dbt target points at, in words for the log: a mistyped path or host shows at once.
+"""What a dbt target points at, in words for the log, so a mistyped path or host shows at once.
 
-The engine is read from profiles.yml (each output's literal `type`); the connection
-details come from the same environment variables the profile reads. When the profile
-cannot give a target, `TargetInfo.problem` says why in one line a person acts on: the
-file is missing, its YAML is invalid (file, line and column), or it has no such output
-(and which ones it has). `dbt_environment` is what every dbt command of the job runs with.
+The engine is each profiles.yml output's literal `type`, the details the variables the profile
+reads; `TargetInfo.problem` says in one line why the profile gives no target (file missing,
+invalid YAML with line and column, no such output: the valid ones). `dbt_environment` is what
+every dbt command of the job runs with.
 """
 
 from __future__ import annotations
@@ -25,12 +24,9 @@ TARGET_ENV_VAR = "LEDGER_TARGET"
 DEFAULT_TARGET = "dev"
 LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = "2s"
-# Credentials of the job's own HTTP calls are none of dbt's business.
-_WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
-# dbt's debug log (logs/dbt.log) rolls over at this size, keeping 5 old files.
-DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)
-# The connection variables of the `postgres` output and the defaults profiles.yml uses.
-POSTGRES_DEFAULTS = {
+_WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")  # none of dbt's business
+DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)  # logs/dbt.log rolls over, 5 old files kept
+POSTGRES_DEFAULTS = {  # the `postgres` output's variables and the defaults profiles.yml uses
     "BILLING_DB_HOST": "host=localhost",
     "BILLING_DB_PORT": "port=5432",
     "BILLING_DB_USER": "user=postgres",
@@ -44,8 +40,7 @@ class TargetInfo:
     name: str
     engine: str | None
     description: str
-    # Why the profile gives no engine for the target; None when it does.
-    problem: str | None = None
+    problem: str | None = None  # why the profile gives no engine for the target
 
     @property
     def is_duckdb(self) -> bool:
@@ -64,19 +59,11 @@ def profiles_path(env: Mapping[str, str]) -> Path:
     return Path(env.get("DBT_PROFILES_DIR") or paths.PROJECT_ROOT) / "profiles.yml"
 
 
-def _yaml_error(path: Path, error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-    where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-    hint = "; indent with spaces, not tabs" if "\\t" in problem else ""
-    return f"invalid YAML in {where}: {problem}{hint}"
-
-
 def profile_outputs(env: Mapping[str, str]) -> dict[str, Any]:
-    """The outputs of the project's profile; raises ProfileError saying what is wrong."""
+    """The outputs of the project's profile; ProfileError saying what is wrong."""
     path = profiles_path(env)
     try:
-        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProfileError(
             f"{path} is missing: run `make setup` (it copies profiles.yml.example) "
@@ -84,10 +71,12 @@ def profile_outputs(env: Mapping[str, str]) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ProfileError(f"{path} cannot be read: {exc}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProfileError(_yaml_error(path, exc)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        hint = "; indent with spaces, not tabs" if "\\t" in problem else ""
+        raise ProfileError(f"invalid YAML in {where}: {problem}{hint}") from None
     profile = document.get(PROFILE_NAME) if isinstance(document, dict) else None
     outputs = profile.get("outputs") if isinstance(profile, dict) else None
     if not isinstance(outputs, dict):
@@ -106,20 +95,14 @@ def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
 def _where(engine: str | None, env: Mapping[str, str]) -> str | None:
     """Where the profile's output of `engine` points, read from the variables it reads."""
     get = env.get
-    if engine == "duckdb":
-        return f"DuckDB file {paths.duckdb_path(env)}"
-    if engine == "postgres":
-        return (
-            f"PostgreSQL database {get('BILLING_DB_NAME') or 'billing_db'} at "
-            f"{get('BILLING_DB_HOST') or 'localhost'}:{get('BILLING_DB_PORT') or '5432'}"
-            f" as {get('BILLING_DB_USER') or 'postgres'}"
-        )
-    if engine == "redshift":
-        return (
-            f"Redshift database {get('REDSHIFT_NAME') or 'analytics'} at "
-            f"{get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:{get('REDSHIFT_PORT') or '5439'}"
-        )
-    return None
+    return {
+        "duckdb": f"DuckDB file {paths.duckdb_path(env)}",
+        "postgres": f"PostgreSQL database {get('BILLING_DB_NAME') or 'billing_db'} at "
+        f"{get('BILLING_DB_HOST') or 'localhost'}:{get('BILLING_DB_PORT') or '5432'}"
+        f" as {get('BILLING_DB_USER') or 'postgres'}",
+        "redshift": f"Redshift database {get('REDSHIFT_NAME') or 'analytics'} at "
+        f"{get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:{get('REDSHIFT_PORT') or '5439'}",
+    }.get(engine or "")
 
 
 def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
@@ -138,45 +121,41 @@ def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
             f"the valid targets in {profiles_path(env)} are {valid}"
         )
     where = _where(engine, env)
-    if where is None:
-        text = f"no usable output {target!r} in {profiles_path(env)}"
-    else:
-        text = f"{where}, schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
+    schemas = f"schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
+    text = (
+        f"{where}, {schemas}" if where else f"no usable output {target!r} in {profiles_path(env)}"
+    )
     return TargetInfo(target, engine or None, text, problem)
 
 
 def dbt_target(env: Mapping[str, str] | None = None) -> str:
-    """The profile target: $LEDGER_TARGET, else dev."""
-    env = os.environ if env is None else env
-    return env.get(TARGET_ENV_VAR, "").strip() or DEFAULT_TARGET
+    """$LEDGER_TARGET, else dev."""
+    return (os.environ if env is None else env).get(TARGET_ENV_VAR, "").strip() or DEFAULT_TARGET
 
 
 def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment for dbt: the profile next to the project, an absolute DuckDB path."""
+    """dbt's environment: the project's profile, an absolute DuckDB path (dbt would resolve a
+    relative one against its cwd), no credentials of the job's own, PostgreSQL options."""
     env = dict(os.environ if base is None else base)
-    # Absolute, because dbt would resolve a relative path against its own cwd.
     env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
         env.pop(name, None)
-    # Every PostgreSQL statement of the build gives up on a lock after this long instead of
-    # queueing, with analysts' queries queued behind it, for as long as a reader's open
-    # transaction lasts. The view materialization retries its own statements.
+    # A statement gives up on a lock after this long instead of queueing, with analysts'
+    # queries behind it, for as long as a reader's open transaction lasts.
     lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
     if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
         raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
-    # JIT off: the marts' plans cost enough to be compiled, and compiling them takes longer
-    # than running them (docs/engines.md, JIT). First, so that a PGOPTIONS of the caller's wins.
+    # JIT off: compiling the marts' plans takes longer than running them (docs/engines.md);
+    # first, so that the caller's PGOPTIONS wins.
     options = ("-c jit=off", env.get("PGOPTIONS", "").strip(), f"-c lock_timeout={lock_timeout}")
     env["PGOPTIONS"] = " ".join(option for option in options if option)
-    env["DBT_PROFILES_DIR"] = str(paths.PROJECT_ROOT)
-    env["DBT_USE_COLORS"] = "false"
+    env.update(DBT_PROFILES_DIR=str(paths.PROJECT_ROOT), DBT_USE_COLORS="false")
     env.setdefault("DBT_LOG_FILE_MAX_BYTES", DBT_LOG_FILE_MAX_BYTES)
     return env
 
 
 def default_target_path(env: Mapping[str, str] | None = None) -> Path:
     """dbt's target directory: $DBT_TARGET_PATH (dbt reads it too), else target/."""
-    env = os.environ if env is None else env
-    raw = env.get("DBT_TARGET_PATH", "").strip()
-    path = Path(raw) if raw else Path("target")
+    raw = (os.environ if env is None else env).get("DBT_TARGET_PATH", "").strip()
+    path = Path(raw or "target")
     return path if path.is_absolute() else paths.PROJECT_ROOT / path

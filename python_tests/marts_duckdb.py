@@ -2,24 +2,34 @@
 
 Running the whole dbt build for every step of the alert state machine would take minutes;
 this keeps a real engine under the report's SQL (the casts, the column names of the
-view contract) while each state is just a few INSERTs. `ref('x')` renders to table `x`,
-and rows come back through JSON with Decimal for numbers, as `dbt show` hands them over.
+view contract) while each state is just a few INSERTs. The report's macro
+(macros/ledger_balance_report.sql) is rendered by Jinja, `ref('x')` to table `x`, and rows
+come back through JSON with Decimal for numbers, as `dbt show` hands them over.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import jinja2
 
 from ledger_job.dbt_runner import DbtError
+from ledger_job.paths import PROJECT_ROOT
 
-_REF = re.compile(r"\{\{\s*ref\(\s*'([A-Za-z0-9_]+)'\s*\)\s*\}\}")
+_REPORT_MACRO = PROJECT_ROOT / "macros" / "ledger_balance_report.sql"
+
+
+def render_report(sql: str) -> str:
+    """`sql` rendered by Jinja as dbt would, with the report's macro and `ref('x')` as `x`."""
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    template = environment.from_string(_REPORT_MACRO.read_text() + sql)
+    return template.render(ref=lambda name: name)
+
 
 DDL = {
     "ledger_balance_check": """
@@ -105,7 +115,7 @@ class MartsDuckDB:
         self.connection.close()
 
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]:
-        rendered = _REF.sub(r"\1", sql)
+        rendered = render_report(sql)
         self.queries.append(rendered)
         if limit >= 0:
             rendered = f"select * from ({rendered}) as limited limit {limit}"

@@ -11,21 +11,27 @@ import logging
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import job_fixtures
 import pytest
 from http_server import RecordingServer, Reply
 from marts_duckdb import MartsDuckDB, manual
 
 from ledger_job.alert import Action, AlertState, BalanceMonitor, decide, load_state, save_state
-from ledger_job.alert_message import SLACK_SECTION_LIMIT, imbalance_message
 from ledger_job.balance_report import (
+    SLACK_SECTION_LIMIT,
     Imbalance,
+    Message,
     fetch_breakdown,
     fetch_imbalance,
+    imbalance_message,
     parse_check,
     parse_transactions,
 )
 from ledger_job.money import format_usd, to_decimal
+
+server = job_fixtures.server  # the local server the job posts to (a fixture)
 
 FAILING = ["assert_ledger_balances"]
 RELATIONS = {
@@ -43,14 +49,6 @@ SHORT_CREDIT = manual(
 )
 # A second one, debit only.
 ORPHAN_DEBIT = manual("JE-2025-0150", "2025-06-03 16:02:00", ("1100", "20.00", "0"))
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with RecordingServer() as recording:
-        yield recording
 
 
 @pytest.fixture
@@ -238,19 +236,16 @@ def realistic_imbalance(marts: MartsDuckDB) -> None:
     marts.set_imbalance(journals)
 
 
-def test_message_has_every_part_of_the_report(marts: MartsDuckDB) -> None:
+def realistic_message(marts: MartsDuckDB, **context: Any) -> Message:
+    """The message of realistic_imbalance, read through the report's real SQL."""
     realistic_imbalance(marts)
-    imbalance = fetch_imbalance(marts)
-    breakdown = fetch_breakdown(marts)
+    at = {"detected_at": "2025-06-02T00:05:41Z"}
+    return imbalance_message(fetch_imbalance(marts), fetch_breakdown(marts), **at, **context)
 
-    message = imbalance_message(
-        imbalance,
-        breakdown,
-        detected_at="2025-06-02T00:05:41Z",
-        run_id="8ee7b817-e536-4e8b-8de1-ce72443ec874",
-        failing_tests=FAILING,
-        relations=RELATIONS,
-    )
+
+def test_message_has_every_part_of_the_report(marts: MartsDuckDB) -> None:
+    run_id = "8ee7b817-e536-4e8b-8de1-ce72443ec874"
+    message = realistic_message(marts, run_id=run_id, failing_tests=FAILING, relations=RELATIONS)
     text = message.text()
 
     # Exact decimal: 1234.50 + sum(0.00 .. 0.23) = 1234.50 + 2.76.
@@ -285,17 +280,7 @@ def test_message_has_every_part_of_the_report(marts: MartsDuckDB) -> None:
 
 
 def test_slack_payload_is_valid_and_escaped(marts: MartsDuckDB) -> None:
-    realistic_imbalance(marts)
-    imbalance = fetch_imbalance(marts)
-    breakdown = fetch_breakdown(marts)
-    message = imbalance_message(
-        imbalance,
-        breakdown,
-        detected_at="2025-06-02T00:05:41Z",
-        run_id=None,
-        failing_tests=["a<b&c"],
-        relations={},
-    )
+    message = realistic_message(marts, run_id=None, failing_tests=["a<b&c"], relations={})
 
     payload = message.slack_payload()
 

@@ -16,7 +16,6 @@ the files the one before left, so the demo is built from raw data once.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from http_server import RecordedRequest, RecordingServer
+from job_fixtures import job_env
 from readers import (
     BUILD_STATUS_SQL,
     MARTS,
@@ -43,40 +43,13 @@ from readers import (
 )
 
 from ledger_job.balance_report import BALANCE_TESTS
-from ledger_job.read_copy import LIVE_VIEWS
+from ledger_job.duckdb_file import LIVE_VIEWS
 from ledger_tools import demo_data
 from ledger_tools.warehouse import connect
 
 pytestmark = pytest.mark.dbt
 
 KEY = "job-key-5c0ffee5d00d4e11"
-
-_ISOLATED = (
-    "INTERNAL_API_URL",
-    "INTERNAL_API_KEY",
-    "ALERT_WEBHOOK_URL",
-    "LEDGER_TARGET",
-    "LEDGER_SCHEMA",
-    "LEDGER_DUCKDB_PATH",
-    "DBT_TARGET_PATH",
-    "DBT_LOG_PATH",
-)
-
-
-def job_env(workdir: Path, database: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
-    env.update(
-        LEDGER_TARGET="dev",
-        LEDGER_DUCKDB_PATH=str(database),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        DBT_LOG_PATH=str(workdir / "dbt_logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        LEDGER_HTTP_BACKOFF_SECONDS="0.01",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    env.update(extra)
-    return env
 
 
 def reporting_env(workdir: Path, database: Path, server: RecordingServer) -> dict[str, str]:

@@ -6,25 +6,24 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import job_fixtures
 import pytest
 from http_server import RecordingServer, Reply, unused_port
 
-from ledger_job import http_post
-from ledger_job.heartbeat import heartbeat_payload, heartbeat_url, send_heartbeat
-from ledger_job.http_post import backoff_base_from_env, post_json
+from ledger_job import heartbeat
+from ledger_job.heartbeat import (
+    backoff_base_from_env,
+    heartbeat_payload,
+    heartbeat_url,
+    post_json,
+    send_heartbeat,
+)
 from ledger_job.logsetup import close_logging, configure_logging
+
+server = job_fixtures.server  # the local server the job posts to (a fixture)
 
 KEY = "hb-key-7f3a9c1e5d2b4a68"
 PAYLOAD = {"job": "update_lead_sales_ledger", "status": "success", "run_id": "abc"}
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
-    # A proxy from the environment must not intercept calls to the local server.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with RecordingServer() as recording:
-        yield recording
 
 
 @pytest.fixture
@@ -132,12 +131,12 @@ def test_connection_refused_is_retried_with_exponential_backoff() -> None:
 
 
 def test_backoff_base_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(http_post.BACKOFF_ENV_VAR, "0.05")
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0.05")
     assert backoff_base_from_env() == 0.05
-    monkeypatch.setenv(http_post.BACKOFF_ENV_VAR, "soon")
-    assert backoff_base_from_env() == http_post.DEFAULT_BACKOFF_SECONDS
-    monkeypatch.delenv(http_post.BACKOFF_ENV_VAR)
-    assert backoff_base_from_env() == http_post.DEFAULT_BACKOFF_SECONDS
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "soon")
+    assert backoff_base_from_env() == heartbeat.DEFAULT_BACKOFF_SECONDS
+    monkeypatch.delenv(heartbeat.BACKOFF_ENV_VAR)
+    assert backoff_base_from_env() == heartbeat.DEFAULT_BACKOFF_SECONDS
 
 
 def test_redirect_is_not_followed(server: RecordingServer) -> None:

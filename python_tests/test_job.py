@@ -15,10 +15,10 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import job_fixtures
 import pytest
 from http_server import RecordedRequest, RecordingServer
 from readers import job_log, run_job
@@ -28,43 +28,12 @@ from ledger_job.dbt_artifacts import BuildSummary, NodeResult, read_run_results,
 from ledger_job.job import balance_outcome
 from ledger_job.lock import EXIT_LOCKED, JobLock
 
+server = job_fixtures.server  # the local server the job posts to (a fixture)
+job_env = job_fixtures.job_env
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 JOB = PROJECT_ROOT / "scripts" / "update_lead_sales_ledger.py"
 KEY = "job-key-5c0ffee5d00d4e11"
-# Variables of the job and of dbt that must come from each test, never from the caller.
-_ISOLATED = (
-    "INTERNAL_API_URL",
-    "INTERNAL_API_KEY",
-    "ALERT_WEBHOOK_URL",
-    "LEDGER_TARGET",
-    "LEDGER_DUCKDB_PATH",
-    "DBT_TARGET_PATH",
-    "DBT_LOG_PATH",
-)
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingServer]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    with RecordingServer() as recording:
-        yield recording
-
-
-def job_env(tmp_path: Path, database: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
-    env.update(
-        LEDGER_DUCKDB_PATH=str(database),
-        LEDGER_TARGET="dev",
-        DBT_TARGET_PATH=str(tmp_path / "target"),
-        DBT_LOG_PATH=str(tmp_path / "dbt_logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        LEDGER_HTTP_BACKOFF_SECONDS="0.01",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    env.update(extra)
-    return env
 
 
 # --- without dbt -----------------------------------------------------------------------

@@ -18,9 +18,8 @@ import pytest
 from readers import run_job
 
 from ledger_job import targets
-from ledger_job.dbt_artifacts import BuildSummary, NodeResult, PrintedFailure
+from ledger_job.dbt_artifacts import BuildSummary, NodeResult, PrintedFailure, build_failure_cause
 from ledger_job.dbt_runner import CONSOLE_ROWS_PER_TEST, PROGRESS_SECONDS, DbtInvocation, DbtRunner
-from ledger_job.failure_cause import build_failure_cause
 from ledger_job.logsetup import LOG_BACKUPS, close_logging, configure_logging
 from ledger_tools import demo_data
 

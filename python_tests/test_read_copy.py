@@ -8,8 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from ledger_job.duckdb_file import record_failed_build_in_copy
-from ledger_job.read_copy import ledger_totals_from_copy, marts_schemas, materialize_marts
+from ledger_job.duckdb_file import (
+    ledger_totals_from_copy,
+    marts_schemas,
+    materialize_marts,
+    record_failed_build_in_copy,
+)
 
 
 def _warehouse(path: Path) -> None:
