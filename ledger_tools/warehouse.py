@@ -414,6 +414,15 @@ def connect(
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(ENGINES)}")
 
 
+def open_target(target: Engine) -> Warehouse:
+    """`connect` for a command line: a driver's error (each engine's own) exits 1 in one line."""
+    try:
+        return connect(target)
+    except Exception as exc:
+        message = " ".join(str(exc).split())
+        raise SystemExit(f"error: cannot open the {target} target: {message}") from None
+
+
 def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:
     """`copy schema.table (columns) from stdin<options>`, every name quoted by psycopg."""
     from psycopg import sql
