@@ -168,96 +168,18 @@ def _plan(
     }
 
 
-def _lead(lead_id: str | None, phone: str | None, lead_type: str, at: datetime | None) -> RawRow:
-    return {"lead_id": lead_id, "phone": phone, "lead_type": lead_type, "created_at": at}
+def _raw(table: str) -> Callable[..., RawRow]:
+    """A row builder of `schema.table`: its values in the order of the DDL's columns."""
+    columns = table_columns(*table.split("."))
+    return lambda *values: dict(zip(columns, values, strict=True))
 
 
-def _sale(
-    transaction_id: str | None,
-    lead_id: str | None,
-    buyer_id: int | None,
-    deal_type: str | None,
-    price: Decimal | None,
-    sold_at: datetime | None,
-) -> RawRow:
-    return {
-        "transaction_id": transaction_id,
-        "lead_id": lead_id,
-        "buyer_id": buyer_id,
-        "deal_type": deal_type,
-        "price": price,
-        "sold_at": sold_at,
-    }
-
-
-def _deal(
-    deal_id: str | None,
-    buyer_id: int | None,
-    deal_type: str | None,
-    payout: Decimal | None,
-    starts_at: datetime | None,
-    ends_at: datetime | None,
-) -> RawRow:
-    return {
-        "deal_id": deal_id,
-        "buyer_id": buyer_id,
-        "deal_type": deal_type,
-        "payout_amount": payout,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-    }
-
-
-def _campaign(
-    campaign_id: str | None,
-    buyer_id: int | None,
-    payout: Decimal | None,
-    min_duration: int | None,
-    starts_at: datetime | None,
-    ends_at: datetime | None,
-) -> RawRow:
-    return {
-        "campaign_id": campaign_id,
-        "buyer_id": buyer_id,
-        "payout_amount": payout,
-        "min_duration_seconds": min_duration,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-    }
-
-
-def _disposition(
-    disposition_id: str | None,
-    transaction_id: str | None,
-    call_id: str | None,
-    buyer_id: int | None,
-    status: str | None,
-    reported_at: datetime | None,
-) -> RawRow:
-    return {
-        "disposition_id": disposition_id,
-        "transaction_id": transaction_id,
-        "call_id": call_id,
-        "buyer_id": buyer_id,
-        "status": status,
-        "reported_at": reported_at,
-    }
-
-
-def _call(
-    call_id: str | None,
-    campaign_id: str | None,
-    phone: str | None,
-    started_at: datetime | None,
-    duration: int | None,
-) -> RawRow:
-    return {
-        "call_id": call_id,
-        "campaign_id": campaign_id,
-        "caller_phone": phone,
-        "started_at": started_at,
-        "duration_seconds": duration,
-    }
+_lead = _raw("boberdoo.leads")
+_sale = _raw("boberdoo.lead_sales")
+_deal = _raw("boberdoo.broker_deals")
+_campaign = _raw("boberdoo.call_campaigns")
+_disposition = _raw("boberdoo.dispositions")
+_call = _raw("invoca.calls")
 
 
 def _journal(journal_id: str, at: datetime, amount: Decimal) -> list[RawRow]:
@@ -519,43 +441,48 @@ def _case(
     return make
 
 
+def _column_case(
+    id_: str, description: str, test: str, table: str, column: str, value: Any
+) -> Callable[[int], BadInput]:
+    """A class of one bad value in one column, the row named by its key (or marker)."""
+    return _case(id_, description, table, test, column=column, **{column: value})
+
+
 def bad_inputs() -> list[BadInput]:
     """Every class, numbered in order so each has its own keys."""
-    makers: list[Callable[[int], BadInput]] = []
-    for table, columns in REQUIRED.items():
-        for column in columns:
-            makers.append(
-                _case(
-                    f"null-{table}.{column}",
-                    f"{table}.{column} is null",
-                    table,
-                    _source_test("not_null", table, column),
-                    column=column,
-                    **{column: None},
-                )
+    made = (
+        *(
+            (f"null-{t}.{c}", f"{t}.{c} is null", "not_null", t, c, None)
+            for t, columns in REQUIRED.items()
+            for c in columns
+        ),
+        *(
+            (
+                f"unknown-broker-{t}.{c}",
+                f"{t}.{c} is no billing.mortgage_broker.id",
+                "relationships_rows",
+                t,
+                c,
+                777,
             )
-    for table, column in BROKER_REFERENCES.items():
-        makers.append(
-            _case(
-                f"unknown-broker-{table}.{column}",
-                f"{table}.{column} is no billing.mortgage_broker.id",
-                table,
-                _source_test("relationships_rows", table, column),
-                column=column,
-                **{column: 777},
+            for t, c in BROKER_REFERENCES.items()
+        ),
+        *(
+            (
+                f"year-2999-{t}.{c}",
+                f"{t}.{c} in the year 2999",
+                "not_in_the_future",
+                t,
+                c,
+                FAR_FUTURE,
             )
-        )
-    for table, column in EVENT_COLUMNS.items():
-        makers.append(
-            _case(
-                f"year-2999-{table}.{column}",
-                f"{table}.{column} in the year 2999",
-                table,
-                _source_test("not_in_the_future", table, column),
-                column=column,
-                **{column: FAR_FUTURE},
-            )
-        )
+            for t, c in EVENT_COLUMNS.items()
+        ),
+    )
+    makers = [
+        _column_case(id_, text, _source_test(test, t, c), t, c, value)
+        for id_, text, test, t, c, value in made
+    ]
 
     def just_over_a_day(n: int) -> BadInput:
         rows = template("boberdoo.lead_sales", n)
@@ -590,28 +517,28 @@ def bad_inputs() -> list[BadInput]:
 
             makers.append(interval)
 
-    for table, column, value, bounds in OUT_OF_RANGE:
-        makers.append(
-            _case(
-                f"out-of-range-{table}.{column}={value}",
-                f"{table}.{column} = {value}",
-                table,
-                _source_test("accepted_range", table, column) + f"__{bounds}",
-                column=column,
-                **{column: value},
-            )
+    makers += [
+        _column_case(
+            f"out-of-range-{t}.{c}={value}",
+            f"{t}.{c} = {value}",
+            _source_test("accepted_range", t, c) + f"__{bounds}",
+            t,
+            c,
+            value,
         )
-    for table, column, value in UNKNOWN_CODES:
-        makers.append(
-            _case(
-                f"unknown-{table}.{column}={value}",
-                f"{table}.{column} = '{value}', not an accepted value",
-                table,
-                _source_test("accepted_values_rows", table, column),
-                column=column,
-                **{column: value},
-            )
+        for t, c, value, bounds in OUT_OF_RANGE
+    ]
+    makers += [
+        _column_case(
+            f"unknown-{t}.{c}={value}",
+            f"{t}.{c} = '{value}', not an accepted value",
+            _source_test("accepted_values_rows", t, c),
+            t,
+            c,
+            value,
         )
+        for t, c, value in UNKNOWN_CODES
+    ]
     makers += _conflicting_duplicates() + _references_and_orders()
     return [make(n) for n, make in enumerate(makers, start=1)]
 
