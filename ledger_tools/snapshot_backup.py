@@ -30,7 +30,14 @@ from ledger_job.dbt_runner import DbtError, DbtRunner, dbt_target
 from ledger_job.duckdb_file import DuckDbFile, WarehouseBusyError, is_lock_conflict
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME
-from ledger_tools.warehouse import PostgresSettings, Row, Warehouse, connect, quote_identifier
+from ledger_tools.warehouse import (
+    PostgresSettings,
+    Row,
+    Warehouse,
+    connect,
+    quote_identifier,
+    value_text,
+)
 
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
@@ -287,19 +294,6 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        # Fixed-point: str() may switch to exponent notation.
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, float):
-        raise TypeError(f"float {value!r} in the snapshot: money must stay exact")
-    return str(value)
-
-
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
     """Written beside its destination and renamed in: nobody ever sees half a backup."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,7 +303,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(header)
             for row in rows:
-                writer.writerow(["" if (text := _text(v)) is None else text for v in row])
+                writer.writerow([value_text(v) or "" for v in row])
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

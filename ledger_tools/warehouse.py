@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -171,22 +171,25 @@ class Warehouse(ABC):
         self.close()
 
 
-def _csv_field(value: Any) -> str:
-    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+def value_text(value: Any) -> str | None:
+    """A value as text both engines read back exactly (fixed-point decimals); None for null."""
+    _check_value(value)
     if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        # Fixed-point text: str() may switch to exponent notation.
-        return format(value, "f")
+        return format(value, "f")  # str() may switch to exponent notation
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
-    if isinstance(value, int | date):
-        return str(value)
-    raise TypeError(f"unsupported value type {type(value).__name__}: {value!r}")
+    return str(value)
+
+
+def _csv_field(value: Any) -> str:
+    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return value_text(value) or ""
 
 
 class DuckDBWarehouse(Warehouse):

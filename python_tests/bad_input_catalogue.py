@@ -247,10 +247,6 @@ class BadInput:
     hours_ahead: tuple[str, int] | None = None
     extra: dict[str, tuple[RawRow, ...]] = field(default_factory=dict)
 
-    @property
-    def decision(self) -> str:
-        return "error" if self.status == "FAIL" else "warn"
-
 
 # The key column of each table, and the column that carries a per-class marker instead
 # when the key itself is the column under test (so the printed row is still findable).
