@@ -308,6 +308,16 @@ class PostgresSettings:
     def describe(self) -> str:
         return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
 
+    def env(self) -> dict[str, str]:
+        """The BILLING_DB_* that name this server to dbt, to the job and to `from_env`."""
+        return {
+            "BILLING_DB_HOST": self.host,
+            "BILLING_DB_PORT": str(self.port),
+            "BILLING_DB_USER": self.user,
+            "BILLING_DB_PASSWORD": self.password,
+            "BILLING_DB_NAME": self.dbname,
+        }
+
     def is_loopback(self) -> bool:
         """Whether the server is reached over this machine's loopback interface."""
         return self.host in ("127.0.0.1", "localhost", "::1")

@@ -336,8 +336,7 @@ def postgres_server(options: str) -> Iterator[PostgresServer]:
     if binaries is None:
         raise BenchmarkError(f"PostgreSQL asked for, but BILLING_DB_HOST is unset and {reason}")
     _progress(f"starting a throwaway PostgreSQL ({binaries.label})")
-    with pg_sandbox.throwaway_server(binaries) as conn:
-        settings = PostgresSettings(conn.host, conn.port, conn.user, conn.dbname, conn.password)
+    with pg_sandbox.throwaway_server(binaries) as settings:
         yield PostgresServer.inspect(settings, "throwaway server", options)
     _progress("throwaway PostgreSQL stopped and removed")
 
