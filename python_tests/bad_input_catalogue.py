@@ -149,25 +149,6 @@ def valid_rows(now: datetime) -> dict[str, list[RawRow]]:
     return rows
 
 
-def _plan(
-    plan_id: int | None,
-    broker_id: int | None,
-    discount: Decimal | None,
-    starts_at: datetime | None,
-    ends_at: datetime | None,
-    name: str = "pro",
-) -> RawRow:
-    return {
-        "id": plan_id,
-        "mortgage_broker_id": broker_id,
-        "plan_name": name,
-        "discount_percent": discount,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "updated_at": starts_at,
-    }
-
-
 def _raw(table: str) -> Callable[..., RawRow]:
     """A row builder of `schema.table`: its values in the order of the DDL's columns."""
     columns = table_columns(*table.split("."))
@@ -180,6 +161,19 @@ _deal = _raw("boberdoo.broker_deals")
 _campaign = _raw("boberdoo.call_campaigns")
 _disposition = _raw("boberdoo.dispositions")
 _call = _raw("invoca.calls")
+_plan_row = _raw("billing.mortgage_broker_subscription_plan")
+_journal_row = _raw("finance.manual_journal_lines")
+
+
+def _plan(
+    plan_id: int | None,
+    broker_id: int | None,
+    discount: Decimal | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    name: str = "pro",
+) -> RawRow:
+    return _plan_row(plan_id, broker_id, name, discount, starts_at, ends_at, starts_at)
 
 
 def _journal(journal_id: str, at: datetime, amount: Decimal) -> list[RawRow]:
@@ -199,16 +193,7 @@ def _journal_line(
     at: datetime | None,
     memo: str = "Goodwill credit",
 ) -> RawRow:
-    return {
-        "journal_id": journal_id,
-        "line_number": line_number,
-        "account_code": account,
-        "debit": debit,
-        "credit": credit,
-        "memo": memo,
-        "entered_by": "m.chen",
-        "entered_at": at,
-    }
+    return _journal_row(journal_id, line_number, account, debit, credit, memo, "m.chen", at)
 
 
 def as_dataset(rows: dict[str, list[RawRow]]) -> Dataset:
