@@ -1,20 +1,10 @@
-"""Deterministic demo data for every raw landing table (spec section 2).
+"""Deterministic demo data for every raw table (spec section 2), from (seed, scale, as_of) only.
 
-The rows pass every source and ledger test, because the nightly build stops on data
-errors, yet they carry the edge cases the revenue rules exist for: deliveries and
-sales exactly on interval boundaries, brokers without a plan or between plans, phones
-shared by several leads (two of them created in the same instant), calls one second
-too short, feedback reported twice or out of order, ties in reported_at.
-
-The rows depend only on (seed, scale, as_of): no clock, no hash order. Tuples follow the
-column order of `raw_schema.RAW_TABLES`; money is Decimal with two places and
-timestamps are naive UTC datetimes. The generators live in `ledger_tools.demo`.
-
-The generators draw whole columns with NumPy, so the time is linear in the row count
-and a year of production volume (scale 1000, about 7.5 million rows) takes about ten
-seconds.
-At that size, use `generate_tables` and `load_tables`: the same data as columns,
-handed to the engine's bulk CSV path without a Python object per value.
+The rows pass every source and ledger test yet carry the edge cases the revenue rules exist
+for (interval boundaries, brokers between plans, shared phones, calls one second short,
+feedback twice or out of order). Tuples follow `raw_schema.RAW_TABLES`; money is Decimal,
+timestamps naive UTC. NumPy draws whole columns (ledger_tools.demo): scale 1000 (~7.5 M rows)
+takes seconds; at that size use `generate_tables` and `load_tables` (no object per value).
 """
 
 from __future__ import annotations
@@ -67,11 +57,7 @@ def parse_scale(text: str) -> float:
 
 
 def generate(seed: int, scale: float = 1.0, as_of: date | None = None) -> Dataset:
-    """Rows for every raw table, keyed by (default schema name, table name).
-
-    Scale 1.0 gives 2,000 deliveries and 40 brokers; counts grow linearly with it.
-    `as_of`: see `generate_tables`.
-    """
+    """Rows by (default schema, table); scale 1.0 is 2,000 deliveries and 40 brokers."""
     from ledger_tools.demo import tables
 
     return {
@@ -81,16 +67,10 @@ def generate(seed: int, scale: float = 1.0, as_of: date | None = None) -> Datase
 
 
 def generate_tables(seed: int, scale: float = 1.0, as_of: date | None = None) -> Tables:
-    """The data of `generate`, as columns of NumPy arrays.
+    """The data of `generate` as NumPy columns, ending on FIXED_AS_OF (the tests' figures) or,
+    shifted by whole days, on `as_of` so that source freshness passes on data made today.
 
-    The data ends on FIXED_AS_OF, whatever the day it is made, so every figure the tests
-    expect stays put. `as_of` moves every timestamp by whole days so that the data ends
-    on `as_of` instead: demo data made today is fresh (dbt source freshness passes even
-    for the sparsest source, whose last row can be a day and a half before the end), at
-    the price of rows later today than the moment it was made (at most a day: the build
-    allows events max_event_lead_days ahead). Only the data moves; the dbt vars that are
-    dates (ledger_start_date, legacy_floor_date) do not, so the few demo rows meant to
-    be before them are inside them, billed, and the cutover gate warns on more days.
+    Only the data moves, not the dbt date vars: rows meant to precede them are billed.
     """
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
@@ -138,13 +118,8 @@ def load(
     *,
     replace: bool = False,
 ) -> dict[TableKey, int]:
-    """Create the raw schemas and tables and insert `data`, all in one transaction.
-
-    The tables must not exist yet, so demo rows never mix with existing ones; with
-    `replace` the raw schemas are dropped first, inside the same transaction, so a
-    failed load leaves the previous data in place. Returns rows written per
-    (default schema, table).
-    """
+    """Create the raw tables and insert `data` in one transaction (demo rows never mix with
+    others; `replace` drops the schemas inside it); rows written per (schema, table)."""
     names = resolve_schema_names(schema_names)
     counts: dict[TableKey, int] = {}
     with warehouse.transaction():
@@ -206,11 +181,7 @@ def load_tables(
     *,
     replace: bool = False,
 ) -> dict[TableKey, int]:
-    """`load` for the columns of `generate_tables`, through the engine's bulk CSV path.
-
-    DuckDB formats each table as a CSV file, which the warehouse loads (read_csv on
-    DuckDB, COPY on PostgreSQL): no Python object per value on the way.
-    """
+    """`load` for `generate_tables`' columns: each written as CSV by DuckDB, bulk-loaded."""
     import duckdb
 
     from ledger_tools.demo import tables

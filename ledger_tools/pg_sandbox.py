@@ -22,12 +22,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 
 from ledger_job.process import Terminated, raise_on_signals, stop_process
+from ledger_tools.warehouse import PostgresSettings
 
 HOST_ENV = "BILLING_DB_HOST"
 REQUIRE_ENV = "LEDGER_REQUIRE_POSTGRES"
@@ -61,24 +62,6 @@ class ServerBinaries:
     @property
     def label(self) -> str:
         return f"PostgreSQL {self.version[0]}.{self.version[1]} from {self.bindir}"
-
-
-@dataclass(frozen=True)
-class Connection:
-    host: str
-    port: int
-    user: str
-    password: str
-    dbname: str
-
-    def env(self) -> dict[str, str]:
-        return {
-            "BILLING_DB_HOST": self.host,
-            "BILLING_DB_PORT": str(self.port),
-            "BILLING_DB_USER": self.user,
-            "BILLING_DB_PASSWORD": self.password,
-            "BILLING_DB_NAME": self.dbname,
-        }
 
 
 def search_dirs(search: str | None = None) -> list[Path]:
@@ -264,7 +247,7 @@ class _Cluster:
 
 
 @contextlib.contextmanager
-def throwaway_server(binaries: ServerBinaries, attempts: int = 3) -> Iterator[Connection]:
+def throwaway_server(binaries: ServerBinaries, attempts: int = 3) -> Iterator[PostgresSettings]:
     """A fresh server on a free loopback port with one empty database; gone afterwards."""
     cluster = _Cluster(binaries)
     try:
@@ -276,17 +259,8 @@ def throwaway_server(binaries: ServerBinaries, attempts: int = 3) -> Iterator[Co
                 break
         else:
             raise SandboxError(f"no free port after {attempts} attempts:\n{cluster.log_tail()}")
-        conn = Connection("127.0.0.1", port, DB_USER, password, DB_NAME)
-        admin = psycopg.connect(
-            host=conn.host,
-            port=conn.port,
-            user=conn.user,
-            password=conn.password,
-            dbname="postgres",
-            autocommit=True,
-            connect_timeout=10,
-        )
-        with admin:
+        conn = PostgresSettings("127.0.0.1", port, DB_USER, DB_NAME, password)
+        with replace(conn, dbname="postgres").connect(connect_timeout=10) as admin:
             admin.execute(f'create database "{DB_NAME}"')
         yield conn
     finally:

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from ledger_tools.raw_schema import DELIVERY_TABLES
+from ledger_tools.raw_schema import DELIVERY_TABLES, RAW_TABLES
 from ledger_tools.warehouse import Row, Warehouse, validate_identifier
+
+HISTORY_COLUMNS = RAW_TABLES["billing"]["product_price_history"]
 
 # The legacy job's lead types and the products they bill (spec 2).
 PRODUCT_OF_LEAD_TYPE = {
@@ -261,17 +263,12 @@ def write_history(
     *,
     replace: bool = False,
 ) -> None:
-    """Load the versions into billing.product_price_history, created when missing.
-
-    Raises ValueError when the table already holds rows and `replace` is false: the
-    history is loaded once, and a second derivation must not be mixed with the first.
-    """
+    """Load the versions into billing.product_price_history, created when missing; refused
+    (ValueError) when it holds rows unless `replace`: two derivations must never mix."""
     schema = validate_identifier(billing_schema)
     table = f"{schema}.product_price_history"
-    warehouse.execute(
-        f"create table if not exists {table} (product_id bigint, price numeric(12,2), "
-        "valid_from timestamp, valid_to timestamp)"
-    )
+    # The raw table's DDL, as the sources YAML declares it.
+    warehouse.execute(f"create table if not exists {table} ({HISTORY_COLUMNS})")
     with warehouse.transaction():
         if replace:
             warehouse.execute(f"delete from {table}")

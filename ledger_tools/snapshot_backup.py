@@ -1,22 +1,11 @@
 """Export and restore of the price history that only the dbt snapshot holds.
 
-billing.product_price keeps one row per product, updated in place: the snapshot
-`snap_billing__product_prices` is the only copy of past prices, and a lost DuckDB file or a
-dropped schema would take every past price with it. Export writes every column of the
-snapshot (dbt's own included) to a CSV file, and its run log to a second one beside it;
-restore loads them into a warehouse whose snapshot is empty, so that the next `dbt build`
-continues the history as if nothing had happened.
-
-The files, UTF-8 CSV with a header of column names:
-
-- `<file>`: the snapshot's rows, ordered by product and validity; numerics as exact
-  decimal text (never through a float), timestamps as `YYYY-MM-DD HH:MM:SS[.ffffff]`, an
-  empty field is null (the snapshot holds no empty text);
-- `<file stem>.runs.csv`: the run log (invocation_id, run_at) that the snapshot's hooks
-  keep, so that the staleness test measures the gap across a restore too.
-
-Where the relations are (schemas derived by the target and the project's vars) is asked of
-dbt itself, through the macro that also names the run log for the hooks.
+billing.product_price is updated in place, so `snap_billing__product_prices` is the only copy
+of past prices: export writes it (every column, dbt's own included) and its run log
+(`<stem>.runs.csv`, so the staleness test spans a restore) as UTF-8 CSV, exact decimals,
+timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`, null an empty field; restore loads them into an
+empty snapshot so the next `dbt build` continues the history. dbt names the relations
+(macro ledger_snapshot_backup_relations).
 """
 
 from __future__ import annotations
@@ -41,7 +30,14 @@ from ledger_job.dbt_runner import DbtError, DbtRunner, dbt_target
 from ledger_job.duckdb_file import DuckDbFile, WarehouseBusyError, is_lock_conflict
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME
-from ledger_tools.warehouse import PostgresSettings, Row, Warehouse, connect, quote_identifier
+from ledger_tools.warehouse import (
+    PostgresSettings,
+    Row,
+    Warehouse,
+    connect,
+    quote_identifier,
+    value_text,
+)
 
 EXIT_REFUSED = 1
 EXIT_CANNOT_RUN = 2
@@ -52,7 +48,6 @@ DEFAULT_FILE = paths.PROJECT_ROOT / "backups" / f"{SNAPSHOT_NAME}.csv"
 KEY_COLUMN = "product_id"
 UPDATED_AT_COLUMN = "updated_at"
 SCD_ID_COLUMN = "dbt_scd_id"
-DBT_COLUMNS = (SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
 # A version without these is no version at all; dbt_valid_to may be null in dbt's default.
 REQUIRED_COLUMNS = (KEY_COLUMN, SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from")
 RUN_LOG_COLUMNS = ("invocation_id", "run_at")
@@ -146,12 +141,8 @@ def find_relations(runner: DbtRunner) -> SnapshotRelations:
 def export_snapshot(
     warehouse: Warehouse, relations: SnapshotRelations, path: Path, *, replace: bool = False
 ) -> Outcome:
-    """Write the snapshot's rows to `path` and its run log beside it, each file replaced
-    whole or not at all.
-
-    History only grows, so a file holding versions the snapshot no longer has is a backup
-    of history that was lost: it is kept unless `replace`.
-    """
+    """Write the snapshot and its run log; a file holding versions the snapshot lost is kept
+    unless `replace`, since history only grows."""
     columns = table_columns(warehouse, relations.snapshot)
     if not columns:
         raise BackupRefused(
@@ -201,11 +192,8 @@ def export_snapshot(
 def restore_snapshot(
     warehouse: Warehouse, relations: SnapshotRelations, path: Path, *, replace: bool = False
 ) -> Outcome:
-    """Load an export into the snapshot (created as dbt would when missing), in one
-    transaction; the run log beside the file too, when there is one.
-
-    Refuses a snapshot that already holds rows unless `replace`, which then deletes them.
-    """
+    """Load an export (and its run log) into an empty snapshot, created as dbt would, in one
+    transaction; `replace` deletes the rows it holds first."""
     header, lines = _read_csv(path, required=REQUIRED_COLUMNS)
     runs_path = runs_file_of(path)
     run_log = (
@@ -306,22 +294,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        # Fixed-point: str() may switch to exponent notation.
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, float):
-        raise TypeError(f"float {value!r} in the snapshot: money must stay exact")
-    return str(value)
-
-
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
-    """Write the file next to its destination and rename it in: a reader, or a crash
-    half-way, never sees half a backup."""
+    """Written beside its destination and renamed in: nobody ever sees half a backup."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -329,7 +303,7 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Row]) -> None:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(header)
             for row in rows:
-                writer.writerow(["" if (text := _text(v)) is None else text for v in row])
+                writer.writerow([value_text(v) or "" for v in row])
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -493,13 +467,8 @@ def run(
     log_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """`export` or `restore` on a dbt target, under the nightly job's lock.
-
-    The lock keeps the job from building while the snapshot is written, and a restore from
-    racing a first build that would fill the snapshot with today's prices only. On DuckDB,
-    one process writes the file at a time: dbt names the relations first and exits, then
-    this process connects.
-    """
+    """`export` or `restore` under the job's lock, so no build races it (a first build would
+    fill the snapshot with today's prices only); on DuckDB, dbt exits before we connect."""
     env = os.environ if env is None else env
     info = targets.describe(target or dbt_target(env), env)
     if info.engine not in ("duckdb", "postgres"):

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -110,7 +110,6 @@ class Warehouse(ABC):
     def query(self, sql: str) -> list[Row]:
         """Run one query and return every row as a tuple."""
 
-    @abstractmethod
     def insert_rows(
         self,
         schema: str,
@@ -118,14 +117,13 @@ class Warehouse(ABC):
         rows: Iterable[Sequence[Any]],
         columns: Sequence[str] | None = None,
     ) -> int:
-        """Append rows to schema.table, all or nothing; return how many were written.
+        """Append rows (by position without `columns`) all or nothing; how many were written."""
+        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+        checked = _checked_rows(schema, table, rows, len(targets))
+        return self._insert(schema, table, targets, checked)
 
-        Without `columns` the values are matched to the table's columns by position.
-        """
-
-    @abstractmethod
     def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
-        """Append a CSV file to schema.table through the engine's bulk path, all or nothing.
+        """Append a CSV file through the engine's bulk path, all or nothing.
 
         The file: UTF-8, no header, one row a line, fields separated by commas; a field
         with a comma, quote or line break is quoted with double quotes, a quote inside
@@ -133,6 +131,17 @@ class Warehouse(ABC):
         in the text form of the column's type. Nothing checks them on the way: the
         engine refuses what it cannot read.
         """
+        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+        self._copy(schema, table, path, targets)
+
+    @abstractmethod
+    def _column_names(self, schema: str, table: str) -> list[str]: ...
+
+    @abstractmethod
+    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int: ...
+
+    @abstractmethod
+    def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None: ...
 
     @abstractmethod
     def schema_exists(self, name: str) -> bool:
@@ -162,22 +171,25 @@ class Warehouse(ABC):
         self.close()
 
 
-def _csv_field(value: Any) -> str:
-    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+def value_text(value: Any) -> str | None:
+    """A value as text both engines read back exactly (fixed-point decimals); None for null."""
+    _check_value(value)
     if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        # Fixed-point text: str() may switch to exponent notation.
-        return format(value, "f")
+        return format(value, "f")  # str() may switch to exponent notation
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
-    if isinstance(value, int | date):
-        return str(value)
-    raise TypeError(f"unsupported value type {type(value).__name__}: {value!r}")
+    return str(value)
+
+
+def _csv_field(value: Any) -> str:
+    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return value_text(value) or ""
 
 
 class DuckDBWarehouse(Warehouse):
@@ -200,39 +212,25 @@ class DuckDBWarehouse(Warehouse):
     def query(self, sql: str) -> list[Row]:
         return _normalise_rows(self._conn.execute(sql).fetchall())
 
-    def insert_rows(
-        self,
-        schema: str,
-        table: str,
-        rows: Iterable[Sequence[Any]],
-        columns: Sequence[str] | None = None,
-    ) -> int:
+    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
         # executemany runs one statement per row and a VALUES list is parsed as SQL;
         # a CSV read with the table's own column types is several times faster than
         # either. Text is always quoted and quoted empties are not nulls, so '' and
         # NULL stay apart.
-        types = self._column_types(schema, table)
-        targets = _target_columns(schema, table, list(types), columns)
         written = 0
         with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
             path = Path(tmp) / "rows.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
-                for row in _checked_rows(schema, table, rows, len(targets)):
+                for row in rows:
                     out.write(",".join(_csv_field(v) for v in row) + "\n")
                     written += 1
             if written:
-                self._insert_csv(schema, table, path, targets, types)
+                self._copy(schema, table, path, targets)
         return written
 
-    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
-        types = self._column_types(schema, table)
-        targets = _target_columns(schema, table, list(types), columns)
-        self._insert_csv(schema, table, path, targets, types)
-
-    def _insert_csv(
-        self, schema: str, table: str, path: Path, targets: Sequence[str], types: dict[str, str]
-    ) -> None:
+    def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
         # read_csv with the table's own column types, parsed in parallel.
+        types = self._column_types(schema, table)
         names = ", ".join(quote_identifier(c) for c in targets)
         csv_columns = ", ".join(f"'c{i}': '{types[c]}'" for i, c in enumerate(targets))
         source = str(path).replace("'", "''")
@@ -251,6 +249,9 @@ class DuckDBWarehouse(Warehouse):
             [schema, table],
         ).fetchall()
         return {str(name): str(kind) for name, kind in found}
+
+    def _column_names(self, schema: str, table: str) -> list[str]:
+        return list(self._column_types(schema, table))
 
     def schema_exists(self, name: str) -> bool:
         rows = self._conn.execute(
@@ -307,6 +308,16 @@ class PostgresSettings:
     def describe(self) -> str:
         return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
 
+    def env(self) -> dict[str, str]:
+        """The BILLING_DB_* that name this server to dbt, to the job and to `from_env`."""
+        return {
+            "BILLING_DB_HOST": self.host,
+            "BILLING_DB_PORT": str(self.port),
+            "BILLING_DB_USER": self.user,
+            "BILLING_DB_PASSWORD": self.password,
+            "BILLING_DB_NAME": self.dbname,
+        }
+
     def is_loopback(self) -> bool:
         """Whether the server is reached over this machine's loopback interface."""
         return self.host in ("127.0.0.1", "localhost", "::1")
@@ -346,24 +357,16 @@ class PostgresWarehouse(Warehouse):
             cur.execute(sql)
             return _normalise_rows(cur.fetchall())
 
-    def insert_rows(
-        self,
-        schema: str,
-        table: str,
-        rows: Iterable[Sequence[Any]],
-        columns: Sequence[str] | None = None,
-    ) -> int:
-        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
         statement = _copy_from_stdin(schema, table, targets, "")
         written = 0
         with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
-            for row in _checked_rows(schema, table, rows, len(targets)):
+            for row in rows:
                 copy.write_row(row)
                 written += 1
         return written
 
-    def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
-        targets = _target_columns(schema, table, self._column_names(schema, table), columns)
+    def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
         statement = _copy_from_stdin(schema, table, targets, " (format csv)")
         with (
             self._conn.transaction(),
@@ -422,6 +425,15 @@ def connect(
     if target == "postgres":
         return PostgresWarehouse(postgres)
     raise ValueError(f"unknown target {target!r}; expected one of {', '.join(ENGINES)}")
+
+
+def open_target(target: Engine) -> Warehouse:
+    """`connect` for a command line: a driver's error (each engine's own) exits 1 in one line."""
+    try:
+        return connect(target)
+    except Exception as exc:
+        message = " ".join(str(exc).split())
+        raise SystemExit(f"error: cannot open the {target} target: {message}") from None
 
 
 def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:

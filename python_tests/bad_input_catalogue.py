@@ -149,6 +149,22 @@ def valid_rows(now: datetime) -> dict[str, list[RawRow]]:
     return rows
 
 
+def _raw(table: str) -> Callable[..., RawRow]:
+    """A row builder of `schema.table`: its values in the order of the DDL's columns."""
+    columns = table_columns(*table.split("."))
+    return lambda *values: dict(zip(columns, values, strict=True))
+
+
+_lead = _raw("boberdoo.leads")
+_sale = _raw("boberdoo.lead_sales")
+_deal = _raw("boberdoo.broker_deals")
+_campaign = _raw("boberdoo.call_campaigns")
+_disposition = _raw("boberdoo.dispositions")
+_call = _raw("invoca.calls")
+_plan_row = _raw("billing.mortgage_broker_subscription_plan")
+_journal_row = _raw("finance.manual_journal_lines")
+
+
 def _plan(
     plan_id: int | None,
     broker_id: int | None,
@@ -157,107 +173,7 @@ def _plan(
     ends_at: datetime | None,
     name: str = "pro",
 ) -> RawRow:
-    return {
-        "id": plan_id,
-        "mortgage_broker_id": broker_id,
-        "plan_name": name,
-        "discount_percent": discount,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "updated_at": starts_at,
-    }
-
-
-def _lead(lead_id: str | None, phone: str | None, lead_type: str, at: datetime | None) -> RawRow:
-    return {"lead_id": lead_id, "phone": phone, "lead_type": lead_type, "created_at": at}
-
-
-def _sale(
-    transaction_id: str | None,
-    lead_id: str | None,
-    buyer_id: int | None,
-    deal_type: str | None,
-    price: Decimal | None,
-    sold_at: datetime | None,
-) -> RawRow:
-    return {
-        "transaction_id": transaction_id,
-        "lead_id": lead_id,
-        "buyer_id": buyer_id,
-        "deal_type": deal_type,
-        "price": price,
-        "sold_at": sold_at,
-    }
-
-
-def _deal(
-    deal_id: str | None,
-    buyer_id: int | None,
-    deal_type: str | None,
-    payout: Decimal | None,
-    starts_at: datetime | None,
-    ends_at: datetime | None,
-) -> RawRow:
-    return {
-        "deal_id": deal_id,
-        "buyer_id": buyer_id,
-        "deal_type": deal_type,
-        "payout_amount": payout,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-    }
-
-
-def _campaign(
-    campaign_id: str | None,
-    buyer_id: int | None,
-    payout: Decimal | None,
-    min_duration: int | None,
-    starts_at: datetime | None,
-    ends_at: datetime | None,
-) -> RawRow:
-    return {
-        "campaign_id": campaign_id,
-        "buyer_id": buyer_id,
-        "payout_amount": payout,
-        "min_duration_seconds": min_duration,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-    }
-
-
-def _disposition(
-    disposition_id: str | None,
-    transaction_id: str | None,
-    call_id: str | None,
-    buyer_id: int | None,
-    status: str | None,
-    reported_at: datetime | None,
-) -> RawRow:
-    return {
-        "disposition_id": disposition_id,
-        "transaction_id": transaction_id,
-        "call_id": call_id,
-        "buyer_id": buyer_id,
-        "status": status,
-        "reported_at": reported_at,
-    }
-
-
-def _call(
-    call_id: str | None,
-    campaign_id: str | None,
-    phone: str | None,
-    started_at: datetime | None,
-    duration: int | None,
-) -> RawRow:
-    return {
-        "call_id": call_id,
-        "campaign_id": campaign_id,
-        "caller_phone": phone,
-        "started_at": started_at,
-        "duration_seconds": duration,
-    }
+    return _plan_row(plan_id, broker_id, name, discount, starts_at, ends_at, starts_at)
 
 
 def _journal(journal_id: str, at: datetime, amount: Decimal) -> list[RawRow]:
@@ -277,16 +193,7 @@ def _journal_line(
     at: datetime | None,
     memo: str = "Goodwill credit",
 ) -> RawRow:
-    return {
-        "journal_id": journal_id,
-        "line_number": line_number,
-        "account_code": account,
-        "debit": debit,
-        "credit": credit,
-        "memo": memo,
-        "entered_by": "m.chen",
-        "entered_at": at,
-    }
+    return _journal_row(journal_id, line_number, account, debit, credit, memo, "m.chen", at)
 
 
 def as_dataset(rows: dict[str, list[RawRow]]) -> Dataset:
@@ -324,10 +231,6 @@ class BadInput:
     # Rows dated relative to the build: (column, hours after the injection) set on each row.
     hours_ahead: tuple[str, int] | None = None
     extra: dict[str, tuple[RawRow, ...]] = field(default_factory=dict)
-
-    @property
-    def decision(self) -> str:
-        return "error" if self.status == "FAIL" else "warn"
 
 
 # The key column of each table, and the column that carries a per-class marker instead
@@ -485,62 +388,82 @@ def _variant(table: str, n: int, **changes: Any) -> tuple[RawRow, ...]:
     return ({**first, **changes}, *rest)
 
 
+def _case(
+    id_: str,
+    description: str,
+    table: str,
+    test: str,
+    *,
+    names: str | None = None,
+    column: str = "",
+    relation: str | None = "source",
+    verdict: str = "FAIL",
+    **changes: Any,
+) -> Callable[[int], BadInput]:
+    """One class made of the template rows with `changes`: every class states only what differs.
+
+    `names` is formatted with the first row's fields; without it, the row is named by its key
+    (or its marker when `column` is the key). `relation="source"` reads `source <table>`.
+    """
+
+    def make(n: int) -> BadInput:
+        rows = _variant(table, n, **changes)
+        return BadInput(
+            id=id_,
+            description=description,
+            table=table,
+            rows=rows,
+            test=test,
+            names=names.format(**rows[0]) if names else _names(table, rows[0], column),
+            relation=f"source {table}" if relation == "source" else relation,
+            status=verdict,
+        )
+
+    return make
+
+
+def _column_case(
+    id_: str, description: str, test: str, table: str, column: str, value: Any
+) -> Callable[[int], BadInput]:
+    """A class of one bad value in one column, the row named by its key (or marker)."""
+    return _case(id_, description, table, test, column=column, **{column: value})
+
+
 def bad_inputs() -> list[BadInput]:
     """Every class, numbered in order so each has its own keys."""
-    classes: list[BadInput] = []
-    counter = iter(range(1, 1000))
-
-    def add(make: Callable[[int], BadInput]) -> None:
-        classes.append(make(next(counter)))
-
-    for table, columns in REQUIRED.items():
-        for column in columns:
-
-            def null(n: int, table: str = table, column: str = column) -> BadInput:
-                rows = _variant(table, n, **{column: None})
-                return BadInput(
-                    id=f"null-{table}.{column}",
-                    description=f"{table}.{column} is null",
-                    table=table,
-                    rows=rows,
-                    test=_source_test("not_null", table, column),
-                    names=_names(table, rows[0], column),
-                    relation=f"source {table}",
-                )
-
-            add(null)
-
-    for table, column in BROKER_REFERENCES.items():
-
-        def unknown_broker(n: int, table: str = table, column: str = column) -> BadInput:
-            rows = _variant(table, n, **{column: 777})
-            return BadInput(
-                id=f"unknown-broker-{table}.{column}",
-                description=f"{table}.{column} is no billing.mortgage_broker.id",
-                table=table,
-                rows=rows,
-                test=_source_test("relationships_rows", table, column),
-                names=_names(table, rows[0], column),
-                relation=f"source {table}",
+    made = (
+        *(
+            (f"null-{t}.{c}", f"{t}.{c} is null", "not_null", t, c, None)
+            for t, columns in REQUIRED.items()
+            for c in columns
+        ),
+        *(
+            (
+                f"unknown-broker-{t}.{c}",
+                f"{t}.{c} is no billing.mortgage_broker.id",
+                "relationships_rows",
+                t,
+                c,
+                777,
             )
-
-        add(unknown_broker)
-
-    for table, column in EVENT_COLUMNS.items():
-
-        def far_ahead(n: int, table: str = table, column: str = column) -> BadInput:
-            rows = _variant(table, n, **{column: FAR_FUTURE})
-            return BadInput(
-                id=f"year-2999-{table}.{column}",
-                description=f"{table}.{column} in the year 2999",
-                table=table,
-                rows=rows,
-                test=_source_test("not_in_the_future", table, column),
-                names=_names(table, rows[0], column),
-                relation=f"source {table}",
+            for t, c in BROKER_REFERENCES.items()
+        ),
+        *(
+            (
+                f"year-2999-{t}.{c}",
+                f"{t}.{c} in the year 2999",
+                "not_in_the_future",
+                t,
+                c,
+                FAR_FUTURE,
             )
-
-        add(far_ahead)
+            for t, c in EVENT_COLUMNS.items()
+        ),
+    )
+    makers = [
+        _column_case(id_, text, _source_test(test, t, c), t, c, value)
+        for id_, text, test, t, c, value in made
+    ]
 
     def just_over_a_day(n: int) -> BadInput:
         rows = template("boberdoo.lead_sales", n)
@@ -555,7 +478,7 @@ def bad_inputs() -> list[BadInput]:
             hours_ahead=("sold_at", 26),
         )
 
-    add(just_over_a_day)
+    makers.append(just_over_a_day)
 
     for table in INTERVAL_TABLES:
         for kind, shift in (("before", timedelta(days=-1)), ("at", timedelta(0))):
@@ -563,63 +486,42 @@ def bad_inputs() -> list[BadInput]:
             def interval(
                 n: int, table: str = table, kind: str = kind, shift: timedelta = shift
             ) -> BadInput:
-                first = template(table, n)[0]
-                rows = _variant(table, n, ends_at=first["starts_at"] + shift)
-                return BadInput(
-                    id=f"ends-{kind}-start-{table}",
-                    description=f"{table}: ends_at {kind} starts_at",
-                    table=table,
-                    rows=rows,
-                    test=f"interval_ends_after_start_{table.replace('.', '_')}",
-                    names=_names(table, rows[0], "ends_at"),
-                    relation=f"source {table}",
-                )
+                ends_at = template(table, n)[0]["starts_at"] + shift
+                return _case(
+                    f"ends-{kind}-start-{table}",
+                    f"{table}: ends_at {kind} starts_at",
+                    table,
+                    f"interval_ends_after_start_{table.replace('.', '_')}",
+                    column="ends_at",
+                    ends_at=ends_at,
+                )(n)
 
-            add(interval)
+            makers.append(interval)
 
-    for table, column, value, bounds in OUT_OF_RANGE:
-
-        def out_of_range(
-            n: int,
-            table: str = table,
-            column: str = column,
-            value: Any = value,
-            bounds: str = bounds,
-        ) -> BadInput:
-            rows = _variant(table, n, **{column: value})
-            return BadInput(
-                id=f"out-of-range-{table}.{column}={value}",
-                description=f"{table}.{column} = {value}",
-                table=table,
-                rows=rows,
-                test=_source_test("accepted_range", table, column) + f"__{bounds}",
-                names=_names(table, rows[0], column),
-                relation=f"source {table}",
-            )
-
-        add(out_of_range)
-
-    for table, column, value in UNKNOWN_CODES:
-
-        def unknown_code(
-            n: int, table: str = table, column: str = column, value: str = value
-        ) -> BadInput:
-            rows = _variant(table, n, **{column: value})
-            return BadInput(
-                id=f"unknown-{table}.{column}={value}",
-                description=f"{table}.{column} = '{value}', not an accepted value",
-                table=table,
-                rows=rows,
-                test=_source_test("accepted_values_rows", table, column),
-                names=_names(table, rows[0], column),
-                relation=f"source {table}",
-            )
-
-        add(unknown_code)
-
-    for make in _conflicting_duplicates() + _references_and_orders():
-        add(make)
-    return classes
+    makers += [
+        _column_case(
+            f"out-of-range-{t}.{c}={value}",
+            f"{t}.{c} = {value}",
+            _source_test("accepted_range", t, c) + f"__{bounds}",
+            t,
+            c,
+            value,
+        )
+        for t, c, value, bounds in OUT_OF_RANGE
+    ]
+    makers += [
+        _column_case(
+            f"unknown-{t}.{c}={value}",
+            f"{t}.{c} = '{value}', not an accepted value",
+            _source_test("accepted_values_rows", t, c),
+            t,
+            c,
+            value,
+        )
+        for t, c, value in UNKNOWN_CODES
+    ]
+    makers += _conflicting_duplicates() + _references_and_orders()
+    return [make(n) for n, make in enumerate(makers, start=1)]
 
 
 def _duplicate(
@@ -704,70 +606,14 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
     def disposition(
         id_: str, description: str, test: str, relation: str | None, **changes: Any
     ) -> Callable[[int], BadInput]:
-        def make(n: int) -> BadInput:
-            rows = _variant("boberdoo.dispositions", n, **changes)
-            return BadInput(
-                id=id_,
-                description=description,
-                table="boberdoo.dispositions",
-                rows=rows,
-                test=test,
-                names=f"disposition_id={rows[0]['disposition_id']}",
-                relation=relation,
-            )
-
-        return make
-
-    def sale_of_unknown_lead(n: int) -> BadInput:
-        rows = _variant("boberdoo.lead_sales", n, lead_id="NO-SUCH-LEAD")
-        return BadInput(
-            id="unknown-lead-boberdoo.lead_sales.lead_id",
-            description="a sale of a lead boberdoo.leads does not hold (warns; still billed)",
-            table="boberdoo.lead_sales",
-            rows=rows,
-            test=_source_test("relationships_rows", "boberdoo.lead_sales", "lead_id"),
-            names=f"transaction_id={rows[0]['transaction_id']}",
-            relation="source boberdoo.lead_sales",
-            status="WARN",
-        )
-
-    def sale_before_its_lead(n: int) -> BadInput:
-        # L4 was created on 2025-03-03 09:00.
-        rows = _variant("boberdoo.lead_sales", n, lead_id="L4", sold_at=datetime(2025, 3, 2))
-        return BadInput(
-            id="sale-before-its-lead",
-            description="a sale dated before its lead was created (warns; still billed)",
-            table="boberdoo.lead_sales",
-            rows=rows,
-            test="assert_sales_made_after_their_lead",
-            names=f"transaction_id={rows[0]['transaction_id']}",
-            relation=None,
-            status="WARN",
-        )
-
-    def call_of_unknown_campaign(n: int) -> BadInput:
-        rows = _variant("invoca.calls", n, campaign_id="NO-SUCH-CAMPAIGN", duration_seconds=600)
-        return BadInput(
-            id="unknown-campaign-invoca.calls.campaign_id",
-            description="a call of a campaign boberdoo does not know (warns; listed, not billed)",
-            table="invoca.calls",
-            rows=rows,
-            test="calls_of_unknown_campaigns",
-            names=f"call_id={rows[0]['call_id']}",
-            relation="model int_calls_priced",
-            status="WARN",
-        )
-
-    def price_of_unknown_product(n: int) -> BadInput:
-        rows = tuple(template("billing.product_price", n))
-        return BadInput(
-            id="unknown-product-billing.product_price.product_id",
-            description="a price of a product billing.product does not hold",
-            table="billing.product_price",
-            rows=rows,
-            test=_source_test("relationships_rows", "billing.product_price", "product_id"),
-            names=f"product_id={rows[0]['product_id']}",
-            relation="source billing.product_price",
+        return _case(
+            id_,
+            description,
+            "boberdoo.dispositions",
+            test,
+            names="disposition_id={disposition_id}",
+            relation=relation,
+            **changes,
         )
 
     def two_products_one_code(n: int) -> BadInput:
@@ -780,20 +626,6 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             test="unique_stg_billing__products_product_code",
             names="unique_field=hard_money_lead",
             relation="model stg_billing__products",
-        )
-
-    def delivery_without_price(n: int) -> BadInput:
-        rows = _variant(
-            "billing.mortgage_broker_filter_to_mortgage_lead", n, created_at=datetime(2024, 10, 1)
-        )
-        return BadInput(
-            id="delivery-before-any-price",
-            description="a delivery before the first price version of its product",
-            table="billing.mortgage_broker_filter_to_mortgage_lead",
-            rows=rows,
-            test="deliveries_priced_by_one_price_version",
-            names=f"key_value=professional:{rows[0]['id']}",
-            relation="model int_lead_deliveries_priced",
         )
 
     def history(product_id: int, price: Decimal, start: datetime, end: datetime | None) -> RawRow:
@@ -968,12 +800,54 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             call_id="CA1",
             buyer_id=1,
         ),
-        sale_of_unknown_lead,
-        sale_before_its_lead,
-        call_of_unknown_campaign,
-        price_of_unknown_product,
+        _case(
+            "unknown-lead-boberdoo.lead_sales.lead_id",
+            "a sale of a lead boberdoo.leads does not hold (warns; still billed)",
+            "boberdoo.lead_sales",
+            _source_test("relationships_rows", "boberdoo.lead_sales", "lead_id"),
+            names="transaction_id={transaction_id}",
+            verdict="WARN",
+            lead_id="NO-SUCH-LEAD",
+        ),
+        _case(  # L4 was created on 2025-03-03 09:00.
+            "sale-before-its-lead",
+            "a sale dated before its lead was created (warns; still billed)",
+            "boberdoo.lead_sales",
+            "assert_sales_made_after_their_lead",
+            names="transaction_id={transaction_id}",
+            relation=None,
+            verdict="WARN",
+            lead_id="L4",
+            sold_at=datetime(2025, 3, 2),
+        ),
+        _case(
+            "unknown-campaign-invoca.calls.campaign_id",
+            "a call of a campaign boberdoo does not know (warns; listed, not billed)",
+            "invoca.calls",
+            "calls_of_unknown_campaigns",
+            names="call_id={call_id}",
+            relation="model int_calls_priced",
+            verdict="WARN",
+            campaign_id="NO-SUCH-CAMPAIGN",
+            duration_seconds=600,
+        ),
+        _case(
+            "unknown-product-billing.product_price.product_id",
+            "a price of a product billing.product does not hold",
+            "billing.product_price",
+            _source_test("relationships_rows", "billing.product_price", "product_id"),
+            names="product_id={product_id}",
+        ),
         two_products_one_code,
-        delivery_without_price,
+        _case(
+            "delivery-before-any-price",
+            "a delivery before the first price version of its product",
+            "billing.mortgage_broker_filter_to_mortgage_lead",
+            "deliveries_priced_by_one_price_version",
+            names="key_value=professional:{id}",
+            relation="model int_lead_deliveries_priced",
+            created_at=datetime(2024, 10, 1),
+        ),
         price_history_overlapping,
         price_history_contradicting_snapshot,
         price_history_with_gap,

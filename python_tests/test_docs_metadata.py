@@ -15,24 +15,14 @@ from typing import Any
 
 import pytest
 from dbt_harness import DbtSandbox, copy_project, output_of
+from readers import CONTRACTED_MARTS
 from shared_warehouse import SharedDuckDB
 
 PACKAGE = "lead_revenue_ledger"
 # make test names the catalog its lint-metadata stage generated from the shared DuckDB build.
 STAGE_CATALOG_ENV = "LEDGER_TEST_CATALOG"
-# The marts whose columns the spec fixes and the accounting marts the alert reads; every
-# other mart is held to the same (test_every_mart_has_an_enforced_contract).
-CONTRACTED = {
-    "lead_sales_ledger",
-    "ledger_entries",
-    "account_balances",
-    "ledger_balance_check",
-    "ledger_unbalanced_transactions",
-    "ledger_imbalance_accounts",
-    "ledger_imbalance_by_account_type",
-    "ledger_top_accounts",
-    "trial_balance_monthly",
-}
+# Every other mart is held to the same (test_every_mart_has_an_enforced_contract).
+CONTRACTED = set(CONTRACTED_MARTS)
 # Integer types as DuckDB's catalog names them; a mart's counts and ids are all BIGINT.
 INTEGER_TYPES = {
     "TINYINT",

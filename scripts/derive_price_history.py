@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ledger_tools import price_history
 from ledger_tools.raw_schemas import raw_schema_names
-from ledger_tools.warehouse import ENGINES, connect, validate_identifier
+from ledger_tools.warehouse import ENGINES, open_target, validate_identifier
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -41,12 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     billing = raw_schema_names(os.environ)["billing"]
     snapshots = validate_identifier(f"{os.environ.get('LEDGER_SCHEMA', 'ledger')}_snapshots")
-    try:
-        warehouse = connect(args.target)
-    except Exception as exc:  # the driver's own errors differ by engine
-        print(f"error: cannot open the {args.target} target: {exc}", file=sys.stderr)
-        return 1
-    with warehouse:
+    with open_target(args.target) as warehouse:
         try:
             runs = price_history.read_runs(warehouse, billing)
         except Exception as exc:

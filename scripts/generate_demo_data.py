@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from ledger_tools import demo_data
 from ledger_tools.raw_schema import RAW_SCHEMAS
-from ledger_tools.warehouse import ENGINES, Warehouse, connect, validate_identifier
+from ledger_tools.warehouse import ENGINES, Warehouse, open_target, validate_identifier
 
 
 def _schema_override(text: str) -> tuple[str, str]:
@@ -111,12 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     names = demo_data.resolve_schema_names(dict(args.schema))
     schemas = list(dict.fromkeys(names.values()))
-    try:
-        warehouse = connect(args.target)
-    except Exception as exc:  # the driver's own errors differ by engine
-        print(f"error: cannot open the {args.target} target: {exc}", file=sys.stderr)
-        return 1
-    with warehouse:
+    with open_target(args.target) as warehouse:
         if not args.replace:
             refused = _check_absent(warehouse, schemas, args.if_absent)
             if refused is not None:

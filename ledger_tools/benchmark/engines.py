@@ -209,13 +209,8 @@ class PostgresEngine(BenchEngine):
                 session.execute(f'drop schema if exists "{schema}" cascade')
 
     def env(self) -> dict[str, str]:
-        s = self.server.settings
         return {
-            "BILLING_DB_HOST": s.host,
-            "BILLING_DB_PORT": str(s.port),
-            "BILLING_DB_USER": s.user,
-            "BILLING_DB_PASSWORD": s.password,
-            "BILLING_DB_NAME": s.dbname,
+            **self.server.settings.env(),
             # libpq reads it, so dbt's sessions get the same settings as the reads.
             "PGOPTIONS": self.server.options,
             # Never opened on this target; set so no default can point at a real file.

@@ -1,28 +1,21 @@
-"""Analysts' reads, timed on the views and on table copies of the same relations.
+"""Analysts' reads (reads.sql), timed on the views and on table copies of the same marts.
 
-The copies stand for the legacy pattern: a consolidation job materializing the ledger into
-a table after each load. Reads of a view recompute it; reads of the copy do not. The ratio
-view/table is what reading through views costs the analyst. Beside the whole-ledger reads
-are the selective ones an analyst asks most (one broker's month, one day): each is also
-set against the whole-ledger aggregate (ledger_total) of the same run, since a selective
-read should cost a fraction of it. The views are read again on PostgreSQL once the raw
-tables' indexes exist (`make pg-indexes`), and on DuckDB in the copy the job publishes.
-
-Every read runs once as a warm-up (caches, DuckDB's first touch of the file, PostgreSQL's
-catalog cache) whose time is kept apart, then `repeats` times; the figure is the median of
-those. A read whose warm-up takes longer than `once_over_s` is not repeated: at that length
-caches no longer matter, and repeating a ten-minute query would only make the run last
-hours; its one run is the figure. The SQL is the same text on both engines.
+The copies stand for the legacy consolidation job's table: view/table is what reading through
+views costs, and a selective read is also set against the whole-ledger total of its run. Each
+read runs once as a warm-up, then `repeats` times (the figure: their median), unless the
+warm-up took over `once_over_s`, when caches no longer matter and that one run is the figure.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ledger_tools.benchmark.engines import COPY_SCHEMA, Session
@@ -35,55 +28,21 @@ TOTAL_READ = "ledger_total"
 class Read:
     key: str
     label: str
-    sql: str  # {relation} placeholders, plus {broker_id}, {month_start}, {month_end},
-    # {day}, {day_end}
+    sql: str  # on one line, with the placeholders of reads.sql
 
 
-READS: tuple[Read, ...] = (
-    Read(
-        "ledger_total",
-        "ledger rows and billed total",
-        "select count(*) as row_count, sum(billed_amount) as billed_amount"
-        " from {lead_sales_ledger}",
-    ),
-    Read(
-        "broker_month",
-        "revenue by broker and month",
-        "select mortgage_broker_id, date_trunc('month', event_at) as billing_month,"
-        " sum(billed_amount) as billed_amount from {lead_sales_ledger}"
-        " group by mortgage_broker_id, date_trunc('month', event_at) order by 1, 2",
-    ),
-    Read("balance_check", "ledger_balance_check", "select * from {ledger_balance_check}"),
-    Read("account_balances", "account_balances", "select * from {account_balances}"),
-    Read(
-        "broker_ledger",
-        "one broker's ledger for one month",
-        "select * from {lead_sales_ledger} where mortgage_broker_id = {broker_id}"
-        " and event_at >= timestamp '{month_start}' and event_at < timestamp '{month_end}'"
-        " order by event_at, ledger_id",
-    ),
-    Read(
-        "broker_entries",
-        "one broker's entries for one month",
-        "select * from {ledger_entries} where mortgage_broker_id = {broker_id}"
-        " and event_at >= timestamp '{month_start}' and event_at < timestamp '{month_end}'"
-        " order by event_at, entry_id",
-    ),
-    Read(
-        "day_by_deal_type",
-        "one day's revenue by deal type",
-        "select deal_type, sum(billed_amount) as billed_amount from {lead_sales_ledger}"
-        " where event_at >= timestamp '{day}' and event_at < timestamp '{day_end}'"
-        " group by deal_type order by deal_type",
-    ),
-)
+def _reads(path: Path) -> tuple[Read, ...]:
+    """The reads of reads.sql, each opened by a `-- key: label` line, in file order."""
+    found = re.findall(r"^-- (\w+): (.+)\n((?:[^-\n].*\n?)+)", path.read_text(), re.MULTILINE)
+    return tuple(Read(key, label, " ".join(sql.split())) for key, label, sql in found)
+
+
+READS = _reads(Path(__file__).with_name("reads.sql"))
 
 
 @dataclass(frozen=True)
 class BrokerMonth:
-    """The filters of the selective reads: the broker with the most ledger rows (ties: the
-    smallest id), its month with the most rows (ties: the earliest), and that month's
-    busiest day over every broker (ties: the earliest)."""
+    """The busiest broker, its busiest month and that month's busiest day (ties: smallest)."""
 
     broker_id: int
     month: date
@@ -194,11 +153,7 @@ def pick_broker_month(session: Session, ledger: str) -> BrokerMonth:
 def time_read(
     session: Session, sql: str, repeats: int, once_over_s: float
 ) -> tuple[Timing, list[tuple[Any, ...]]]:
-    """The warm-up time, the median of `repeats` runs, and the rows of the last run.
-
-    Fetching every row is part of the time: the analyst waits for the result, not for the
-    first byte of it.
-    """
+    """Warm-up, median of `repeats` runs and the last rows; fetching them all is timed too."""
     runs: list[float] = []
     rows: list[tuple[Any, ...]] = []
     for _ in range(repeats + 1):

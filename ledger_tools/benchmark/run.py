@@ -39,6 +39,7 @@ from ledger_tools.benchmark.engines import (
     DuckDbEngine,
     PostgresEngine,
     PostgresServer,
+    Session,
     count_raw_rows,
 )
 from ledger_tools.benchmark.machine import describe_machine, machine_line
@@ -271,15 +272,7 @@ def bench_engine(
     elif isinstance(engine, DuckDbEngine) and engine.read_copy.exists():
         _progress(f"{label}: timing reads on the published copy {engine.read_copy.name}")
         with engine.connect_copy() as session:
-            figures.reads = time_again(
-                session,
-                figures.reads,
-                views,
-                scale.filters,
-                settings.repeats,
-                settings.once_over_s,
-                "published",
-            )
+            _time_again(session, settings, scale, views, figures, "published")
     return figures
 
 
@@ -313,15 +306,21 @@ def _time_indexed(
     assert scale.filters is not None
     _progress(f"{label}: timing reads on the views again, the raw tables indexed")
     with engine.connect(read_only=True) as session:
-        figures.reads = time_again(
-            session,
-            figures.reads,
-            views,
-            scale.filters,
-            settings.repeats,
-            settings.once_over_s,
-            "indexed",
-        )
+        _time_again(session, settings, scale, views, figures, "indexed")
+
+
+def _time_again(
+    session: Session,
+    settings: Settings,
+    scale: ScaleFigures,
+    views: dict[str, str],
+    figures: EngineFigures,
+    kind: str,
+) -> None:
+    assert scale.filters is not None
+    figures.reads = time_again(
+        session, figures.reads, views, scale.filters, settings.repeats, settings.once_over_s, kind
+    )
 
 
 @contextlib.contextmanager
@@ -337,8 +336,7 @@ def postgres_server(options: str) -> Iterator[PostgresServer]:
     if binaries is None:
         raise BenchmarkError(f"PostgreSQL asked for, but BILLING_DB_HOST is unset and {reason}")
     _progress(f"starting a throwaway PostgreSQL ({binaries.label})")
-    with pg_sandbox.throwaway_server(binaries) as conn:
-        settings = PostgresSettings(conn.host, conn.port, conn.user, conn.dbname, conn.password)
+    with pg_sandbox.throwaway_server(binaries) as settings:
         yield PostgresServer.inspect(settings, "throwaway server", options)
     _progress("throwaway PostgreSQL stopped and removed")
 
