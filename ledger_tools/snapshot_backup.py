@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ledger_job import paths, targets
 from ledger_job.dbt_runner import DbtError, DbtRunner, dbt_target
 from ledger_job.duckdb_file import DuckDbFile, WarehouseBusyError, is_lock_conflict
@@ -51,8 +53,9 @@ SCD_ID_COLUMN = "dbt_scd_id"
 # A version without these is no version at all; dbt_valid_to may be null in dbt's default.
 REQUIRED_COLUMNS = (KEY_COLUMN, SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from")
 RUN_LOG_COLUMNS = ("invocation_id", "run_at")
-# The snapshot's dbt_valid_to_current, as the open_interval_end() macro spells it.
-OPEN_INTERVAL_END = "cast('9999-12-31 00:00:00' as timestamp)"
+# The snapshot's dbt_valid_to_current: open_interval_end()'s value, var open_interval_end.
+_PROJECT_VARS = yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text("utf-8"))["vars"]
+OPEN_INTERVAL_END = f"cast('{_PROJECT_VARS['open_interval_end']}' as timestamp)"
 # The same table the snapshot's hook creates (macros/snapshot_run_log.sql).
 RUN_LOG_DDL = "create table {name} (invocation_id varchar(64), run_at timestamp)"
 # What dbt's build_snapshot_table selects on a snapshot's first run (timestamp strategy,

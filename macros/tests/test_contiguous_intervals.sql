@@ -8,17 +8,21 @@
 
 with
 
+intervals as (
+
+    {{ interval_rows(model, partition_by, start_column, end_column) }}
+
+),
+
 windows as (
 
     select
-        {{ partition_by }} as partition_value,
-        {{ start_column }} as starts_at,
-        {{ end_column }} as ends_at,
-        lead({{ start_column }}) over (
-            partition by {{ partition_by }}
-            order by {{ start_column }}
+        *,
+        lead(starts_at) over (
+            partition by partition_value
+            order by starts_at
         ) as next_starts_at
-    from {{ model }}
+    from intervals
 
 ),
 

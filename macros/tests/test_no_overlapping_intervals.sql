@@ -13,13 +13,7 @@ with
 
 intervals as (
 
-    select
-        {{ partition_by }} as partition_value,
-        {{ key_column }} as key_value,
-        {{ start_column }} as starts_at,
-        {{ end_column }} as ends_at,
-        {{ open_end_if_null(end_column) }} as ends_before
-    from {{ model }}
+    {{ interval_rows(model, partition_by, start_column, end_column, key_column) }}
 
 ),
 

@@ -9,6 +9,10 @@
                           billed_amount in lead_sales_ledger: posting loses or invents no
                           revenue. Returned as one row on account 1100, its balance as debit,
                           the ledger's total in broken_rules.
+      no_posting_rule     every event type of lead_sales_ledger has lines in the seed
+                          ledger_posting_rules: the posting joins the rules, so a ledger row
+                          of an event type without any would post nothing. One row per such
+                          event type, named in broken_rules with its ledger row count.
     Returns each offending line whole, with the rules it breaks, so the failure names it.
 #}
 {{ run_after_balance_reports() }}
@@ -30,6 +34,12 @@ chart_of_accounts as (
 ledger as (
 
     select * from {{ ref('lead_sales_ledger') }}
+
+),
+
+posting_rules as (
+
+    select * from {{ ref('ledger_posting_rules') }}
 
 ),
 
@@ -70,10 +80,47 @@ receivable as (
 
 ),
 
+ledger_event_types as (
+
+    select
+        event_type,
+        count(*) as row_count,
+        sum(billed_amount) as billed_amount
+    from ledger
+    group by event_type
+
+),
+
 billed as (
 
     select coalesce(sum(billed_amount), 0) as billed_total
-    from ledger
+    from ledger_event_types
+
+),
+
+ruled_event_types as (
+
+    select distinct event_type
+    from posting_rules
+
+),
+
+unposted_event_types as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as entry_id,
+        cast(null as {{ dbt.type_string() }}) as transaction_id,
+        cast(null as {{ dbt.type_string() }}) as account_code,
+        cast(null as numeric(38, 2)) as debit,
+        cast(null as numeric(38, 2)) as credit,
+        cast('ledger' as {{ dbt.type_string() }}) as source,
+        'no_posting_rule: event type ' || ledger_event_types.event_type || ' ('
+        || cast(ledger_event_types.row_count as {{ dbt.type_string() }})
+        || ' ledger rows) has no line in seeds/ledger_posting_rules.csv; ' as broken_rules
+    from ledger_event_types
+    left join ruled_event_types
+        on ledger_event_types.event_type = ruled_event_types.event_type
+    where ruled_event_types.event_type is null
 
 ),
 
@@ -99,6 +146,8 @@ failures as (
     select * from malformed_lines
     union all
     select * from receivable_mismatch
+    union all
+    select * from unposted_event_types
 
 )
 

@@ -4,24 +4,7 @@
     before the revenue it belongs to. Returns the raw disposition with its item's instant.
 #}
 
-with
-
-with_item as (
-
-    {{ dispositions_with_their_item(
-        calls=ref('stg_invoca__calls'),
-        lead_sale_column='sold_at',
-        call_column='started_at',
-        item_column='item_at'
-    ) }}
-
-),
-
-reported_too_early as (
-
-    select * from with_item
-    where reported_at < item_at
-
-)
-
-select * from reported_too_early
+{{ dispositions_disagreeing_with_their_item(
+    ref('stg_invoca__calls'), 'sold_at', 'started_at', 'item_at',
+    disagrees_when='reported_at < item_at'
+) }}

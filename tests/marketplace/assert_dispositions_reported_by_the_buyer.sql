@@ -6,24 +6,7 @@
     disposition with the item's buyer.
 #}
 
-with
-
-with_item_buyer as (
-
-    {{ dispositions_with_their_item(
-        calls=ref('int_calls_attributed'),
-        lead_sale_column='mortgage_broker_id',
-        call_column='mortgage_broker_id',
-        item_column='item_buyer_id'
-    ) }}
-
-),
-
-reported_by_another_broker as (
-
-    select * from with_item_buyer
-    where buyer_id <> item_buyer_id
-
-)
-
-select * from reported_by_another_broker
+{{ dispositions_disagreeing_with_their_item(
+    ref('int_calls_attributed'), 'mortgage_broker_id', 'mortgage_broker_id', 'item_buyer_id',
+    disagrees_when='buyer_id <> item_buyer_id'
+) }}

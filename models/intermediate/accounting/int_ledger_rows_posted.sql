@@ -1,9 +1,9 @@
 {#
     Spec 4: each lead_sales_ledger row is one balanced transaction (transaction_id = ledger_id),
-    posted by the rules of the macro ledger_posting_rules. Lines of amount 0 are left out (a
-    delivery without discount has no 4800 line). The rule is a small table joined to the ledger rows, so the ledger is read once however
-    many lines a row posts: reading it once per line kind multiplied the cost of every
-    read of ledger_entries.
+    posted by the rules of the seed ledger_posting_rules. Lines of amount 0 are left out (a
+    delivery without discount has no 4800 line). The rules are a small table joined to the
+    ledger rows, so the ledger is read once however many lines a row posts: reading it once
+    per line kind multiplied the cost of every read of ledger_entries.
 #}
 
 with
@@ -14,16 +14,16 @@ ledger_rows as (
 
 ),
 
+posting_rules as (
+
+    select * from {{ ref('ledger_posting_rules') }}
+
+),
+
 ledger as (
 
     select * from ledger_rows
     where event_at >= {{ ledger_start_at() }}
-
-),
-
-posting_rules as (
-
-    {{ ledger_posting_rules() }}
 
 ),
 

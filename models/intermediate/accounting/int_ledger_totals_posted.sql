@@ -2,7 +2,7 @@
     Debits, credits and line count per account over every line of ledger_entries, for the
     balance reports, without making the lines: the ledger's rows are summed per event type
     first (a handful of rows), then posted by the same rules as int_ledger_rows_posted
-    (macro ledger_posting_rules), and finance's manual lines are added as they are. Posting
+    (seed ledger_posting_rules), and finance's manual lines are added as they are. Posting
     millions of rows into twice as many lines only to sum them again cost every read of
     account_balances and ledger_balance_check most of a ledger read. A line of amount 0 is
     no line (int_ledger_rows_posted leaves it out): it adds nothing to a sum and is not
@@ -24,16 +24,16 @@ manual_journal_lines as (
 
 ),
 
+posting_rules as (
+
+    select * from {{ ref('ledger_posting_rules') }}
+
+),
+
 ledger as (
 
     select * from ledger_rows
     where event_at >= {{ ledger_start_at() }}
-
-),
-
-posting_rules as (
-
-    {{ ledger_posting_rules() }}
 
 ),
 

@@ -14,23 +14,7 @@
 
 with
 
-snapshot_versions as (
-
-    select * from {{ ref('stg_billing__product_price_versions') }}
-
-),
-
-price_history as (
-
-    select * from {{ ref('stg_billing__product_price_history') }}
-
-),
-
-live_prices as (
-
-    select * from {{ ref('stg_billing__product_prices') }}
-
-),
+{{ price_source_imports() }},
 
 current_versions as (
 

@@ -1,6 +1,6 @@
 {#
     The price history, as the snapshot of billing.product_price recorded it: one row per
-    version, valid over [valid_from, valid_to); the current version ends 9999-12-31.
+    version, valid over [valid_from, valid_to); the current version ends at open_interval_end().
 #}
 
 with
