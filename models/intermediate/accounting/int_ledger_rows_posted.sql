@@ -8,22 +8,16 @@
 
 with
 
-ledger_rows as (
+ledger as (
 
     select * from {{ ref('int_ledger_rows_unioned') }}
+    where event_at >= {{ ledger_start_at() }}
 
 ),
 
 posting_rules as (
 
     select * from {{ ref('ledger_posting_rules') }}
-
-),
-
-ledger as (
-
-    select * from ledger_rows
-    where event_at >= {{ ledger_start_at() }}
 
 ),
 

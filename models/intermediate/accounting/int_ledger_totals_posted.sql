@@ -12,9 +12,10 @@
 
 with
 
-ledger_rows as (
+ledger as (
 
     select * from {{ ref('int_ledger_rows_unioned') }}
+    where event_at >= {{ ledger_start_at() }}
 
 ),
 
@@ -27,13 +28,6 @@ manual_journal_lines as (
 posting_rules as (
 
     select * from {{ ref('ledger_posting_rules') }}
-
-),
-
-ledger as (
-
-    select * from ledger_rows
-    where event_at >= {{ ledger_start_at() }}
 
 ),
 
