@@ -30,7 +30,16 @@ SCALE = 0.3
 DUCKDB_ENV = "LEDGER_TEST_DUCKDB"
 PG_SCHEMA_ENV = "LEDGER_TEST_PG_SCHEMA"
 PG_TARGET_ENV = "LEDGER_TEST_PG_TARGET"
+# What make test's other stages made, named the same way: check-redshift's compile and the
+# catalog lint-metadata generated from the shared DuckDB build.
+REDSHIFT_TARGET_ENV = "LEDGER_TEST_REDSHIFT_TARGET"
+CATALOG_ENV = "LEDGER_TEST_CATALOG"
 LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit", "retired")
+
+
+def named_by_make_test(name: str) -> str | None:
+    """What make test passed in the environment variable `name`, or None outside it."""
+    return os.environ.get(name, "").strip() or None
 
 
 def worker_id() -> str:
@@ -112,7 +121,7 @@ def _build_duckdb(directory: Path) -> None:
 
 
 def shared_duckdb(tmp_path_factory: pytest.TempPathFactory) -> SharedDuckDB:
-    given = os.environ.get(DUCKDB_ENV, "").strip()
+    given = named_by_make_test(DUCKDB_ENV)
     if given:
         path = Path(given)
         return SharedDuckDB(path, path.parent / "target")
@@ -131,10 +140,10 @@ def _build_postgres(directory: Path) -> None:
 
 
 def shared_postgres(tmp_path_factory: pytest.TempPathFactory) -> SharedPostgres:
-    given = os.environ.get(PG_SCHEMA_ENV, "").strip()
+    given = named_by_make_test(PG_SCHEMA_ENV)
     workdir = tmp_path_factory.mktemp("shared_postgres_reader")
     if given:
-        target = Path(os.environ.get(PG_TARGET_ENV, "").strip() or workdir / "target")
+        target = Path(named_by_make_test(PG_TARGET_ENV) or workdir / "target")
         return SharedPostgres(_postgres(given, workdir), target)
     directory = _built_once(_run_root(tmp_path_factory), "shared_postgres", _build_postgres)
     return SharedPostgres(_postgres("ledger_pytest_shared", workdir), directory / "target")

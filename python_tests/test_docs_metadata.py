@@ -8,7 +8,6 @@ metadata fails here by name rather than showing up later as a blank in the docs.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,9 @@ from typing import Any
 import pytest
 from dbt_harness import DbtSandbox, copy_project, output_of
 from readers import CONTRACTED_MARTS
-from shared_warehouse import SharedDuckDB
+from shared_warehouse import CATALOG_ENV, SharedDuckDB, named_by_make_test
 
 PACKAGE = "lead_revenue_ledger"
-# make test names the catalog its lint-metadata stage generated from the shared DuckDB build.
-STAGE_CATALOG_ENV = "LEDGER_TEST_CATALOG"
 # Every other mart is held to the same (test_every_mart_has_an_enforced_contract).
 CONTRACTED = set(CONTRACTED_MARTS)
 # Integer types as DuckDB's catalog names them; a mart's counts and ids are all BIGINT.
@@ -63,7 +60,7 @@ def built(
     """Every relation built (a copy of the shared build), and the catalog of their columns:
     lint-metadata's, made from the shared build, when make test names it."""
     sandbox = shared_duckdb.copy(tmp_path_factory.mktemp("docs_catalog"))
-    given = os.environ.get(STAGE_CATALOG_ENV, "").strip()
+    given = named_by_make_test(CATALOG_ENV)
     if given:
         return sandbox, json.loads(Path(given).read_text())
     result = sandbox.dbt("docs", "generate")

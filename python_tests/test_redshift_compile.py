@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from shared_warehouse import REDSHIFT_TARGET_ENV, named_by_make_test
 
 from ledger_job.paths import PROJECT_ROOT, dbt_executable
 from ledger_tools.redshift_check import check_files, sql_files
 
 pytestmark = pytest.mark.dbt  # one `dbt compile`, unless make test's check-redshift made it
-# make test names the target directory of its check-redshift stage's compile (the same command).
-STAGE_TARGET_ENV = "LEDGER_TEST_REDSHIFT_TARGET"
 
 
 @pytest.fixture(scope="module")
 def redshift_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get(STAGE_TARGET_ENV, "").strip()
+    given = named_by_make_test(REDSHIFT_TARGET_ENV)
     if given:
         return Path(given)
     target = tmp_path_factory.mktemp("redshift") / "target"
