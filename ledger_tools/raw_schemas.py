@@ -23,9 +23,14 @@ def _yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def project_vars(root: Path = paths.PROJECT_ROOT) -> dict[str, Any]:
+    """The vars of dbt_project.yml, as dbt reads them when no --vars override them."""
+    return _yaml(root / "dbt_project.yml").get("vars", {})
+
+
 def raw_schema_names(env: Mapping[str, str], root: Path = paths.PROJECT_ROOT) -> dict[str, str]:
     """Raw name (billing, boberdoo, ...) -> the schema dbt reads it from."""
-    defaults = _yaml(root / "dbt_project.yml").get("vars", {})
+    defaults = project_vars(root)
     names: dict[str, str] = {}
     for sources in sorted((root / "models").glob("**/_*__sources.yml")):
         for source in _yaml(sources).get("sources", []):

@@ -25,13 +25,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ledger_job import paths, targets
 from ledger_job.dbt_runner import DbtError, DbtRunner, dbt_target
 from ledger_job.duckdb_file import DuckDbFile, WarehouseBusyError, is_lock_conflict
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME
+from ledger_tools.raw_schemas import project_vars
 from ledger_tools.warehouse import (
     PostgresSettings,
     Row,
@@ -54,8 +53,7 @@ SCD_ID_COLUMN = "dbt_scd_id"
 REQUIRED_COLUMNS = (KEY_COLUMN, SCD_ID_COLUMN, "dbt_updated_at", "dbt_valid_from")
 RUN_LOG_COLUMNS = ("invocation_id", "run_at")
 # The snapshot's dbt_valid_to_current: open_interval_end()'s value, var open_interval_end.
-_PROJECT_VARS = yaml.safe_load((paths.PROJECT_ROOT / "dbt_project.yml").read_text("utf-8"))["vars"]
-OPEN_INTERVAL_END = f"cast('{_PROJECT_VARS['open_interval_end']}' as timestamp)"
+OPEN_INTERVAL_END = f"cast('{project_vars()['open_interval_end']}' as timestamp)"
 # The same table the snapshot's hook creates (macros/snapshot_run_log.sql).
 RUN_LOG_DDL = "create table {name} (invocation_id varchar(64), run_at timestamp)"
 # What dbt's build_snapshot_table selects on a snapshot's first run (timestamp strategy,
