@@ -18,5 +18,6 @@ def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def dbt_executable() -> Path:
-    """The dbt of the project's virtual environment."""
-    return PROJECT_ROOT / ".venv" / "bin" / "dbt"
+    """$LEDGER_DBT, else the dbt of the project's virtual environment (the suite sets it to
+    a dbt that starts warm: python_tests/warm_dbt.py)."""
+    return Path(os.environ.get("LEDGER_DBT") or PROJECT_ROOT / ".venv" / "bin" / "dbt")

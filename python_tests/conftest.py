@@ -11,9 +11,11 @@ loudly; where LEDGER_REQUIRE_POSTGRES=1 (CI) they fail instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 import shared_warehouse
+import warm_dbt
 from shared_warehouse import SharedDuckDB, SharedPostgres
 
 
@@ -24,6 +26,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
         pytest.fail(f"{reason}; LEDGER_REQUIRE_POSTGRES=1 forbids skipping", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_dbt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every dbt process of the run starts warm (warm_dbt.py); LEDGER_TEST_COLD_DBT=1: cold."""
+    with warm_dbt.warm_dbt(tmp_path_factory.mktemp("warm_dbt")) as client:
+        if client is None:
+            yield
+            return
+        saved = os.environ.get(warm_dbt.ENV)
+        os.environ[warm_dbt.ENV] = str(client)
+        yield
+        if saved is None:
+            os.environ.pop(warm_dbt.ENV, None)
+        else:
+            os.environ[warm_dbt.ENV] = saved
 
 
 @pytest.fixture(scope="session")
