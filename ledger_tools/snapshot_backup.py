@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger_job.dbt_runner import DbtRunner
 from ledger_tools.raw_schemas import project_vars
@@ -54,8 +54,9 @@ SNAPSHOT_DDL = (
 )
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
+    """A relation as dbt names it: `sql` to query it, str() to name it in a message."""
+
     schema: str
     identifier: str
 
@@ -67,8 +68,7 @@ class Table:
         return f"{self.schema}.{self.identifier}"
 
 
-@dataclass(frozen=True)
-class SnapshotRelations:
+class SnapshotRelations(NamedTuple):
     """The snapshot, its run log and its source, as the target names them."""
 
     snapshot: Table
@@ -99,11 +99,7 @@ def find_relations(runner: DbtRunner) -> SnapshotRelations:
     for line in reversed(runner.run_operation(RELATIONS_MACRO)):
         try:
             found = json.loads(line)
-            return SnapshotRelations(
-                snapshot=Table(**found["snapshot"]),
-                run_log=Table(**found["run_log"]),
-                source=Table(**found["source"]),
-            )
+            return SnapshotRelations(*(Table(**found[k]) for k in SnapshotRelations._fields))
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
     raise BackupRefused(f"dbt run-operation {RELATIONS_MACRO} named no relations")
