@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ledger_job.dbt_runner import DbtRunner
-from ledger_tools.raw_schemas import project_vars
+from ledger_tools.raw_schema import project_vars
 from ledger_tools.snapshot_file import (
     BackupRefused,
     Column,

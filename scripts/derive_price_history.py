@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger_tools import price_history
-from ledger_tools.raw_schemas import raw_schema_names
+from ledger_tools.raw_schema import raw_schema_names
 from ledger_tools.warehouse import ENGINES, open_target, validate_identifier
 
 
