@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -145,15 +145,7 @@ def export_snapshot(
         write_csv(runs_path, RUN_LOG_COLUMNS, run_rows)
         runs = len(run_rows)
     write_csv(path, names, rows)
-    return Outcome(
-        len(rows),
-        _versions(names, rows),
-        runs,
-        path,
-        runs_path,
-        relations.snapshot,
-        warehouse.describe(),
-    )
+    return _outcome(warehouse, relations.snapshot, path, names, rows, runs)
 
 
 def restore_snapshot(
@@ -201,15 +193,7 @@ def restore_snapshot(
         runs = None
         if run_log is not None:
             runs = _restore_run_log(warehouse, relations.run_log, runs_path, *run_log, replace)
-    return Outcome(
-        len(rows),
-        _versions(header, rows),
-        runs,
-        path,
-        runs_path,
-        relations.snapshot,
-        warehouse.describe(),
-    )
+    return _outcome(warehouse, relations.snapshot, path, header, rows, runs)
 
 
 def _restore_run_log(
@@ -252,9 +236,17 @@ def _count(warehouse: Warehouse, table: Table) -> int:
     return int(warehouse.query(f"select count(*) from {table.sql}")[0][0])
 
 
-def _versions(header: Sequence[str], rows: Iterable[Row]) -> dict[Any, int]:
+def _outcome(
+    warehouse: Warehouse,
+    table: Table,
+    path: Path,
+    header: Sequence[str],
+    rows: list[Row],
+    runs: int | None,
+) -> Outcome:
     position = list(header).index(KEY_COLUMN)
-    return dict(Counter(row[position] for row in rows))
+    versions = dict(Counter(row[position] for row in rows))
+    return Outcome(len(rows), versions, runs, path, runs_file_of(path), table, warehouse.describe())
 
 
 def _literal(text: str) -> str:

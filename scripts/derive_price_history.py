@@ -2,9 +2,6 @@
 
 Prints the derived versions and every assumption made (stray prices, the first price's
 start, the change to the snapshot's first version); with --write loads them.
-
-Usage: .venv/bin/python scripts/derive_price_history.py [--target duckdb|postgres]
-       [--write [--replace]] [--min-run-rows 3]
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Export or restore the price snapshot's history (`make snapshot-export`, `snapshot-restore`).
 
-    .venv/bin/python scripts/snapshot_backup.py export|restore [--file F] [--replace] [--target T]
-
 The logic and the exit codes live in ledger_tools.snapshot_cli; this file only makes it
 runnable.
 """

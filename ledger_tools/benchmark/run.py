@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ledger_job import paths
+from ledger_job.money import plural
 from ledger_job.process import raise_on_signals
 from ledger_tools import demo_data, pg_sandbox
 from ledger_tools.benchmark import report
@@ -156,7 +157,7 @@ def bench_engine(
     with engine.connect(read_only=True) as session:
         if scale.filters is None:
             scale.filters = pick_broker_month(session, views["lead_sales_ledger"])
-        _progress(f"{label}: timing reads ({report.runs(settings.repeats)} each after a warm-up)")
+        _progress(f"{label}: timing reads ({plural(settings.repeats, 'run')} each after a warm-up)")
         figures.reads, totals = run_reads(
             session, views, scale.filters, settings.repeats, settings.once_over_s
         )
@@ -305,7 +306,7 @@ def _run_description(settings: Settings, workdir: Path) -> dict[str, Any]:
     title = (
         f"ledger benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: models of {checkout.root} "
         f"({checkout.commit() or 'no git'}), built by {build}; demo data seed {settings.seed}; "
-        f"reads: median of {report.runs(settings.repeats)} after 1 warm-up run "
+        f"reads: median of {plural(settings.repeats, 'run')} after 1 warm-up run "
         f"(1 run when over {settings.once_over_s:g} s)"
     )
     return {
