@@ -26,7 +26,7 @@ _SPAN = 1 << 34
 
 
 @dataclass(frozen=True)
-class Campaigns:
+class Campaigns(common.Terms):
     """Campaign terms in (campaign, start) order, as columns; campaign c is CMP-(1001+c).
 
     A call's campaign is a position in `ids`; negative positions name the campaigns
@@ -39,9 +39,6 @@ class Campaigns:
     buyer_id: common.Ints
     payout: common.Ints
     min_duration: common.Ints
-    starts_at: common.Ints
-    ends_at: common.Ints  # meaningless where open
-    open: common.Bools
 
     def table(self) -> common.Table:
         return {
@@ -49,8 +46,7 @@ class Campaigns:
             "buyer_id": self.buyer_id,
             "payout_amount": self.payout,
             "min_duration_seconds": self.min_duration,
-            "starts_at": common.timestamps(self.starts_at),
-            "ends_at": common.timestamps(self.ends_at, null=self.open),
+            **self.period(),
         }
 
     def active(self, campaign: common.Ints, at: common.Ints) -> common.Ints:

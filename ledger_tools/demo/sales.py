@@ -123,15 +123,12 @@ def make_buyers(rng: common.Rng, brokers: common.Brokers) -> Buyers:
 
 
 @dataclass(frozen=True)
-class Deals:
+class Deals(common.Terms):
     """Broker deals in (buyer, deal type, start) order, as columns."""
 
     buyer_id: common.Ints
     deal_type: common.Ints
     payout: common.Ints
-    starts_at: common.Ints
-    ends_at: common.Ints  # meaningless where open
-    open: common.Bools
 
     def table(self) -> common.Table:
         return {
@@ -139,8 +136,7 @@ class Deals:
             "buyer_id": self.buyer_id,
             "deal_type": DEAL_TYPES[self.deal_type],
             "payout_amount": self.payout,
-            "starts_at": common.timestamps(self.starts_at),
-            "ends_at": common.timestamps(self.ends_at, null=self.open),
+            **self.period(),
         }
 
 
