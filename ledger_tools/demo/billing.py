@@ -106,14 +106,11 @@ _PLAN_ENDS_FROM, _PLAN_ENDS_UNTIL = (
 
 
 @dataclass(frozen=True)
-class Plans:
+class Plans(common.Terms):
     """Subscription plans in (broker, start) order, as columns."""
 
     broker_id: common.Ints
     tier: common.Ints  # index into PLAN_TIERS
-    starts_at: common.Ints
-    ends_at: common.Ints  # meaningless where open
-    open: common.Bools
     updated_at: common.Ints
 
     def table(self) -> common.Table:
@@ -122,8 +119,7 @@ class Plans:
             "mortgage_broker_id": self.broker_id,
             "plan_name": common.texts(PLAN_TIERS[t][0] for t in self.tier.tolist()),
             "discount_percent": np.array([PLAN_TIERS[t][1] for t in self.tier.tolist()]),
-            "starts_at": common.timestamps(self.starts_at),
-            "ends_at": common.timestamps(self.ends_at, null=self.open),
+            **self.period(),
             "updated_at": common.timestamps(self.updated_at),
         }
 
@@ -178,12 +174,12 @@ def make_plans(rng: common.Rng, brokers: common.Brokers) -> Plans:
     )
     order = np.lexsort((starts_at, broker_id))
     return Plans(
-        broker_id[order],
-        tier[order],
-        starts_at[order],
-        ends_at[order],
-        open_ended[order],
-        updated_at[order],
+        broker_id=broker_id[order],
+        tier=tier[order],
+        starts_at=starts_at[order],
+        ends_at=ends_at[order],
+        open=open_ended[order],
+        updated_at=updated_at[order],
     )
 
 
