@@ -139,7 +139,7 @@ def load_if_absent(database: Path, env: Mapping[str, str]) -> None:
     demo data is never mixed with real data."""
     import duckdb
 
-    from ledger_tools.raw_schemas import raw_schema_names
+    from ledger_tools.raw_schema import raw_schema_names
 
     names = raw_schema_names(env)
     existing: set[str] = set()

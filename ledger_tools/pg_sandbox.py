@@ -28,7 +28,7 @@ from pathlib import Path
 import psycopg
 
 from ledger_job.process import Terminated, raise_on_signals, stop_process
-from ledger_tools.warehouse import PostgresSettings
+from ledger_tools.pg_settings import PostgresSettings
 
 HOST_ENV = "BILLING_DB_HOST"
 REQUIRE_ENV = "LEDGER_REQUIRE_POSTGRES"

@@ -22,19 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from ledger_tools.raw_schema import DELIVERY_TABLES, RAW_TABLES
 from ledger_tools.warehouse import Row, Warehouse, validate_identifier
 
 HISTORY_COLUMNS = RAW_TABLES["billing"]["product_price_history"]
 
-# The legacy job's lead types and the products they bill (spec 2).
-PRODUCT_OF_LEAD_TYPE = {
-    "professional": "professional_lead",
-    "construction": "construction_loan_lead",
-    "hard_money": "hard_money_lead",
-    "land": "land_lead",
-}
+RUNS_SQL = Path(__file__).with_name("price_runs.sql").read_text(encoding="utf-8")
 # The legacy job's floor (seed 000): it never billed a delivery before this.
 LEGACY_FLOOR = datetime(2025, 1, 1)
 # A price on fewer rows than this, between two runs of one other price, is not a version.
@@ -71,52 +66,8 @@ class Derivation:
 
 
 def runs_sql(billing_schema: str) -> str:
-    """Runs of equal msrp per product, in delivery order (id breaks ties)."""
-    schema = validate_identifier(billing_schema)
-    lead_types = " ".join(
-        f"when '{lead_type}' then '{code}'" for lead_type, code in PRODUCT_OF_LEAD_TYPE.items()
-    )
-    return f"""
-with legacy as (
-    select
-        product.id as product_id,
-        legacy.id,
-        legacy.delivered_at,
-        legacy.msrp
-    from {schema}.legacy_lead_sales_ledger as legacy
-    inner join {schema}.product as product
-        on product.code = case legacy.lead_type {lead_types} end
-    where legacy.msrp is not null and legacy.delivered_at is not null
-),
-flagged as (
-    select
-        *,
-        case
-            when msrp = lag(msrp) over (partition by product_id order by delivered_at, id)
-                then 0
-            else 1
-        end as starts_run
-    from legacy
-),
-numbered as (
-    select
-        *,
-        sum(starts_run) over (
-            partition by product_id order by delivered_at, id rows unbounded preceding
-        ) as run_number
-    from flagged
-)
-select
-    product_id,
-    min(msrp) as price,
-    min(delivered_at) as first_at,
-    max(delivered_at) as last_at,
-    count(*) as row_count,
-    min(id) as first_id
-from numbered
-group by product_id, run_number
-order by product_id, min(delivered_at), min(id)
-"""
+    """Runs of equal msrp per product (price_runs.sql), found by the engine in one window pass."""
+    return RUNS_SQL.format(billing=validate_identifier(billing_schema))
 
 
 def read_runs(warehouse: Warehouse, billing_schema: str = "billing") -> list[PriceRun]:

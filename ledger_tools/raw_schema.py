@@ -3,8 +3,9 @@
 The tables and their columns, in order and with their types, are dbt's own sources: each
 column of a raw source in models/staging/*/_*__sources.yml carries a `data_type`, and the
 DDL is read from there, so a column is declared once. A raw source is one whose schema is
-a raw schema (`var('<raw>_schema')`, ledger_tools.raw_schemas); the build's own audit source
-is not landed by anyone and has no DDL here.
+`env_var('LEDGER_<RAW>_SCHEMA', '') or var('<raw>_schema')` (the environment variable when set,
+else the var's default in dbt_project.yml); the build's own audit source is not landed by
+anyone and has no DDL here.
 
 The EL tool owns these tables in production; the project creates them only for demo
 and test data. Keys are declared nowhere on purpose: the landing layer enforces none,
@@ -13,19 +14,41 @@ which is why the dbt sources test them.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ledger_job import paths
-from ledger_tools.raw_schemas import raw_schema_names
 
 Columns = list[tuple[str, str]]
+_SOURCE_SCHEMA = re.compile(r"env_var\(\s*'LEDGER_\w+_SCHEMA'.*var\(\s*'(\w+)_schema'\s*\)")
 
 
 def _yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def project_vars(root: Path = paths.PROJECT_ROOT) -> dict[str, Any]:
+    """The vars of dbt_project.yml, as dbt reads them when no --vars override them."""
+    return _yaml(root / "dbt_project.yml").get("vars", {})
+
+
+def raw_schema_names(env: Mapping[str, str], root: Path = paths.PROJECT_ROOT) -> dict[str, str]:
+    """Raw name (billing, boberdoo, ...) -> the schema dbt reads it from."""
+    defaults = project_vars(root)
+    names: dict[str, str] = {}
+    for sources in sorted((root / "models").glob("**/_*__sources.yml")):
+        for source in _yaml(sources).get("sources", []):
+            match = _SOURCE_SCHEMA.search(str(source.get("schema", "")))
+            if match:
+                raw = match.group(1)
+                names[raw] = env.get(f"LEDGER_{raw.upper()}_SCHEMA") or str(
+                    defaults[f"{raw}_schema"]
+                )
+    return names
 
 
 def _columns(path: Path, schema: str, table: dict[str, Any], problems: list[str]) -> Columns:

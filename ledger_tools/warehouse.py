@@ -8,22 +8,20 @@ way in because money must never pass through binary floating point.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ledger_job import paths
+from ledger_tools.pg_settings import PostgresSettings as PostgresSettings
 
 if TYPE_CHECKING:
-    import psycopg
     from psycopg.sql import Composed
 
 Engine = Literal["duckdb", "postgres"]
@@ -282,61 +280,6 @@ class DuckDBWarehouse(Warehouse):
 
     def describe(self) -> str:
         return f"duckdb {self.path}"
-
-
-@dataclass(frozen=True)
-class PostgresSettings:
-    """Connection settings; the defaults are those of the dbt `postgres` profile."""
-
-    host: str = "localhost"
-    port: int = 5432
-    user: str = "postgres"
-    dbname: str = "billing_db"
-    password: str = field(default="", repr=False)
-
-    @classmethod
-    def from_env(cls) -> PostgresSettings:
-        env = os.environ
-        return cls(
-            host=env.get("BILLING_DB_HOST") or cls.host,
-            port=int(env.get("BILLING_DB_PORT") or cls.port),
-            user=env.get("BILLING_DB_USER") or cls.user,
-            dbname=env.get("BILLING_DB_NAME") or cls.dbname,
-            password=env.get("BILLING_DB_PASSWORD") or "",
-        )
-
-    def describe(self) -> str:
-        return f"postgres {self.user}@{self.host}:{self.port}/{self.dbname}"
-
-    def env(self) -> dict[str, str]:
-        """The BILLING_DB_* that name this server to dbt, to the job and to `from_env`."""
-        return {
-            "BILLING_DB_HOST": self.host,
-            "BILLING_DB_PORT": str(self.port),
-            "BILLING_DB_USER": self.user,
-            "BILLING_DB_PASSWORD": self.password,
-            "BILLING_DB_NAME": self.dbname,
-        }
-
-    def is_loopback(self) -> bool:
-        """Whether the server is reached over this machine's loopback interface."""
-        return self.host in ("127.0.0.1", "localhost", "::1")
-
-    def connect(self, *, autocommit: bool = True, **options: Any) -> psycopg.Connection[Any]:
-        """A psycopg connection; `options` go to `psycopg.connect` (options=, application_name=)."""
-        import psycopg
-
-        # Keyword arguments rather than a conninfo string, so the password can never
-        # be echoed back inside a connection error.
-        return psycopg.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            dbname=self.dbname,
-            password=self.password or None,
-            autocommit=autocommit,
-            **options,
-        )
 
 
 class PostgresWarehouse(Warehouse):

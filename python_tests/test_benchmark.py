@@ -29,8 +29,9 @@ from ledger_tools.benchmark.process import (
 )
 from ledger_tools.benchmark.reads import READS, BrokerMonth, ReadFigures, Timing, time_read
 from ledger_tools.benchmark.results import EngineFigures, ScaleFigures
-from ledger_tools.benchmark.run import main, parse_args
-from ledger_tools.warehouse import PostgresSettings
+from ledger_tools.benchmark.run import main
+from ledger_tools.benchmark.settings import parse_args
+from ledger_tools.pg_settings import PostgresSettings
 
 
 def _engine(name: str, billed: str, seconds: float) -> EngineFigures:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from ledger_job.paths import PROJECT_ROOT
-from ledger_tools.raw_schema import RAW_SCHEMAS
-from ledger_tools.raw_schemas import raw_schema_names
+from ledger_tools.raw_schema import RAW_SCHEMAS, raw_schema_names
 
 PRODUCTION = "ledger_job"
 TOOLING = "ledger_tools"

@@ -21,7 +21,7 @@ from shared_warehouse import SharedDuckDB
 
 from ledger_job.paths import PROJECT_ROOT
 from ledger_tools import raw_schema
-from ledger_tools.raw_schemas import raw_schema_names
+from ledger_tools.raw_schema import raw_schema_names
 
 PACKAGE = "lead_revenue_ledger"
 

@@ -1,7 +1,4 @@
-"""Reject SQL constructs that Redshift or PostgreSQL lacks, in dbt's compiled SQL.
-
-Usage: .venv/bin/python scripts/check_redshift_sql.py [PATH ...]   (default: target/compiled)
-"""
+"""Reject SQL constructs that Redshift or PostgreSQL lacks, in dbt's compiled SQL."""
 
 import sys
 

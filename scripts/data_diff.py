@@ -1,10 +1,5 @@
 """What a pull request changes in the marts: a markdown report comparing two builds.
 
-Usage: .venv/bin/python scripts/data_diff.py --base-duckdb BASE.duckdb --head-duckdb HEAD.duckdb
-           [--output report.md]
-       .venv/bin/python scripts/data_diff.py --target postgres --base-schema ledger
-           --head-schema ledger_pr [--output report.md]      (BILLING_DB_*; or redshift)
-
 Schemas are LEDGER_SCHEMA prefixes: the marts are read from <prefix>_marts. Exit code 0
 whatever the diff says (a change is for reviewers to judge), 1 when it cannot be made.
 """

@@ -2,9 +2,6 @@
 
 Prints the derived versions and every assumption made (stray prices, the first price's
 start, the change to the snapshot's first version); with --write loads them.
-
-Usage: .venv/bin/python scripts/derive_price_history.py [--target duckdb|postgres]
-       [--write [--replace]] [--min-run-rows 3]
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ledger_tools import price_history
-from ledger_tools.raw_schemas import raw_schema_names
+from ledger_tools.raw_schema import raw_schema_names
 from ledger_tools.warehouse import ENGINES, open_target, validate_identifier
 
 

@@ -2,14 +2,6 @@
 
 Demo rows are never mixed with real ones: without --replace nothing is written when a
 raw schema already exists, and --if-absent refuses outright when only some exist.
-
-Usage: .venv/bin/python scripts/generate_demo_data.py [--target duckdb|postgres]
-       [--scale 1.0] [--seed 42] [--as-of YYYY-MM-DD] [--if-absent | --replace]
-       [--schema RAW=ACTUAL ...]
-
---as-of (default today, UTC): the last day of the data, so `dbt source freshness` passes
-on data made today. Same seed, scale and as-of, same rows; the tests pass
---as-of 2025-12-31, the fixed demo their expected figures are of.
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""Time the stages of `make test` and print them.
-
-Usage: .venv/bin/python scripts/stage_clock.py --file FILE reset | run NAME -- COMMAND ... | report
-"""
+"""Time the stages of `make test` and print them."""
 
 import sys
 

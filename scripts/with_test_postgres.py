@@ -1,7 +1,4 @@
-"""Run a command with a PostgreSQL available: BILLING_DB_*, else a throwaway server, else skip.
-
-Usage: .venv/bin/python scripts/with_test_postgres.py [--search-path DIRS] -- COMMAND [ARG ...]
-"""
+"""Run a command with a PostgreSQL available: BILLING_DB_*, else a throwaway server, else skip."""
 
 import sys
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ledger_tools.benchmark.process import BackendWatch, parent_of, process_title
+from ledger_tools.pg_settings import PostgresSettings
 from ledger_tools.raw_schema import RAW_SCHEMAS, RAW_TABLES
-from ledger_tools.warehouse import PostgresSettings
 
 MODEL_SCHEMA = "ledger_bench"
 RAW_SCHEMA_NAMES: dict[str, str] = {raw: f"{MODEL_SCHEMA}_{raw}" for raw in RAW_SCHEMAS}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from ledger_job.money import plural
 from ledger_tools.benchmark.reads import READS, ReadFigures, Timing, ratio_to_total
 from ledger_tools.benchmark.results import EngineFigures, ScaleFigures
 
@@ -19,10 +20,6 @@ ONCE_NOTE = "* one run only: its warm-up took longer than --once-over, so it was
 
 def _num(value: float | None, digits: int) -> str:
     return MISSING if value is None else f"{value:,.{digits}f}"
-
-
-def runs(count: int) -> str:
-    return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def _seconds(timing: Timing | None) -> str:
@@ -131,7 +128,7 @@ def _read_label(key: str, label: str, scale: ScaleFigures) -> str:
 
 
 def reads_table(scale: ScaleFigures, repeats: int) -> Table:
-    header = [f"read (median of {runs(repeats)}, s)"]
+    header = [f"read (median of {plural(repeats, 'run')}, s)"]
     for e in scale.engines:
         indexed, published = _columns(e)
         header += [f"{e.engine} view", f"{e.engine} table", "view/table", "view/total"]

@@ -5,7 +5,6 @@ scale's block as soon as its engines are done (scale 1000 takes a while)."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -15,24 +14,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from ledger_job import paths
+from ledger_job.money import plural
 from ledger_job.process import raise_on_signals
 from ledger_tools import demo_data, pg_sandbox
 from ledger_tools.benchmark import report
 from ledger_tools.benchmark.build import (
-    BUILDERS,
     BenchmarkError,
-    Checkout,
     marts_relations,
     read_build_figures,
 )
 from ledger_tools.benchmark.engines import (
-    ENGINE_NAMES,
     MODEL_SCHEMA,
     RAW_SCHEMA_NAMES,
     BenchEngine,
@@ -52,114 +48,14 @@ from ledger_tools.benchmark.reads import (
     time_again,
 )
 from ledger_tools.benchmark.results import EngineFigures, ScaleFigures
-from ledger_tools.warehouse import PostgresSettings
+from ledger_tools.benchmark.settings import Settings, parse_args
+from ledger_tools.pg_settings import PostgresSettings
 
 GENERATOR = paths.PROJECT_ROOT / "scripts" / "generate_demo_data.py"
 # What the child processes must not inherit: the caller's warehouse, target, schemas and
 # the job's HTTP endpoints (a benchmark posts no heartbeat and no alert).
 _INHERITED_NEVER_PREFIXES = ("LEDGER_", "DBT_", "BILLING_DB_")
 _INHERITED_NEVER = ("INTERNAL_API_URL", "INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")
-
-
-@dataclass(frozen=True)
-class Settings:
-    scales: list[float]
-    engines: list[str]
-    repeats: int
-    seed: int
-    once_over_s: float
-    checkout: Checkout
-    workdir: Path | None = None
-    keep: bool = False
-    json_path: Path | None = None
-    markdown_path: Path | None = None
-    pg_options: str = ""
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more: {text!r}")
-    return int(text)
-
-
-def _words(values: list[str]) -> list[str]:
-    # `--engines "duckdb postgres"` (one word from make) and `--engines duckdb postgres`.
-    return [word for value in values for word in value.replace(",", " ").split()]
-
-
-def parse_args(argv: Sequence[str] | None = None) -> Settings:
-    parser = argparse.ArgumentParser(
-        prog="benchmark_build.py",
-        description="Time the nightly job and analysts' reads at growing data sizes, on "
-        "DuckDB and PostgreSQL side by side. Prints figures, asserts nothing.",
-    )
-    parser.add_argument("--scales", nargs="+", default=["1", "10"], help="default: 1 10")
-    parser.add_argument(
-        "--engines", nargs="+", default=list(ENGINE_NAMES), help="default: duckdb postgres"
-    )
-    parser.add_argument(
-        "--repeats", type=_positive, default=5, help="timed runs per read, after one warm-up"
-    )
-    parser.add_argument(
-        "--once-over",
-        type=float,
-        default=60.0,
-        metavar="SECONDS",
-        help="a read whose warm-up takes longer runs only that once (default 60)",
-    )
-    parser.add_argument("--seed", type=int, default=42, help="demo data seed (default 42)")
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        help="keep DuckDB files, dbt targets and logs here (default: a temp dir, removed)",
-    )
-    parser.add_argument(
-        "--keep",
-        action="store_true",
-        help="keep the temp dir and the ledger_bench_* PostgreSQL schemas of the last scale",
-    )
-    parser.add_argument(
-        "--project-dir",
-        type=Path,
-        default=paths.PROJECT_ROOT,
-        help="the checkout whose models (and job) are benchmarked (default: this one)",
-    )
-    parser.add_argument(
-        "--build",
-        choices=BUILDERS,
-        default="job",
-        help="job: the checkout's nightly job (default); dbt: `dbt build` with this venv",
-    )
-    parser.add_argument(
-        "--pg-options",
-        default="",
-        metavar="OPTIONS",
-        help="settings of every PostgreSQL session, build and reads, e.g. '-c jit=off'",
-    )
-    parser.add_argument("--json", type=Path, dest="json_path", help="write every figure here")
-    parser.add_argument("--markdown", type=Path, dest="markdown_path", help="markdown tables")
-    args = parser.parse_args(argv)
-    engines = _words(args.engines)
-    unknown = sorted(set(engines) - set(ENGINE_NAMES))
-    if unknown or not engines:
-        parser.error(f"--engines: choose from {', '.join(ENGINE_NAMES)}, got {engines}")
-    try:
-        scales = [demo_data.parse_scale(word) for word in _words(args.scales)]
-    except argparse.ArgumentTypeError as exc:
-        parser.error(f"--scales: {exc}")
-    return Settings(
-        scales=scales,
-        engines=list(dict.fromkeys(engines)),
-        repeats=args.repeats,
-        seed=args.seed,
-        once_over_s=args.once_over,
-        pg_options=args.pg_options,
-        checkout=Checkout(args.project_dir.resolve(), args.build),
-        workdir=args.workdir.resolve() if args.workdir else None,
-        keep=args.keep,
-        json_path=args.json_path,
-        markdown_path=args.markdown_path,
-    )
 
 
 def _progress(message: str) -> None:
@@ -261,7 +157,7 @@ def bench_engine(
     with engine.connect(read_only=True) as session:
         if scale.filters is None:
             scale.filters = pick_broker_month(session, views["lead_sales_ledger"])
-        _progress(f"{label}: timing reads ({report.runs(settings.repeats)} each after a warm-up)")
+        _progress(f"{label}: timing reads ({plural(settings.repeats, 'run')} each after a warm-up)")
         figures.reads, totals = run_reads(
             session, views, scale.filters, settings.repeats, settings.once_over_s
         )
@@ -410,7 +306,7 @@ def _run_description(settings: Settings, workdir: Path) -> dict[str, Any]:
     title = (
         f"ledger benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: models of {checkout.root} "
         f"({checkout.commit() or 'no git'}), built by {build}; demo data seed {settings.seed}; "
-        f"reads: median of {report.runs(settings.repeats)} after 1 warm-up run "
+        f"reads: median of {plural(settings.repeats, 'run')} after 1 warm-up run "
         f"(1 run when over {settings.once_over_s:g} s)"
     )
     return {

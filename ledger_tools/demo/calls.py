@@ -6,27 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ledger_tools.demo.common import (
-    DAY,
-    PERIOD_END,
-    TERMS_START,
-    Bools,
-    Brokers,
-    Ints,
-    Rng,
-    Table,
-    Texts,
-    change_instants,
-    choose,
-    instants,
-    integers,
-    labels,
-    runs,
-    shuffled_quota,
-    stable_order,
-    texts,
-    timestamps,
-)
+from ledger_tools.demo import common
 from ledger_tools.demo.sales import Leads
 
 # Payouts in cents.
@@ -46,37 +26,33 @@ _SPAN = 1 << 34
 
 
 @dataclass(frozen=True)
-class Campaigns:
+class Campaigns(common.Terms):
     """Campaign terms in (campaign, start) order, as columns; campaign c is CMP-(1001+c).
 
     A call's campaign is a position in `ids`; negative positions name the campaigns
     boberdoo does not know, the last of `ids` counting back (UNKNOWN_CAMPAIGNS).
     """
 
-    ids: Texts  # the known campaigns, then UNKNOWN_CAMPAIGNS reversed
+    ids: common.Texts  # the known campaigns, then UNKNOWN_CAMPAIGNS reversed
     count: int  # known campaigns
-    campaign: Ints
-    buyer_id: Ints
-    payout: Ints
-    min_duration: Ints
-    starts_at: Ints
-    ends_at: Ints  # meaningless where open
-    open: Bools
+    campaign: common.Ints
+    buyer_id: common.Ints
+    payout: common.Ints
+    min_duration: common.Ints
 
-    def table(self) -> Table:
+    def table(self) -> common.Table:
         return {
             "campaign_id": self.ids[self.campaign],
             "buyer_id": self.buyer_id,
             "payout_amount": self.payout,
             "min_duration_seconds": self.min_duration,
-            "starts_at": timestamps(self.starts_at),
-            "ends_at": timestamps(self.ends_at, null=self.open),
+            **self.period(),
         }
 
-    def active(self, campaign: Ints, at: Ints) -> Ints:
+    def active(self, campaign: common.Ints, at: common.Ints) -> common.Ints:
         """The term in force for each (campaign, instant), half-open; -1 where none."""
-        term_keys = self.campaign * _SPAN + (self.starts_at - TERMS_START)
-        keys = campaign * _SPAN + (at - TERMS_START)
+        term_keys = self.campaign * _SPAN + (self.starts_at - common.TERMS_START)
+        keys = campaign * _SPAN + (at - common.TERMS_START)
         term = np.searchsorted(term_keys, keys, side="right") - 1
         found = np.maximum(term, 0)
         covers = (
@@ -88,14 +64,14 @@ class Campaigns:
         return np.where(covers, term, -1)
 
 
-def make_campaigns(rng: Rng, count: int, brokers: Brokers) -> Campaigns:
+def make_campaigns(rng: common.Rng, count: int, brokers: common.Brokers) -> Campaigns:
     """Campaigns of one buyer each, with one to three consecutive terms, the last open."""
     buyer = brokers.draw(rng, count)
-    terms = 1 + choose(rng, TERMS_PER_CAMPAIGN_WEIGHTS, count)
+    terms = 1 + common.choose(rng, TERMS_PER_CAMPAIGN_WEIGHTS, count)
     # One campaign with term changes and one without, whatever the scale.
     terms[0] = max(terms[0], 2)
     terms[1] = 1
-    change_at = change_instants(rng, count)
+    change_at = common.change_instants(rng, count)
     several = terms == 3
     change_at[several] = np.sort(change_at[several], axis=1)
     # Each term pays differently from the one before; every other one changes the minimum.
@@ -104,19 +80,25 @@ def make_campaigns(rng: Rng, count: int, brokers: Brokers) -> Campaigns:
     payout[:, 0] = rng.integers(0, len(CALL_PAYOUTS), count)
     minimum[:, 0] = rng.integers(0, len(MIN_DURATIONS), count)
     for term in (1, 2):
-        payout[:, term] = (payout[:, term - 1] + integers(rng, 1, 5, count)) % len(CALL_PAYOUTS)
-        changed = (minimum[:, term - 1] + integers(rng, 1, 2, count)) % len(MIN_DURATIONS)
+        payout[:, term] = (payout[:, term - 1] + common.integers(rng, 1, 5, count)) % len(
+            CALL_PAYOUTS
+        )
+        changed = (minimum[:, term - 1] + common.integers(rng, 1, 2, count)) % len(MIN_DURATIONS)
         minimum[:, term] = np.where(rng.random(count) < 0.5, changed, minimum[:, term - 1])
 
-    campaign, term = runs(terms)
+    campaign, term = common.runs(terms)
     return Campaigns(
-        ids=texts([*(f"CMP-{1001 + c}" for c in range(count)), *reversed(UNKNOWN_CAMPAIGNS)]),
+        ids=common.texts(
+            [*(f"CMP-{1001 + c}" for c in range(count)), *reversed(UNKNOWN_CAMPAIGNS)]
+        ),
         count=count,
         campaign=campaign,
         buyer_id=buyer[campaign],
         payout=np.array(CALL_PAYOUTS)[payout[campaign, term]],
         min_duration=np.array(MIN_DURATIONS)[minimum[campaign, term]],
-        starts_at=np.where(term == 0, TERMS_START, change_at[campaign, np.maximum(term - 1, 0)]),
+        starts_at=np.where(
+            term == 0, common.TERMS_START, change_at[campaign, np.maximum(term - 1, 0)]
+        ),
         ends_at=change_at[campaign, np.minimum(term, 1)],
         open=term == terms[campaign] - 1,
     )
@@ -126,62 +108,64 @@ def make_campaigns(rng: Rng, count: int, brokers: Brokers) -> Campaigns:
 class Calls:
     """Tracked calls in order of the call, as columns."""
 
-    call_ids: Texts
-    campaign: Ints  # position in Campaigns.ids
-    phones: Texts
-    started_at: Ints
-    duration: Ints
-    term: Ints  # the campaign term in force, -1 for an unknown campaign
+    call_ids: common.Texts
+    campaign: common.Ints  # position in Campaigns.ids
+    phones: common.Texts
+    started_at: common.Ints
+    duration: common.Ints
+    term: common.Ints  # the campaign term in force, -1 for an unknown campaign
 
-    def table(self, campaigns: Campaigns) -> Table:
+    def table(self, campaigns: Campaigns) -> common.Table:
         return {
             "call_id": self.call_ids,
             "campaign_id": campaigns.ids[self.campaign],
             "caller_phone": self.phones,
-            "started_at": timestamps(self.started_at),
+            "started_at": common.timestamps(self.started_at),
             "duration_seconds": self.duration,
         }
 
 
-def _durations(rng: Rng, minimum: Ints, kind: Ints) -> Ints:
+def _durations(rng: common.Rng, minimum: common.Ints, kind: common.Ints) -> common.Ints:
     n = len(kind)
     short = (rng.random(n) * (minimum - 1)).astype(np.int64)  # 0 .. minimum - 2
-    long = minimum + integers(rng, 1, 1800, n)
+    long = minimum + common.integers(rng, 1, 1800, n)
     return np.select(
         [kind == SHORT, kind == ONE_UNDER, kind == EXACT], [short, minimum - 1, minimum], long
     )
 
 
 def make_calls(
-    rng: Rng, count: int, leads: Leads, campaigns: Campaigns, stray_phones: Texts
+    rng: common.Rng, count: int, leads: Leads, campaigns: Campaigns, stray_phones: common.Texts
 ) -> Calls:
     """Calls mostly from lead phones, some from nobody's, a few to unknown campaigns."""
 
-    def after(lead: Ints) -> Ints:
+    def after(lead: common.Ints) -> common.Ints:
         created = leads.created_at[lead]
-        return created + integers(rng, 0, np.minimum(14 * DAY, PERIOD_END - created - 1), len(lead))
+        return created + common.integers(
+            rng, 0, np.minimum(14 * common.DAY, common.PERIOD_END - created - 1), len(lead)
+        )
 
-    def any_campaign(size: int) -> Ints:
+    def any_campaign(size: int) -> common.Ints:
         return rng.integers(0, campaigns.count, size)
 
     # Pinned cases first, so they exist at every scale: a call at each term change,
     # on the phone with the lead tie, in the second a lead is created, lasting exactly
     # and one second under the minimum, to an unknown campaign.
-    change = np.flatnonzero(campaigns.starts_at != TERMS_START)
+    change = np.flatnonzero(campaigns.starts_at != common.TERMS_START)
     change_at = campaigns.starts_at[change]
     some = rng.integers(0, len(leads), 6)
     pinned_campaign = np.concatenate([campaigns.campaign[change], any_campaign(6), [-1]])
     pinned_phone = np.concatenate(
         [
             leads.phones[leads.before(rng, change_at)],
-            texts([leads.tie_phone]),
+            common.texts([leads.tie_phone]),
             leads.phones[some],
         ]
     )
     pinned_at = np.concatenate(
         [
             change_at,
-            [leads.tie_at + int(integers(rng, 60, DAY, 1)[0])],
+            [leads.tie_at + int(common.integers(rng, 60, common.DAY, 1)[0])],
             leads.created_at[some[:1]],
             after(some[1:]),
         ]
@@ -191,18 +175,20 @@ def make_calls(
     )
 
     rest = max(0, count - len(pinned_kind))
-    unknown = shuffled_quota(rng, rest, UNKNOWN_WEIGHTS) == 0
-    stray = shuffled_quota(rng, rest, STRAY_WEIGHTS) == 0
-    kind = shuffled_quota(rng, rest, DURATION_WEIGHTS)
+    unknown = common.shuffled_quota(rng, rest, UNKNOWN_WEIGHTS) == 0
+    stray = common.shuffled_quota(rng, rest, STRAY_WEIGHTS) == 0
+    kind = common.shuffled_quota(rng, rest, DURATION_WEIGHTS)
     # Negative positions are the unknown campaigns (see Campaigns).
     campaign = np.where(
-        unknown, -integers(rng, 1, len(UNKNOWN_CAMPAIGNS), rest), any_campaign(rest)
+        unknown, -common.integers(rng, 1, len(UNKNOWN_CAMPAIGNS), rest), any_campaign(rest)
     )
     lead = rng.integers(0, len(leads), rest)
     phone = np.where(
         stray, stray_phones[rng.integers(0, len(stray_phones), rest)], leads.phones[lead]
     )
-    at = np.where(stray, instants(rng, TERMS_START, PERIOD_END, rest), after(lead))
+    at = np.where(
+        stray, common.instants(rng, common.TERMS_START, common.PERIOD_END, rest), after(lead)
+    )
 
     campaign = np.concatenate([pinned_campaign, campaign])
     phone = np.concatenate([pinned_phone, phone])
@@ -212,9 +198,9 @@ def make_calls(
     minimum = np.where(term >= 0, campaigns.min_duration[np.maximum(term, 0)], MIN_DURATIONS[0])
     duration = _durations(rng, minimum, kind)
 
-    order = stable_order(at)
+    order = common.stable_order(at)
     return Calls(
-        call_ids=labels("CA-", range(1, len(order) + 1), 7),
+        call_ids=common.labels("CA-", range(1, len(order) + 1), 7),
         campaign=campaign[order],
         phones=phone[order],
         started_at=at[order],

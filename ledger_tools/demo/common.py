@@ -211,3 +211,19 @@ class Brokers:
     def draw(self, rng: Rng, size: int) -> Ints:
         """Broker ids, each broker drawn in proportion to its volume."""
         return self.ids[choose(rng, self.weights, size)]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Consecutive terms of a deal or a campaign, as columns: each from starts_at, until
+    ends_at unless open."""
+
+    starts_at: Ints
+    ends_at: Ints  # meaningless where open
+    open: Bools
+
+    def period(self) -> Table:
+        return {
+            "starts_at": timestamps(self.starts_at),
+            "ends_at": timestamps(self.ends_at, null=self.open),
+        }

@@ -6,23 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ledger_tools.demo import common
 from ledger_tools.demo.calls import Calls, Campaigns
-from ledger_tools.demo.common import (
-    DAY,
-    HOUR,
-    PERIOD_END,
-    Ints,
-    Rng,
-    Table,
-    Texts,
-    choose,
-    integers,
-    labels,
-    runs,
-    stable_order,
-    texts,
-    timestamps,
-)
 from ledger_tools.demo.sales import Sales
 
 Feedback = tuple[tuple[tuple[str, ...], int], ...]
@@ -59,16 +44,16 @@ CALL_MUST_HAVE = (("returned",), ("sold", "returned"))
 SALE_FEEDBACK_SHARE = 0.7
 CALL_FEEDBACK_SHARE = 0.4
 # Early enough for a whole forced sequence to be reported before PERIOD_END.
-_FORCED_BEFORE = PERIOD_END - 45 * DAY
+_FORCED_BEFORE = common.PERIOD_END - 45 * common.DAY
 
 
 def _report(
-    rng: Rng,
-    item_at: Ints,
+    rng: common.Rng,
+    item_at: common.Ints,
     share: float,
     feedback: Feedback,
     must_have: Sequence[tuple[str, ...]],
-) -> tuple[Ints, Texts, Ints]:
+) -> tuple[common.Ints, common.Texts, common.Ints]:
     """(item, status, reported_at) of every report on a share of the items.
 
     Items are in time order; a sequence's statuses come in order, each some hours or
@@ -76,11 +61,11 @@ def _report(
     """
     sequences = [s for s, _ in feedback]
     lengths = np.array([len(s) for s in sequences])
-    statuses = texts(status for s in sequences for status in s)
+    statuses = common.texts(status for s in sequences for status in s)
     first_status = np.cumsum(lengths) - lengths
 
     chosen = np.sort(rng.choice(len(item_at), round(share * len(item_at)), replace=False))
-    sequence = choose(rng, [w for _, w in feedback], len(chosen))
+    sequence = common.choose(rng, [w for _, w in feedback], len(chosen))
     tie = (lengths[sequence] > 1) & (rng.random(len(chosen)) < 0.05)
     # The forced sequences go to the first chosen items early enough, in order; the
     # first of them reports its second status in the same second.
@@ -89,23 +74,29 @@ def _report(
     tie[forced] = False
     tie[forced[:1]] = lengths[sequence[forced[:1]]] > 1
 
-    report, step = runs(lengths[sequence])
+    report, step = common.runs(lengths[sequence])
     gap = np.where(
         step == 0,
-        integers(rng, 300, 3 * DAY, len(report)),
-        np.where(tie[report] & (step == 1), 0, integers(rng, HOUR, 10 * DAY, len(report))),
+        common.integers(rng, 300, 3 * common.DAY, len(report)),
+        np.where(
+            tie[report] & (step == 1),
+            0,
+            common.integers(rng, common.HOUR, 10 * common.DAY, len(report)),
+        ),
     )
     elapsed = np.cumsum(gap)
     elapsed -= (elapsed - gap)[step == 0][report]  # restart at each report's first status
     item = chosen[report]
     reported_at = item_at[item] + elapsed
     # Feedback still to come after the data's cut-off is simply not there yet.
-    known = reported_at < PERIOD_END
+    known = reported_at < common.PERIOD_END
     status = statuses[first_status[sequence[report]] + step]
     return item[known], status[known], reported_at[known]
 
 
-def make_dispositions(rng: Rng, sales: Sales, calls: Calls, campaigns: Campaigns) -> Table:
+def make_dispositions(
+    rng: common.Rng, sales: Sales, calls: Calls, campaigns: Campaigns
+) -> common.Table:
     """Feedback on ~70% of sales and ~40% of billable calls; none on unbillable calls."""
     sale, sale_status, sale_at = _report(
         rng, sales.sold_at, SALE_FEEDBACK_SHARE, SALE_FEEDBACK, SALE_MUST_HAVE
@@ -117,7 +108,7 @@ def make_dispositions(rng: Rng, sales: Sales, calls: Calls, campaigns: Campaigns
     )
     call = billable[call]
 
-    none_sale, none_call = texts([None] * len(call)), texts([None] * len(sale))
+    none_sale, none_call = common.texts([None] * len(call)), common.texts([None] * len(sale))
     transaction_id = np.concatenate([sales.transaction_ids[sale], none_sale])
     call_id = np.concatenate([none_call, calls.call_ids[call]])
     buyer_id = np.concatenate([sales.buyer_id[sale], campaigns.buyer_id[calls.term[call]]])
@@ -125,12 +116,12 @@ def make_dispositions(rng: Rng, sales: Sales, calls: Calls, campaigns: Campaigns
     reported_at = np.concatenate([sale_at, call_at])
     # A stable order on the instant: statuses of one item reported in the same second
     # keep their order, so the later one gets the greater disposition_id.
-    order = stable_order(reported_at)
+    order = common.stable_order(reported_at)
     return {
-        "disposition_id": labels("DSP-", range(1, len(order) + 1), 7),
+        "disposition_id": common.labels("DSP-", range(1, len(order) + 1), 7),
         "transaction_id": transaction_id[order],
         "call_id": call_id[order],
         "buyer_id": buyer_id[order],
         "status": status[order],
-        "reported_at": timestamps(reported_at[order]),
+        "reported_at": common.timestamps(reported_at[order]),
     }

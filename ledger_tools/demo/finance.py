@@ -6,15 +6,18 @@ from datetime import datetime
 
 import numpy as np
 
-from ledger_tools.demo.common import Brokers, Rng, Table, instants, seconds, texts, timestamps
+from ledger_tools.demo import common
 
 CLERKS = ("a.kowalski", "m.chen", "r.okafor")
-_ENTERED_FROM, _ENTERED_UNTIL = seconds(datetime(2025, 1, 6)), seconds(datetime(2025, 12, 20))
+_ENTERED_FROM, _ENTERED_UNTIL = (
+    common.seconds(datetime(2025, 1, 6)),
+    common.seconds(datetime(2025, 12, 20)),
+)
 # (account_code, debit, credit) per line, in cents.
 _Lines = list[tuple[str, int, int]]
 
 
-def make_journal_lines(rng: Rng, brokers: Brokers) -> Table:
+def make_journal_lines(rng: common.Rng, brokers: common.Brokers) -> common.Table:
     """Six balanced journals of the kinds finance posts by hand, on the chart's accounts."""
 
     def amount(low: int, high: int) -> int:
@@ -53,7 +56,7 @@ def make_journal_lines(rng: Rng, brokers: Brokers) -> Table:
             [("4300", reversal, 0), ("1100", 0, reversal)],
         ),
     ]
-    entered = instants(rng, _ENTERED_FROM, _ENTERED_UNTIL, len(journals)).tolist()
+    entered = common.instants(rng, _ENTERED_FROM, _ENTERED_UNTIL, len(journals)).tolist()
     clerks = [CLERKS[i] for i in rng.integers(0, len(CLERKS), len(journals)).tolist()]
     rows = []
     for number, (entered_at, clerk, (memo, lines)) in enumerate(
@@ -74,12 +77,12 @@ def make_journal_lines(rng: Rng, brokers: Brokers) -> Table:
             )
     journal, line, account, debit, credit, memo, clerk, entered_at = zip(*rows, strict=True)
     return {
-        "journal_id": texts(journal),
+        "journal_id": common.texts(journal),
         "line_number": np.array(line, np.int64),
-        "account_code": texts(account),
+        "account_code": common.texts(account),
         "debit": np.array(debit, np.int64),
         "credit": np.array(credit, np.int64),
-        "memo": texts(memo),
-        "entered_by": texts(clerk),
-        "entered_at": timestamps(np.array(entered_at, np.int64)),
+        "memo": common.texts(memo),
+        "entered_by": common.texts(clerk),
+        "entered_at": common.timestamps(np.array(entered_at, np.int64)),
     }

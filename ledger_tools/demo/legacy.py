@@ -16,29 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ledger_tools.demo import common
 from ledger_tools.demo.billing import PLAN_TIERS, PRODUCTS, Plans
-from ledger_tools.demo.common import (
-    DAY,
-    LEDGER_START,
-    MINUTE,
-    PERIOD_END,
-    Ints,
-    Rng,
-    Table,
-    instants,
-    integers,
-    stable_order,
-    texts,
-    timestamps,
-)
 from ledger_tools.demo.tables import column_names
 
 # The lead_type the legacy job wrote for each product, in PRODUCTS order.
 LEAD_TYPES = ("professional", "construction", "hard_money", "land")
-FLOOR = LEDGER_START
-RUN_OFFSET = 5 * MINUTE
+FLOOR = common.LEDGER_START
+RUN_OFFSET = 5 * common.MINUTE
 # Its last run before the data's end (2025-12-31 00:05): the last day is never processed.
-LAST_RUN = PERIOD_END - DAY + RUN_OFFSET
+LAST_RUN = common.PERIOD_END - common.DAY + RUN_OFFSET
 # Per mille of the recorded rows, and the floor that keeps each difference at any scale.
 STALE_PRICE, OLD_DISCOUNT, DUPLICATED, DELETED = 3, 3, 2, 2
 MIN_EACH = 2
@@ -50,15 +37,15 @@ STALE_CUT_CENTS = 250
 _KEY = 1 << 33
 
 
-def run_after(at: Ints) -> Ints:
+def run_after(at: common.Ints) -> common.Ints:
     """The first legacy run that saw each delivery: 00:05 next day (the same day before 00:05).
 
     A run fetches what was delivered before it started.
     """
-    return (at - RUN_OFFSET) // DAY * DAY + DAY + RUN_OFFSET
+    return (at - RUN_OFFSET) // common.DAY * common.DAY + common.DAY + RUN_OFFSET
 
 
-def plan_discounts(plans: Plans, broker_id: Ints, at: Ints) -> Ints:
+def plan_discounts(plans: Plans, broker_id: common.Ints, at: common.Ints) -> common.Ints:
     """Discount percent (hundredths) of the broker's plan active at each instant, 0 if none."""
     plan_keys = plans.broker_id * _KEY + plans.starts_at
     plan = np.searchsorted(plan_keys, broker_id * _KEY + at, side="right") - 1
@@ -73,7 +60,7 @@ def plan_discounts(plans: Plans, broker_id: Ints, at: Ints) -> Ints:
     return np.where(active, percents[plans.tier[plan]], 0)
 
 
-def discount_cents(msrp: Ints, percent: Ints) -> Ints:
+def discount_cents(msrp: common.Ints, percent: common.Ints) -> common.Ints:
     """round(msrp * percent / 100, 2) half away from zero: cents, and percent in hundredths."""
     return (msrp * percent + 5000) // 10000
 
@@ -82,7 +69,9 @@ def _count(per_mille: int, rows: int) -> int:
     return max(MIN_EACH, round(rows * per_mille / 1000))
 
 
-def legacy_ledger(rng: Rng, deliveries: dict[str, Table], plans: Plans) -> Table:
+def legacy_ledger(
+    rng: common.Rng, deliveries: dict[str, common.Table], plans: Plans
+) -> common.Table:
     """billing.legacy_lead_sales_ledger, in the order the job appended its rows."""
     sizes = [len(deliveries[p.delivery_table]["id"]) for p in PRODUCTS]
     product = np.repeat(np.arange(len(PRODUCTS)), sizes)
@@ -96,7 +85,7 @@ def legacy_ledger(rng: Rng, deliveries: dict[str, Table], plans: Plans) -> Table
 
     # The job stopped a day before the data ends, or earlier where the last day is empty.
     newest = np.sort(delivered_at)[-min(MIN_UNPROCESSED, len(delivered_at))]
-    last_run = min(LAST_RUN, int(run_after(np.array([newest]))[0]) - DAY)
+    last_run = min(LAST_RUN, int(run_after(np.array([newest]))[0]) - common.DAY)
     recorded = np.flatnonzero((delivered_at >= FLOOR) & (run_after(delivered_at) <= last_run))
     product, delivery_id = product[recorded], delivery_id[recorded]
     broker_id, delivered_at = broker_id[recorded], delivered_at[recorded]
@@ -124,7 +113,7 @@ def legacy_ledger(rng: Rng, deliveries: dict[str, Table], plans: Plans) -> Table
     ghost_product = rng.integers(0, len(PRODUCTS), deleted)
     ghost_id = np.array(sizes)[ghost_product] + 1 + np.arange(deleted)
     ghost_broker = broker_id[rng.integers(0, n, deleted)]
-    ghost_at = instants(rng, FLOOR, last_run - DAY, deleted)
+    ghost_at = common.instants(rng, FLOOR, last_run - common.DAY, deleted)
     ghost_percent = plan_discounts(plans, ghost_broker, ghost_at)
 
     columns = {
@@ -137,25 +126,25 @@ def legacy_ledger(rng: Rng, deliveries: dict[str, Table], plans: Plans) -> Table
     }
     processed_at = run_after(columns["delivered_at"])
     # Appended run after run; within a run the second copies come after the first ones.
-    order = stable_order(processed_at)
+    order = common.stable_order(processed_at)
     columns = {name: values[order] for name, values in columns.items()}
     discount = discount_cents(columns["msrp"], columns["percent"])
     values = (
         np.arange(1, len(order) + 1),
-        texts(LEAD_TYPES)[columns["product"]],
+        common.texts(LEAD_TYPES)[columns["product"]],
         columns["delivery_id"],
         columns["broker_id"],
-        timestamps(columns["delivered_at"]),
+        common.timestamps(columns["delivered_at"]),
         columns["msrp"],
         columns["percent"],
         discount,
         columns["msrp"] - discount,
-        timestamps(processed_at[order]),
+        common.timestamps(processed_at[order]),
     )
     return dict(zip(column_names("billing", "legacy_lead_sales_ledger"), values, strict=True))
 
 
-def _prices(product: Ints, at: Ints) -> Ints:
+def _prices(product: common.Ints, at: common.Ints) -> common.Ints:
     """The list price in cents in force at each instant, per product."""
     cents = np.zeros(len(product), dtype=np.int64)
     for index, item in enumerate(PRODUCTS):
@@ -164,8 +153,8 @@ def _prices(product: Ints, at: Ints) -> Ints:
     return cents
 
 
-def _another_percent(rng: Rng, percent: Ints) -> Ints:
+def _another_percent(rng: common.Rng, percent: common.Ints) -> common.Ints:
     """A plan tier's discount other than each given one: the broker's earlier plan."""
     tiers = np.unique(np.array([p for _, p in PLAN_TIERS], dtype=np.int64))
     current = np.searchsorted(tiers, percent)
-    return tiers[(current + integers(rng, 1, len(tiers) - 1, len(percent))) % len(tiers)]
+    return tiers[(current + common.integers(rng, 1, len(tiers) - 1, len(percent))) % len(tiers)]
