@@ -14,7 +14,8 @@
     The first reports are joined to the sales first, and only the converted sales to their
     lead and deal: DuckDB does not move an inner join below left joins, so joining the
     reports to int_lead_sales_enriched joined every sale of the year to its lead and deal
-    before keeping the converted ones. The lead and deal are matched as in that view.
+    before keeping the converted ones. The lead and deal are matched as in that view (macro
+    sale_lead_and_deal_joins).
 #}
 
 with
@@ -25,33 +26,9 @@ lead_sales as (
 
 ),
 
-leads as (
-
-    select * from {{ ref('stg_boberdoo__leads') }}
-
-),
-
-broker_deals as (
-
-    select * from {{ ref('stg_boberdoo__broker_deals') }}
-
-),
-
-this_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-other_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
 first_sold_reports as (
 
-    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'transaction_id', 'sold') }}
+    {{ first_report_per_item('transaction_id', 'sold') }}
 
 ),
 
@@ -73,15 +50,7 @@ converted_sales as (
         on
             first_sold_reports.transaction_id = lead_sales.transaction_id
             and first_sold_reports.mortgage_broker_id = lead_sales.mortgage_broker_id
-    left join leads
-        on lead_sales.lead_id = leads.lead_id
-    left join broker_deals
-        on
-            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
-            and lead_sales.deal_type = broker_deals.deal_type
-            and {{ interval_contains(
-                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
-            ) }}
+    {{ sale_lead_and_deal_joins() }}
     group by
         lead_sales.transaction_id,
         lead_sales.lead_id,

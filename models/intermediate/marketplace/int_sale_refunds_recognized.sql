@@ -8,7 +8,8 @@
     (a report by another broker fails the build), so a broker filter reaches every table.
     The sale is read from the plain join beneath the sale and conversion rules, not from
     their grouped views, which the returned sales' keys could not probe; the payout is that
-    of the deal active at sold_at, as the conversion rule prices it. As there, the returns
+    of the deal active at sold_at, as the conversion rule prices it (macro
+    sale_lead_and_deal_joins). As there, the returns
     are joined to their sales first and only those to their lead and deal (DuckDB does not
     move an inner join below left joins).
 #}
@@ -18,30 +19,6 @@ with
 lead_sales as (
 
     select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
-
-leads as (
-
-    select * from {{ ref('stg_boberdoo__leads') }}
-
-),
-
-broker_deals as (
-
-    select * from {{ ref('stg_boberdoo__broker_deals') }}
-
-),
-
-this_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-other_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
 
 ),
 
@@ -65,7 +42,7 @@ sold_report as (
 
 first_returns as (
 
-    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'transaction_id', 'returned') }}
+    {{ first_report_per_item('transaction_id', 'returned') }}
 
 ),
 
@@ -86,15 +63,7 @@ returned_sales as (
         on
             first_returns.transaction_id = lead_sales.transaction_id
             and first_returns.mortgage_broker_id = lead_sales.mortgage_broker_id
-    left join leads
-        on lead_sales.lead_id = leads.lead_id
-    left join broker_deals
-        on
-            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
-            and lead_sales.deal_type = broker_deals.deal_type
-            and {{ interval_contains(
-                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
-            ) }}
+    {{ sale_lead_and_deal_joins() }}
     left join sold_report
         on
             lead_sales.transaction_id = sold_report.transaction_id
