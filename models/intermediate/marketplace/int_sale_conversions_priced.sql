@@ -35,16 +35,11 @@ first_sold_reports as (
 converted_sales as (
 
     select
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        max(leads.lead_type) as lead_type,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at,
+        {{ lead_sale_columns() }},
         first_sold_reports.reported_at as converted_at,
         broker_deals.deal_id,
-        broker_deals.payout_amount
+        broker_deals.payout_amount,
+        max(leads.lead_type) as lead_type
     from first_sold_reports
     inner join lead_sales
         on
@@ -52,12 +47,7 @@ converted_sales as (
             and first_sold_reports.mortgage_broker_id = lead_sales.mortgage_broker_id
     {{ sale_lead_and_deal_joins() }}
     group by
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at,
+        {{ lead_sale_columns() }},
         first_sold_reports.reported_at,
         broker_deals.deal_id,
         broker_deals.payout_amount

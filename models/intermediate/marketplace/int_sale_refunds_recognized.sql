@@ -49,11 +49,7 @@ first_returns as (
 returned_sales as (
 
     select
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
+        {{ lead_sale_columns() }},
         first_returns.reported_at as returned_at,
         max(leads.lead_type) as lead_type,
         max(case when sold_report.transaction_id is not null then broker_deals.payout_amount end)
@@ -69,11 +65,7 @@ returned_sales as (
             lead_sales.transaction_id = sold_report.transaction_id
             and lead_sales.mortgage_broker_id = sold_report.mortgage_broker_id
     group by
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
+        {{ lead_sale_columns() }},
         first_returns.reported_at
 
 ),
