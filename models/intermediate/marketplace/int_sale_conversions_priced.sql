@@ -12,19 +12,12 @@
     rows.
 
     The first reports are joined to the sales first, and only the converted sales to their
-    lead and deal: DuckDB does not move an inner join below left joins, so joining the
-    reports to int_lead_sales_enriched joined every sale of the year to its lead and deal
-    before keeping the converted ones. The lead and deal are matched as in that view (macro
-    sale_lead_and_deal_joins).
+    lead and deal (macro reported_sale_joins, as the refund rule does): DuckDB does not move
+    an inner join below left joins, so joining the reports to int_lead_sales_enriched joined
+    every sale of the year to its lead and deal before keeping the converted ones.
 #}
 
 with
-
-lead_sales as (
-
-    select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
 
 first_sold_reports as (
 
@@ -41,11 +34,7 @@ converted_sales as (
         broker_deals.payout_amount,
         max(leads.lead_type) as lead_type
     from first_sold_reports
-    inner join lead_sales
-        on
-            first_sold_reports.transaction_id = lead_sales.transaction_id
-            and first_sold_reports.mortgage_broker_id = lead_sales.mortgage_broker_id
-    {{ sale_lead_and_deal_joins() }}
+    {{ reported_sale_joins('first_sold_reports') }}
     group by
         {{ lead_sale_columns() }},
         first_sold_reports.reported_at,

@@ -6,21 +6,14 @@
     The first return is found by the macro first_report_per_item, so a date filter on
     the refund reaches the dispositions scan. Reports are matched on the sale and its buyer
     (a report by another broker fails the build), so a broker filter reaches every table.
-    The sale is read from the plain join beneath the sale and conversion rules, not from
-    their grouped views, which the returned sales' keys could not probe; the payout is that
-    of the deal active at sold_at, as the conversion rule prices it (macro
-    sale_lead_and_deal_joins). As there, the returns
-    are joined to their sales first and only those to their lead and deal (DuckDB does not
-    move an inner join below left joins).
+    The sale is read from the plain joins, not from the sale and conversion rules' grouped
+    views, which the returned sales' keys could not probe; the payout is that of the deal
+    active at sold_at, as the conversion rule prices it. As there (macro
+    reported_sale_joins), the returns are joined to their sales first and only those to
+    their lead and deal (DuckDB does not move an inner join below left joins).
 #}
 
 with
-
-lead_sales as (
-
-    select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
 
 sold_dispositions as (
 
@@ -55,11 +48,7 @@ returned_sales as (
         max(case when sold_report.transaction_id is not null then broker_deals.payout_amount end)
             as conversion_payout_amount
     from first_returns
-    inner join lead_sales
-        on
-            first_returns.transaction_id = lead_sales.transaction_id
-            and first_returns.mortgage_broker_id = lead_sales.mortgage_broker_id
-    {{ sale_lead_and_deal_joins() }}
+    {{ reported_sale_joins('first_returns') }}
     left join sold_report
         on
             lead_sales.transaction_id = sold_report.transaction_id
