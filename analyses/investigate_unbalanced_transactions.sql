@@ -2,33 +2,25 @@
 
 with
 
-unbalanced_transactions as (
+unbalanced_lines as (
 
-    select * from {{ ref('ledger_unbalanced_transactions') }}
-
-),
-
-entries as (
-
-    select * from {{ ref('ledger_entries') }}
+    {{ unbalanced_transaction_lines() }}
 
 ),
 
 final as (
 
     select
-        unbalanced_transactions.transaction_id,
-        unbalanced_transactions.difference as transaction_difference,
-        entries.entry_id,
-        entries.account_code,
-        entries.account_type,
-        entries.debit,
-        entries.credit,
-        entries.event_at,
-        entries.source
-    from unbalanced_transactions
-    inner join entries
-        on unbalanced_transactions.transaction_id = entries.transaction_id
+        transaction_id,
+        transaction_difference,
+        entry_id,
+        account_code,
+        account_type,
+        debit,
+        credit,
+        event_at,
+        source
+    from unbalanced_lines
 
 )
 

@@ -2,40 +2,27 @@
     The double-entry ledger balances, to the cent, no tolerance: every transaction, and the
     whole ledger. Returns each unbalanced transaction with its sums, and one row
     transaction_id = '(whole ledger)' with the totals when those differ, so the failure
-    names both. Only finance's manual journals can be unbalanced transactions: every ledger
-    transaction is posted by a rule whose lines balance by construction
-    (int_ledger_rows_posted, tested line by line by its unit test). So the whole ledger is
-    summed once without grouping its lines by transaction, and only manual lines are grouped
-    (the filter on source drops the ledger's branch of their read). The nightly job alerts
-    on this test's failure.
+    names both. The unbalanced transactions are the ones ledger_unbalanced_transactions
+    lists (the view an alert's reader opens first), read from it so that the rule is written
+    once: only finance's manual journals can be unbalanced, since every ledger transaction is
+    posted by a rule whose lines balance by construction (int_ledger_rows_posted, tested line
+    by line by its unit test). The whole ledger is summed once without grouping its lines by
+    transaction. The nightly job alerts on this test's failure.
 #}
 
 {{ run_after_balance_reports() }}
 
 with
 
+unbalanced_transactions as (
+
+    select * from {{ ref('ledger_unbalanced_transactions') }}
+
+),
+
 entries as (
 
     select * from {{ ref('ledger_entries') }}
-
-),
-
-manual_lines as (
-
-    select * from {{ ref('ledger_entries') }}
-
-),
-
-manual_transaction_totals as (
-
-    select
-        transaction_id,
-        min(source) as source,
-        sum(debit) as total_debits,
-        sum(credit) as total_credits
-    from manual_lines
-    where source = 'manual'
-    group by transaction_id
 
 ),
 
@@ -52,8 +39,12 @@ ledger_totals as (
 
 unbalanced as (
 
-    select * from manual_transaction_totals
-    where total_debits <> total_credits
+    select
+        transaction_id,
+        source,
+        total_debits,
+        total_credits
+    from unbalanced_transactions
     union all
     select * from ledger_totals
     where total_debits <> total_credits

@@ -8,18 +8,7 @@
 
 with
 
-ledger as (
-
-    select * from {{ ref('int_ledger_rows_unioned') }}
-    where event_at >= {{ ledger_start_at() }}
-
-),
-
-posting_rules as (
-
-    select * from {{ ref('ledger_posting_rules') }}
-
-),
+{{ ledger_posting_imports() }},
 
 posted as (
 
@@ -28,13 +17,7 @@ posted as (
         posting_rules.line_number,
         posting_rules.account_code,
         posting_rules.side,
-        {{ posting_rule_amount(
-            'posting_rules.amount_column',
-            billed_amount='ledger.billed_amount',
-            discount_amount='ledger.discount_amount',
-            msrp='ledger.msrp',
-            refunded_amount='-ledger.billed_amount',
-        ) }} as amount,
+        {{ posting_rule_amount('ledger') }} as amount,
         ledger.event_at,
         ledger.mortgage_broker_id
     from ledger

@@ -12,22 +12,11 @@
 
 with
 
-ledger as (
-
-    select * from {{ ref('int_ledger_rows_unioned') }}
-    where event_at >= {{ ledger_start_at() }}
-
-),
+{{ ledger_posting_imports() }},
 
 manual_journal_lines as (
 
     select * from {{ ref('stg_finance__manual_journal_lines') }}
-
-),
-
-posting_rules as (
-
-    select * from {{ ref('ledger_posting_rules') }}
 
 ),
 
@@ -38,8 +27,8 @@ by_event_type as (
         sum(billed_amount) as billed_amount,
         sum(discount_amount) as discount_amount,
         sum(msrp) as msrp,
-        sum(case when billed_amount <> 0 then 1 else 0 end) as billed_line_count,
-        sum(case when discount_amount <> 0 then 1 else 0 end) as discount_line_count,
+        sum(case when billed_amount <> 0 then 1 else 0 end) as billed_amount_line_count,
+        sum(case when discount_amount <> 0 then 1 else 0 end) as discount_amount_line_count,
         sum(case when msrp <> 0 then 1 else 0 end) as msrp_line_count
     from ledger
     group by event_type
@@ -51,20 +40,8 @@ posted as (
     select
         posting_rules.account_code,
         posting_rules.side,
-        {{ posting_rule_amount(
-            'posting_rules.amount_column',
-            billed_amount='by_event_type.billed_amount',
-            discount_amount='by_event_type.discount_amount',
-            msrp='by_event_type.msrp',
-            refunded_amount='-by_event_type.billed_amount',
-        ) }} as amount,
-        {{ posting_rule_amount(
-            'posting_rules.amount_column',
-            billed_amount='by_event_type.billed_line_count',
-            discount_amount='by_event_type.discount_line_count',
-            msrp='by_event_type.msrp_line_count',
-            refunded_amount='by_event_type.billed_line_count',
-        ) }} as line_count
+        {{ posting_rule_amount('by_event_type') }} as amount,
+        {{ posting_rule_amount('by_event_type', line_counts=true) }} as line_count
     from by_event_type
     inner join posting_rules
         on by_event_type.event_type = posting_rules.event_type
@@ -82,22 +59,16 @@ ledger_lines as (
 
 ),
 
-manual_lines as (
+all_lines as (
 
+    select * from ledger_lines
+    union all
     select
         account_code,
         1 as line_count,
         debit,
         credit
     from manual_journal_lines
-
-),
-
-all_lines as (
-
-    select * from ledger_lines
-    union all
-    select * from manual_lines
 
 ),
 

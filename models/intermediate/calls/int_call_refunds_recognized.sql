@@ -35,21 +35,9 @@ leads as (
 
 ),
 
-this_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-other_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
 first_returns as (
 
-    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'call_id', 'returned') }}
+    {{ first_report_per_item('call_id', 'returned') }}
 
 ),
 

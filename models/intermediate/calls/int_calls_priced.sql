@@ -1,7 +1,8 @@
 {#
     Spec 3.4: every call with why it is not billed, so that calls earning nothing are listed
     for review instead of vanishing: an unknown campaign (no terms at any time), no terms in
-    force at started_at, or shorter than the campaign's minimum.
+    force at started_at, or shorter than the campaign's minimum: int_calls_attributed's
+    columns and the two that say why.
 #}
 
 with
@@ -27,25 +28,13 @@ known_campaigns as (
 final as (
 
     select
-        calls.call_id,
-        calls.campaign_id,
-        calls.caller_phone,
-        calls.started_at,
-        calls.duration_seconds,
-        calls.lead_id,
-        calls.lead_type,
-        calls.matched_lead_count,
+        calls.*,
         known_campaigns.campaign_id is not null as is_known_campaign,
-        calls.campaign_term_id,
-        calls.mortgage_broker_id,
-        calls.payout_amount,
-        calls.min_duration_seconds,
         case
             when known_campaigns.campaign_id is null then 'unknown_campaign'
             when calls.campaign_term_id is null then 'no_active_terms'
             when calls.duration_seconds < calls.min_duration_seconds then 'too_short'
-        end as unbilled_reason,
-        calls.is_billable
+        end as unbilled_reason
     from calls
     left join known_campaigns
         on calls.campaign_id = known_campaigns.campaign_id

@@ -8,20 +8,9 @@
 
 with
 
-dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
 by_item as (
 
-    select
-        {{ disposition_item_columns() }},
-        disposition_id,
-        disposition_status,
-        reported_at
-    from dispositions
+    {{ dispositions_by_item() }}
 
 ),
 

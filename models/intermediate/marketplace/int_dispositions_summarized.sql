@@ -6,12 +6,6 @@
 
 with
 
-dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
 rolled_up as (
 
     select * from {{ ref('int_dispositions_rolled_up') }}
@@ -20,12 +14,7 @@ rolled_up as (
 
 by_item as (
 
-    select
-        {{ disposition_item_columns() }},
-        disposition_id,
-        disposition_status,
-        reported_at
-    from dispositions
+    {{ dispositions_by_item() }}
 
 ),
 

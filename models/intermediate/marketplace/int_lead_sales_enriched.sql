@@ -1,12 +1,13 @@
 {#
     Lead sales with the boberdoo lead they sold and the buyer's deal of the sale's deal type
     active at sold_at (spec 3.3: a conversion is paid by the deal in force when the lead was
-    sold, not when the report came), shared by the sale, conversion and refund rules. A plain
-    join, neither grouped nor deduplicated, and without import CTEs on purpose: PostgreSQL
-    folds a view into its reader only when it has no WITH clause, and only then can a filter
-    on the sale reach the lead_sales scan and the lead be probed by its id. An exact duplicate
-    sale or lead repeats a row here, as does a sale under two active deals (a data error the
-    conversion rule names); each rule collapses them at its own grain.
+    sold, not when the report came), for quality reporting; the conversion and refund rules
+    join the lead and deal by the same macro, sale_lead_and_deal_joins. A plain join, neither
+    grouped nor deduplicated, and without import CTEs on purpose: PostgreSQL folds a view
+    into its reader only when it has no WITH clause, and only then can a filter on the sale
+    reach the lead_sales scan and the lead be probed by its id. An exact duplicate sale or
+    lead repeats a row here, as does a sale under two active deals (a data error the
+    conversion rule names); each reader collapses them at its own grain.
 #}
 
 select
@@ -20,12 +21,4 @@ select
     broker_deals.deal_id,
     broker_deals.payout_amount as deal_payout_amount
 from {{ ref('stg_boberdoo__lead_sales') }} as lead_sales
-left join {{ ref('stg_boberdoo__leads') }} as leads
-    on lead_sales.lead_id = leads.lead_id
-left join {{ ref('stg_boberdoo__broker_deals') }} as broker_deals
-    on
-        lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
-        and lead_sales.deal_type = broker_deals.deal_type
-        and {{ interval_contains(
-            'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
-        ) }}
+{{ sale_lead_and_deal_joins() }}

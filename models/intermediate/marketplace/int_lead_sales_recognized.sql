@@ -26,23 +26,13 @@ leads as (
 sales as (
 
     select
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at,
+        {{ lead_sale_columns() }},
         max(leads.lead_type) as lead_type
     from lead_sales
     left join leads
         on lead_sales.lead_id = leads.lead_id
     group by
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at
+        {{ lead_sale_columns() }}
 
 ),
 

@@ -12,83 +12,31 @@
     rows.
 
     The first reports are joined to the sales first, and only the converted sales to their
-    lead and deal: DuckDB does not move an inner join below left joins, so joining the
-    reports to int_lead_sales_enriched joined every sale of the year to its lead and deal
-    before keeping the converted ones. The lead and deal are matched as in that view.
+    lead and deal (macro reported_sale_joins, as the refund rule does): DuckDB does not move
+    an inner join below left joins, so joining the reports to int_lead_sales_enriched joined
+    every sale of the year to its lead and deal before keeping the converted ones.
 #}
 
 with
 
-lead_sales as (
-
-    select * from {{ ref('stg_boberdoo__lead_sales') }}
-
-),
-
-leads as (
-
-    select * from {{ ref('stg_boberdoo__leads') }}
-
-),
-
-broker_deals as (
-
-    select * from {{ ref('stg_boberdoo__broker_deals') }}
-
-),
-
-this_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
-other_dispositions as (
-
-    select * from {{ ref('stg_boberdoo__dispositions') }}
-
-),
-
 first_sold_reports as (
 
-    {{ first_report_per_item('this_dispositions', 'other_dispositions', 'transaction_id', 'sold') }}
+    {{ first_report_per_item('transaction_id', 'sold') }}
 
 ),
 
 converted_sales as (
 
     select
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        max(leads.lead_type) as lead_type,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at,
+        {{ lead_sale_columns() }},
         first_sold_reports.reported_at as converted_at,
         broker_deals.deal_id,
-        broker_deals.payout_amount
+        broker_deals.payout_amount,
+        max(leads.lead_type) as lead_type
     from first_sold_reports
-    inner join lead_sales
-        on
-            first_sold_reports.transaction_id = lead_sales.transaction_id
-            and first_sold_reports.mortgage_broker_id = lead_sales.mortgage_broker_id
-    left join leads
-        on lead_sales.lead_id = leads.lead_id
-    left join broker_deals
-        on
-            lead_sales.mortgage_broker_id = broker_deals.mortgage_broker_id
-            and lead_sales.deal_type = broker_deals.deal_type
-            and {{ interval_contains(
-                'broker_deals.starts_at', 'broker_deals.ends_at', 'lead_sales.sold_at'
-            ) }}
+    {{ reported_sale_joins('first_sold_reports') }}
     group by
-        lead_sales.transaction_id,
-        lead_sales.lead_id,
-        lead_sales.mortgage_broker_id,
-        lead_sales.deal_type,
-        lead_sales.sale_price,
-        lead_sales.sold_at,
+        {{ lead_sale_columns() }},
         first_sold_reports.reported_at,
         broker_deals.deal_id,
         broker_deals.payout_amount

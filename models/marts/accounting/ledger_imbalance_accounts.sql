@@ -1,22 +1,11 @@
 {#
     The accounts named by the lines of unbalanced transactions, and how much they carry there.
     Only manual journals can be unbalanced (ledger_unbalanced_transactions), so only their
-    lines are joined: the ledger's branch of ledger_entries is never computed here.
+    lines are joined (macro unbalanced_transaction_lines): the ledger's branch of
+    ledger_entries is never computed here.
 #}
 
 with
-
-entries as (
-
-    select * from {{ ref('ledger_entries') }}
-
-),
-
-unbalanced_transactions as (
-
-    select * from {{ ref('ledger_unbalanced_transactions') }}
-
-),
 
 chart_of_accounts as (
 
@@ -24,19 +13,9 @@ chart_of_accounts as (
 
 ),
 
-manual_entries as (
-
-    select * from entries
-    where source = 'manual'
-
-),
-
 unbalanced_lines as (
 
-    select manual_entries.*
-    from manual_entries
-    inner join unbalanced_transactions
-        on manual_entries.transaction_id = unbalanced_transactions.transaction_id
+    {{ unbalanced_transaction_lines() }}
 
 ),
 
