@@ -1,18 +1,16 @@
-"""The nightly job `update_lead_sales_ledger`: lock, `dbt build`, heartbeat, balance alert.
+"""Nightly dbt build of the lead revenue ledger, with heartbeat and ledger balance alert.
 
-A run: (1) take the lock, so overlapping runs never build together; (2) say what the target
-is and, on DuckDB, wait for the file while an analyst holds it (with --demo-data-if-absent,
-load demo data then: the entry point hands the loader over, as this package imports nothing
-of ledger_tools); (3) `dbt source freshness`, warn-only, since late data must not stop billing,
-stopping only when dbt cannot run at all; (4) `dbt build`, whose exit code is the job's;
-(5) on DuckDB after a good build, publish the analysts' copy and read the totals from it,
-else through `dbt run-operation ledger_totals`, then the balance alert; (6) the heartbeat,
-whatever happened. Steps 5 and 6 report and never change the exit code.
+A run: (1) takes the lock, so overlapping runs never build together; (2) says what the target
+is and, on DuckDB, waits for the file while an analyst holds it (--demo-data-if-absent loads
+demo data then); (3) `dbt source freshness`, warn-only: late data must not stop billing;
+(4) `dbt build`, whose exit code is the job's; (5) on DuckDB after a good build, publishes the
+analysts' copy and reads the totals from it (else `dbt run-operation ledger_totals`), then the
+balance alert; (6) the heartbeat, whatever happened. Steps 5 and 6 never change the exit code.
 
 Exit codes: 0 built (even if the heartbeat or alert failed); 1, 2 dbt's own (a node failed;
-dbt could not run); 70 the job itself failed (EX_SOFTWARE); 75 another run holds the lock,
-or an analyst held the DuckDB file past LEDGER_DUCKDB_LOCK_WAIT_SECONDS (EX_TEMPFAIL);
-127 dbt is missing (`make setup`); 130, 143 SIGINT, SIGTERM (dbt is stopped too).
+dbt could not run); 70 the job itself failed; 75 another run holds the lock, or an analyst
+held the DuckDB file past LEDGER_DUCKDB_LOCK_WAIT_SECONDS; 127 dbt is missing (`make setup`);
+130, 143 SIGINT, SIGTERM (dbt is stopped too).
 """
 
 from __future__ import annotations
@@ -148,16 +146,13 @@ def _build_and_check(run: _Run) -> None:
 
 def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing, runner = build.failing_tests(), run.runner
-    state = run.state_dir / STATE_FILE_NAME
+    failing, runner, state = build.failing_tests(), run.runner, run.state_dir / STATE_FILE_NAME
+    failing = [t for t in failing if t in BALANCE_TESTS] or failing
     monitor = BalanceMonitor(runner, state, runner.relation_names(), run.env)
+    now, run_id = utc_now(), build.invocation_id
     try:
         monitor.check(
-            balanced,
-            now=utc_now(),
-            run_id=build.invocation_id,
-            failing_tests=[t for t in failing if t in BALANCE_TESTS] or failing,
-            ledger_totals=run.ledger,
+            balanced, now=now, run_id=run_id, failing_tests=failing, ledger_totals=run.ledger
         )
     except Exception:  # the alert reports on the build; its own failure must not fail the job
         log.exception("ledger balance alert failed")
@@ -250,27 +245,18 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     """Command-line entry point; `demo_data` serves --demo-data-if-absent."""
     parser = argparse.ArgumentParser(
         prog="update_lead_sales_ledger.py",
-        description="Nightly dbt build of the lead revenue ledger, with heartbeat and ledger "
-        f"balance alert. Exit codes: 0 ok, dbt's code when the build fails, {EXIT_LOCKED} "
-        f"another run holds the lock, {EXIT_NO_DBT} dbt missing, {EXIT_INTERNAL_ERROR} "
-        "internal error.",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
     add("--target", help="dbt profile target (default: $LEDGER_TARGET, else dev)")
     logs, state = paths.PROJECT_ROOT / "logs", paths.PROJECT_ROOT / "state"
     add("--log-dir", type=Path, default=logs, help="the job log and lock file (default: logs/)")
     add("--state-dir", type=Path, default=state, help="the alert state file (default: state/)")
-    add(
-        "--verbose",
-        action="store_true",
-        help="print every line dbt prints (by default: counts, warnings and failures with "
-        "their rows, progress; the log file always has everything)",
-    )
-    add(
-        "--demo-data-if-absent",
-        action="store_true",
-        help="DuckDB only: load demo data when no raw schema exists (what `make run` does)",
-    )
+    quiet = "counts, warnings and failures with their rows, progress; the log has everything"
+    add("--verbose", action="store_true", help=f"print all dbt prints (else: {quiet})")
+    demo = "DuckDB only: load demo data when no raw schema exists (what `make run` does)"
+    add("--demo-data-if-absent", action="store_true", help=demo)
     args = parser.parse_args(argv)
     configure_logging(args.log_dir.resolve(), verbose=args.verbose)
     if args.demo_data_if_absent and demo_data is None:
