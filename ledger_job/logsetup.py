@@ -31,10 +31,8 @@ _E164_PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d|\.\d)")  # not part of
 PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_job_handler"
-LOG_MAX_BYTES = 5 * 1024 * 1024
-LOG_BACKUPS = 5
-CONSOLE = "console"
-CONSOLE_ONLY = "console_only"
+LOG_MAX_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
+CONSOLE, CONSOLE_ONLY = "console", "console_only"
 
 
 def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -54,8 +52,8 @@ def mask_phone_numbers(text: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED) if secret else text
+    for secret in filter(None, secrets):
+        text = text.replace(secret, REDACTED)
     return mask_phone_numbers(_BEARER.sub(rf"\1\2{REDACTED}", text))
 
 
@@ -79,10 +77,10 @@ class RedactingFilter(logging.Filter):
 
 
 def _quiet_console(record: logging.LogRecord) -> bool:
-    marked = getattr(record, CONSOLE, None)
-    if marked is not None:
+    """dbt's records only from ERROR, unless marked CONSOLE; the job's own always."""
+    if (marked := getattr(record, CONSOLE, None)) is not None:
         return bool(marked)
-    return record.levelno >= logging.ERROR if record.name.split(".")[0] == "dbt" else True
+    return record.levelno >= logging.ERROR or record.name.split(".")[0] != "dbt"
 
 
 def configure_logging(
