@@ -194,7 +194,7 @@ def record_failed_build_in_copy(
 
 def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
-    nodes = ((load_json(manifest) or {}).get("nodes") or {}).values()
+    nodes = (load_json(manifest).get("nodes") or {}).values()
     schemas = {
         str(node["schema"])
         for node in nodes
@@ -207,7 +207,7 @@ def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
     """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
-    source = ((load_json(manifest) or {}).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
+    source = (load_json(manifest).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
     if source.get("schema") and source.get("identifier"):
         return str(source["schema"]), str(source["identifier"])
     return f"{env.get('LEDGER_SCHEMA') or 'ledger'}_audit", "ledger_build_log"

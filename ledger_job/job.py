@@ -54,11 +54,11 @@ def utc_now() -> str:
 
 
 class StopRun(Exception):
-    """The run cannot go on; `cause` is the one line the log and the heartbeat give."""
+    """The run cannot go on; its text is the one line the log and the heartbeat give."""
 
     def __init__(self, exit_code: int, cause: str) -> None:
         super().__init__(cause)
-        self.exit_code, self.cause = exit_code, cause
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -101,10 +101,11 @@ def _run_locked(run: _Run) -> int:
     log.info(f"{JOB_NAME} started: target {where}")
     try:
         _build_and_check(run)
-    except StopRun as stop:
-        run.details["error"] = stop.cause
+    except (StopRun, duckdb_file.WarehouseBusyError) as stop:
+        run.details["error"] = str(stop)
+        code = stop.exit_code if isinstance(stop, StopRun) else EXIT_LOCKED
         # After the build (e.g. the file taken before the totals), the build's code stands.
-        run.exit_code = run.build.returncode if run.build is not None else stop.exit_code
+        run.exit_code = run.build.returncode if run.build is not None else code
     except Terminated as stop:
         run.details["error"] = f"stopped by signal {stop.signum}"
         run.exit_code = 128 + stop.signum
@@ -159,11 +160,11 @@ def _alert(run: _Run, build: BuildSummary) -> None:
 
 
 def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
-    build, details = run.build, run.details
-    if build is not None:
-        details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
-        if build.returncode != 0:
-            details["error"] = details["error"] or build_failure_cause(build)
+    build, details = run.build or BuildSummary(0, None, None), run.details  # none: counts None
+    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
+    if build.returncode != 0:
+        details["error"] = details["error"] or build_failure_cause(build)
+    if run.build is not None:
         log.info("dbt build: %s", ", ".join(f"{k} {v}" for k, v in build.counts().items()))
     if details["error"]:
         error = " ".join(str(details["error"]).split())
@@ -171,11 +172,11 @@ def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     return heartbeat_payload(
         job=JOB_NAME,
         succeeded=run.exit_code == 0,
-        run_id=build.invocation_id if build is not None else None,
+        run_id=build.invocation_id,
         started_at=started_at,
         finished_at=utc_now(),
-        counts=(build or BuildSummary(0, None, None)).counts(),
-        failing_tests=build.failing_tests() if build is not None else [],
+        counts=build.counts(),
+        failing_tests=build.failing_tests(),
         ledger=run.ledger,
         exit_code=run.exit_code,
         **details,
@@ -206,22 +207,15 @@ def _prepare_target(run: _Run) -> None:
             f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
             "(`make run` creates demo data in a new file)",
         )
-    warehouse_file = duckdb_file.DuckDbFile.from_env(database, env)
-
-    def wait_for_file() -> None:
-        try:
-            warehouse_file.wait_until_free()
-        except duckdb_file.WarehouseBusyError as busy:
-            raise StopRun(EXIT_LOCKED, str(busy)) from None
-
+    # WarehouseBusyError, here or before any dbt command, ends the run with EXIT_LOCKED.
+    run.runner.wait_for_warehouse = duckdb_file.DuckDbFile.from_env(database, env).wait_until_free
     if database.exists():
-        wait_for_file()
+        run.runner.wait_for_warehouse()
     try:
         if run.demo_data is not None:
             run.demo_data(database, env)
     except ValueError as exc:
         raise StopRun(EXIT_CANNOT_RUN, str(exc)) from None
-    run.runner.wait_for_warehouse = wait_for_file
 
 
 def _check_freshness(run: _Run) -> list[str]:
@@ -258,13 +252,9 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     demo = "DuckDB only: load demo data when no raw schema exists (what `make run` does)"
     add("--demo-data-if-absent", action="store_true", help=demo)
     args = parser.parse_args(argv)
+    if args.demo_data_if_absent and demo_data is None:  # exits 2, as dbt when it cannot run
+        parser.error("--demo-data-if-absent: run scripts/update_lead_sales_ledger.py, which has it")
     configure_logging(args.log_dir.resolve(), verbose=args.verbose)
-    if args.demo_data_if_absent and demo_data is None:
-        log.error(
-            f"{JOB_NAME} FAILED (exit code {EXIT_CANNOT_RUN}): --demo-data-if-absent needs the "
-            "demo data generator; run scripts/update_lead_sales_ledger.py, which provides it"
-        )
-        return EXIT_CANNOT_RUN
     # cron, systemd and operators stop jobs with SIGTERM: stop dbt, report, release the lock.
     raise_on_signals(signal.SIGTERM, signal.SIGINT)
     loader = demo_data if args.demo_data_if_absent else None

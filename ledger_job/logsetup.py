@@ -1,10 +1,8 @@
 """The job's logging: a rotating file under logs/ and stderr, secrets redacted, phones masked.
 
-The file gets every record; stderr, unless verbose, the job's own records, dbt's errors, the
-failing rows log_test_failures prints and records marked `extra={CONSOLE: True}`
-(`CONSOLE_ONLY`: stderr only, e.g. progress). Redaction sits on the handlers, the one place
-every record passes whatever logger made it: an error body echoing the API key or webhook URL,
-a bearer token, an E.164 phone number (masked to its last 4 digits, as mask_personal_value).
+The file gets every record; stderr, unless verbose, the job's own, dbt's errors, the failing rows
+log_test_failures prints and records marked `extra={CONSOLE: True}` (`CONSOLE_ONLY`: stderr only).
+Redaction sits on the handlers, which every record passes whatever logger made it.
 """
 
 from __future__ import annotations

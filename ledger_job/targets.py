@@ -1,10 +1,5 @@
-"""What a dbt target points at, in words for the log, so a mistyped path or host shows at once.
-
-The engine is each profiles.yml output's literal `type`, the details the variables the profile
-reads; `TargetInfo.problem` says in one line why the profile gives no target (file missing,
-invalid YAML with line and column, no such output: the valid ones). `dbt_environment` is what
-every dbt command of the job runs with.
-"""
+"""What a dbt target points at, in words for the log, so a mistyped path or host shows at once;
+`TargetInfo.problem`, why the profile gives none; `dbt_environment`, what dbt runs with."""
 
 from __future__ import annotations
 
