@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger_job import paths
-from ledger_job.dbt_artifacts import BuildSummary, PrintedFailure, read_run_results, relation_names
+from ledger_job.dbt_artifacts import BuildSummary, PrintedFailure, read_run_results
 from ledger_job.duckdb_file import is_lock_conflict
 from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
@@ -187,11 +187,6 @@ class DbtRunner:
                 extra={CONSOLE: True, CONSOLE_ONLY: True},
             )
 
-    def source_freshness(self) -> DbtInvocation:
-        invocation = self.invoke(["source", "freshness"])
-        invocation.freshness_problems.sort()
-        return invocation
-
     def build(self, selector: str | None = None) -> BuildSummary:
         """`dbt build` (of a selectors.yml selector) and its run_results.json."""
         invocation = self.invoke(["build", *(["--selector", selector] if selector else [])])
@@ -226,9 +221,6 @@ class DbtRunner:
             reason = invocation.last_error or f"exit code {invocation.returncode}"
             raise DbtError(f"dbt {what} failed: {' '.join(reason.split())}")
         return invocation
-
-    def relation_names(self) -> dict[str, str]:
-        return relation_names(self.target_path / "manifest.json")
 
 
 def _command_name(args: Sequence[str]) -> str:

@@ -263,32 +263,27 @@ def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]
 def record_failed_build(
     connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
 ) -> int:
-    """A failed build's rows copied from the live file's build log (attached as `live`) to
-    the copy's, its build row noting the passed build whose data the copy keeps. Nothing
-    unless the log says the build failed. Returns the rows added."""
+    """A failed build's rows copied from the live file's build log (attached as `live`) to the
+    copy's, its build row noting the passed build whose data the copy keeps. Nothing unless the
+    log says the build failed. Returns the rows added."""
     here, there = _name(*log), _name(live, *log)
     connection.execute(f"create schema if not exists {_name(log[0])}")
     connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
+    kept = (  # the note on the failed build's row: the last passed build the copy holds
+        "coalesce((select 'not published: this read copy keeps the data of build '"
+        " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
+        f" || ' UTC' from {here} where node_name is null and status = 'passed'"
+        " order by build_started_at desc limit 1),"
+        " 'not published: this read copy holds no passed build')"
+    )
     added = connection.execute(
-        f"insert into {here} select * from {there} where invocation_id = $id"
-        f" and invocation_id not in (select invocation_id from {here})"
-        f" and exists (select 1 from {there} where invocation_id = $id and node_name is null"
-        " and status = 'failed')",
+        f"insert into {here} select * replace (if(node_name is null, {kept}, note) as note)"
+        f" from {there} where invocation_id = $id and invocation_id not in (select invocation_id"
+        f" from {here}) and exists (select 1 from {there} where invocation_id = $id"
+        " and node_name is null and status = 'failed')",
         {"id": invocation_id},
     ).fetchone()
-    count = int(added[0]) if added else 0
-    if count:
-        connection.execute(
-            f"update {here} set note = coalesce(("
-            "select 'not published: this read copy keeps the data of build '"
-            " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
-            f" || ' UTC' from {here} where node_name is null and status = 'passed'"
-            " order by build_started_at desc limit 1),"
-            " 'not published: this read copy holds no passed build')"
-            " where invocation_id = ? and node_name is null",
-            [invocation_id],
-        )
-    return count
+    return int(added[0]) if added else 0
 
 
 def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 from ledger_job import duckdb_file, paths, targets
 from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
-from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line
+from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line, relation_names
 from ledger_job.dbt_runner import DbtRunner
 from ledger_job.heartbeat import fetch_ledger_totals, heartbeat_payload, send_heartbeat
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
@@ -149,7 +149,8 @@ def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
     failing, runner, state = build.failing_tests(), run.runner, run.state_dir / STATE_FILE_NAME
     failing = [t for t in failing if t in BALANCE_TESTS] or failing
-    monitor = BalanceMonitor(runner, state, runner.relation_names(), run.env)
+    relations = relation_names(runner.target_path / "manifest.json")
+    monitor = BalanceMonitor(runner, state, relations, run.env)
     now, run_id = utc_now(), build.invocation_id
     try:
         monitor.check(
@@ -219,8 +220,8 @@ def _prepare_target(run: _Run) -> None:
 
 
 def _check_freshness(run: _Run) -> list[str]:
-    freshness = run.runner.source_freshness()
-    problems = freshness.freshness_problems
+    freshness = run.runner.invoke(["source", "freshness"])
+    problems = sorted(freshness.freshness_problems)
     if freshness.returncode == EXIT_CANNOT_RUN:  # not stale data: dbt cannot run at all
         message = freshness.fatal or freshness.last_error or "dbt exited with 2"
         raise StopRun(EXIT_CANNOT_RUN, _cannot_run(run, message))

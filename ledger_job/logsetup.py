@@ -82,11 +82,7 @@ def _quiet_console(record: logging.LogRecord) -> bool:
 
 
 def configure_logging(
-    log_dir: Path,
-    *,
-    level: int = logging.INFO,
-    secrets: Iterable[str] | None = None,
-    verbose: bool = True,
+    log_dir: Path, *, secrets: Iterable[str] | None = None, verbose: bool = True
 ) -> Path:
     """Every record to `log_dir/update_lead_sales_ledger.log` (rotating) and stderr (quiet
     unless `verbose`); replaces only the handlers it installed before. Returns the file."""
@@ -106,10 +102,10 @@ def configure_logging(
     for handler in (file_handler, console):
         handler.setFormatter(formatter)
         handler.addFilter(redacting)
-        handler.setLevel(level)
+        handler.setLevel(logging.INFO)
         setattr(handler, _MARKER, True)
         logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(level)
+    logging.getLogger().setLevel(logging.INFO)
     return path
 
 
