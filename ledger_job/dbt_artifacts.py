@@ -191,20 +191,18 @@ def first_line(text: str | None) -> str:
 
 def describe_node(result: NodeResult, build: BuildSummary) -> str:
     """`test X failed on model Y: 3 row(s), first: a=1, b=None` and the like."""
-    verb = _VERBS.get(result.status, result.status)
-    message = first_line(result.message)
+    verb, message = _VERBS.get(result.status, result.status), first_line(result.message)
     if result.resource_type not in TEST_TYPES:
         return f"{result.resource_type} {result.name} {verb}" + (f": {message}" if message else "")
     printed = build.printed.get(result.name)
     tested = (printed.relation if printed else None) or result.tested
     kind = "unit test" if result.resource_type == "unit_test" else "test"
     text = f"{kind} {result.name} {verb}" + (f" on {tested}" if tested else "")
-    failures = printed.failures if printed else result.failures
     if result.status != "fail":
         return text + (f": {message}" if message else "")
+    failures, row = (printed.failures, printed.first_row) if printed else (result.failures, None)
     if failures is None:
         return text
-    row = printed.first_row if printed else None
     clipped = f"{row[:_ROW_EXCERPT]}{'...' if len(row) > _ROW_EXCERPT else ''}" if row else ""
     return f"{text}: {failures} row(s)" + (f", first: {clipped}" if row else "")
 
