@@ -108,9 +108,7 @@ def fetch_breakdown(runner: QueryRunner) -> dict[str, list[Row]]:
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
     """Ready-to-run queries, schema-qualified from the manifest (else bare view names)."""
 
-    def rel(name: str) -> str:
-        return relations.get(name, name)
-
+    rel = lambda name: relations.get(name, name)  # noqa: E731
     unbalanced = rel("ledger_unbalanced_transactions")
     queries = [
         f"select * from {rel('ledger_balance_check')};",
