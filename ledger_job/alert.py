@@ -1,10 +1,9 @@
 """The balance alert's state across runs: alert once per imbalance, one "resolved" when fixed.
 
-Alerts repeated every night stop being read, so a small JSON file remembers what was sent: a
-first or a changed imbalance (difference and unbalanced transactions) alerts, the same one
-logs a WARNING only, balance after an alert sends one "resolved". The state moves only once
-the webhook took the message (an undelivered alert is sent again next run); balance tests
-that did not run say nothing about the balance and leave it alone.
+Alerts repeated nightly stop being read, so a JSON file remembers what was sent: a first or a
+changed imbalance (difference and unbalanced transactions) alerts, the same one logs a WARNING,
+balance after an alert sends one "resolved". The state moves once the webhook took the message
+(an undelivered alert is sent again); balance tests that did not run leave it alone.
 """
 
 from __future__ import annotations
@@ -85,10 +84,10 @@ def save_state(path: Path, state: AlertState) -> None:
 
 def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str | None) -> Action:
     was_imbalanced = previous is not None and previous.status == "imbalanced"
-    if balanced is None:
+    if balanced is None or (balanced and not was_imbalanced):
         return Action.NONE
     if balanced:
-        return Action.RESOLVE if was_imbalanced else Action.NONE
+        return Action.RESOLVE
     same = was_imbalanced and previous is not None and previous.fingerprint == fingerprint
     return Action.SUPPRESS if same else Action.ALERT
 
@@ -122,14 +121,13 @@ class BalanceMonitor:
         ledger_totals: Mapping[str, Any] | None = None,
     ) -> Action:
         """Act on this run's outcome of the balance tests (None: they did not run)."""
-        previous = load_state(self.state_path)
         if balanced is None:
             log.info("balance tests did not run; alert state left unchanged")
             return Action.NONE
+        previous = load_state(self.state_path)
         if not balanced:
             return self._imbalanced(previous, now, run_id, failing_tests)
-        action = decide(previous, True, None)
-        if action is Action.RESOLVE and previous is not None:
+        if (action := decide(previous, True, None)) is Action.RESOLVE and previous is not None:
             message = resolved_message(
                 previous, resolved_at=now, run_id=run_id, totals=ledger_totals
             )
@@ -143,32 +141,29 @@ class BalanceMonitor:
         self, previous: AlertState | None, now: str, run_id: str | None, failing: Sequence[str]
     ) -> Action:
         imbalance: Imbalance | None = None
-        errors: list[str] = []
+        breakdown, errors = None, []
         try:
             imbalance = fetch_imbalance(self.runner)
             fingerprint = imbalance.fingerprint()
         except (RuntimeError, ValueError) as exc:
             errors.append(str(exc))  # then the failing tests are all that names the imbalance
             fingerprint = "unknown:" + ",".join(sorted(failing))
-        action = decide(previous, False, fingerprint)
-        if action is Action.SUPPRESS and previous is not None:
+        if (action := decide(previous, False, fingerprint)) is Action.SUPPRESS and previous:
             difference = usd(to_decimal(previous.difference)) if previous.difference else "unknown"
             log.warning(
                 f"ledger still out of balance (difference {difference}), same imbalance as "
                 f"alerted at {previous.alerted_at}; not alerting again"
             )
             return action
-        breakdown = None
         try:
             breakdown = fetch_breakdown(self.runner) if imbalance is not None else None
         except (RuntimeError, ValueError) as exc:
             errors.append(str(exc))
+        context = {"detected_at": now, "run_id": run_id, "failing_tests": failing}
         message = imbalance_message(
             imbalance,
             breakdown,
-            detected_at=now,
-            run_id=run_id,
-            failing_tests=failing,
+            **context,
             relations=self.relations,
             detail_error="; ".join(errors) or None,
         )

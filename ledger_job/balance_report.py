@@ -1,10 +1,8 @@
-"""The balance report (spec section 4, seed 002): the marts views' rows, and the alerts' text.
+"""The balance report (spec 4, seed 002): the marts views' rows, and the alerts' text.
 
-The views do the analysis; money is cast to text in SQL so nothing on the way rounds it. The
-check and the unbalanced transactions (the fingerprint) come first; the breakdown, a second
-`dbt show` of a few seconds, only when a message is sent. The message is laid out like seed
-002's monitor (summary, breakdown by account type, top 5 accounts, actions, investigation
-SQL) plus the unbalanced transactions themselves, for the log and a Slack-compatible webhook.
+The views do the analysis (macros/ledger_balance_report.sql; money as text, so nothing rounds
+it); the breakdown, a second `dbt show`, is read only when a message is sent. The message is
+laid out like seed 002's monitor, plus the unbalanced transactions, for log and webhook.
 """
 
 from __future__ import annotations
@@ -52,18 +50,16 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
 
 
 def parse_check(rows: Iterable[Mapping[str, Any]]) -> Row:
-    """The check row; raises ValueError when the view returned none."""
-    parsed = parse_rows(rows)
-    if not parsed:
+    """The check row; ValueError when the view returned none."""
+    if not (parsed := parse_rows(rows)):
         raise ValueError("ledger_balance_check returned no row")
     return parsed[0]
 
 
 def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[Row, ...]:
-    """Unbalanced transactions, largest absolute difference first."""
-    return tuple(
-        sorted(parse_rows(rows), key=lambda t: (-abs(t.difference or 0), t.transaction_id))
-    )
+    """Largest absolute difference first."""
+    key = lambda t: (-abs(t.difference or 0), t.transaction_id)  # noqa: E731
+    return tuple(sorted(parse_rows(rows), key=key))
 
 
 @dataclass(frozen=True)
@@ -81,51 +77,38 @@ class Imbalance:
         return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    by_account_type: tuple[Row, ...]
-    top_accounts: tuple[Row, ...]
-    accounts: tuple[Row, ...]
-
-
-# macros/ledger_balance_report.sql: the views' rows in one query each, told apart by `part`.
-IMBALANCE_SQL = "{{ ledger_balance_report('imbalance') }}"
-BREAKDOWN_SQL = "{{ ledger_balance_report('breakdown') }}"
-
-
-def _by_part(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Row]]:
+def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
+    """One query of macros/ledger_balance_report.sql: the views' rows, by `part`."""
     parts: dict[str, list[Row]] = {}
-    for row in parse_rows(rows):
+    for row in parse_rows(runner.show(f"{{{{ ledger_balance_report('{report}') }}}}", limit=-1)):
         parts.setdefault(str(row.part).strip(), []).append(row)
     return parts
 
 
 def fetch_imbalance(runner: QueryRunner) -> Imbalance:
-    parts = _by_part(runner.show(IMBALANCE_SQL, limit=-1))
+    parts = _report(runner, "imbalance")
     return Imbalance(
         parse_check(parts.get("check", [])), parse_transactions(parts.get("transaction", []))
     )
 
 
-def fetch_breakdown(runner: QueryRunner) -> Breakdown:
-    parts = _by_part(runner.show(BREAKDOWN_SQL, limit=-1))
-    by_type = sorted(parts.get("by_type", []), key=lambda a: a.account_type)
-    top = sorted(
-        parts.get("top", []),
-        key=lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0)),
-    )
-    accounts = sorted(
-        parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
-    )
-    return Breakdown(tuple(by_type), tuple(top[:TOP_ACCOUNTS]), tuple(accounts))
+def fetch_breakdown(runner: QueryRunner) -> dict[str, list[Row]]:
+    """The accounts side: `by_type`, `top` (the first TOP_ACCOUNTS) and `accounts`, sorted."""
+    parts = _report(runner, "breakdown")
+    rank = lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0))  # noqa: E731
+    return {
+        "by_type": sorted(parts.get("by_type", []), key=lambda a: a.account_type),
+        "top": sorted(parts.get("top", []), key=rank)[:TOP_ACCOUNTS],
+        "accounts": sorted(
+            parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
+        ),
+    }
 
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
     """Ready-to-run queries, schema-qualified from the manifest (else bare view names)."""
 
-    def rel(name: str) -> str:
-        return relations.get(name, name)
-
+    rel = lambda name: relations.get(name, name)  # noqa: E731
     unbalanced = rel("ledger_unbalanced_transactions")
     queries = [
         f"select * from {rel('ledger_balance_check')};",
@@ -185,8 +168,13 @@ class Message:
         header = {"type": "plain_text", "text": self.title[:150]}
         blocks: list[dict[str, Any]] = [{"type": "header", "text": header}]
         for section in self.sections:
-            for chunk in _chunks(section.lines, SLACK_SECTION_LIMIT):
-                body = "\n".join(_slack_escape(line) for line in chunk)
+            chunks: list[list[str]] = [[]]  # lines of at most SLACK_SECTION_LIMIT characters
+            for line in (_slack_escape(line)[:SLACK_SECTION_LIMIT] for line in section.lines):
+                if chunks[-1] and len("\n".join([*chunks[-1], line])) > SLACK_SECTION_LIMIT:
+                    chunks.append([])
+                chunks[-1].append(line)
+            for chunk in chunks:
+                body = "\n".join(chunk)
                 body = f"```{body}```" if section.code else body
                 if section.heading:
                     body = f"*{_slack_escape(section.heading)}*\n{body}"
@@ -200,38 +188,23 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _chunks(lines: Sequence[str], limit: int) -> list[list[str]]:
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for line in (line[:limit] for line in lines):
-        if chunks[-1] and size + len(line) + 1 > limit:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(line)
-        size += len(line) + 1
-    return chunks
-
-
-def _account(a: Row) -> str:
-    return f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'})"
-
-
-def _breakdown_sections(breakdown: Breakdown) -> list[Section]:
+def _breakdown_sections(breakdown: dict[str, list[Row]]) -> list[Section]:
+    account = lambda a: f"{a.account_code} {a.account_name or ''} ({a.account_type or '?'})"  # noqa: E731
     by_type = [
         f"{t.account_type}: {plural(t.account_count, 'account')}, total: {usd(t.balance)} "
         f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
-        for t in breakdown.by_account_type
+        for t in breakdown["by_type"]
     ]
     top = [
-        f"{a.account_rank or i}. {_account(a)}: {usd(a.balance)}"
-        for i, a in enumerate(breakdown.top_accounts, start=1)
+        f"{a.account_rank or i}. {account(a)}: {usd(a.balance)}"
+        for i, a in enumerate(breakdown["top"], start=1)
     ]
-    shown = breakdown.accounts[:MESSAGE_ACCOUNTS]
+    shown = breakdown["accounts"][:MESSAGE_ACCOUNTS]
     accounts = [
-        f"{_account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
+        f"{account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
         for a in shown
     ]
-    heading = f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown.accounts)})"
+    heading = f"Accounts in unbalanced transactions ({len(shown)} of {len(breakdown['accounts'])})"
     return [
         Section("Breakdown by account type", by_type or ["(none)"]),
         Section("Top 5 accounts by absolute balance", top or ["(none)"]),
@@ -256,7 +229,7 @@ def _transactions_section(imbalance: Imbalance) -> Section:
 
 def imbalance_message(
     imbalance: Imbalance | None,
-    breakdown: Breakdown | None,
+    breakdown: dict[str, list[Row]] | None,
     *,
     detected_at: str,
     run_id: str | None,
@@ -265,18 +238,15 @@ def imbalance_message(
     detail_error: str | None = None,
 ) -> Message:
     """The CRITICAL message; parts whose data could not be fetched are left out."""
-    check = imbalance.check if imbalance else None
-    summary = (
-        [
+    summary = []
+    if (check := imbalance.check if imbalance else None) is not None:
+        summary = [
             f"Total difference (debits - credits): {usd(check.difference)}",
             f"Total debits: {usd(check.total_debits)}",
             f"Total credits: {usd(check.total_credits)}",
             f"Unbalanced transactions: {check.unbalanced_transaction_count}",
             f"Total accounts affected: {check.accounts_affected}",
         ]
-        if check is not None
-        else []
-    )
     summary += [
         f"Timestamp: {detected_at}",
         f"dbt invocation: {run_id or 'unknown'}",
@@ -297,24 +267,22 @@ def imbalance_message(
 def resolved_message(
     previous: AlertState, *, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
 ) -> Message:
-    """The one message that closes an imbalance alert."""
+    """The one message that closes an imbalance alert (a garbled saved amount shows as n/a)."""
     lines = [
-        f"Previous difference: {usd(_decimal_or_none(previous.difference))}",
+        f"Previous difference: {_usd_or_na(previous.difference)}",
         f"Imbalance first detected: {previous.first_detected_at or 'unknown'}",
         f"Last alerted: {previous.alerted_at or 'unknown'}",
         f"Resolved at: {resolved_at}",
         f"dbt invocation: {run_id or 'unknown'}",
     ]
     if totals:
-        debits, credits = (
-            _decimal_or_none(totals.get(k)) for k in ("total_debits", "total_credits")
-        )
-        lines.append(f"Ledger entries now: debits {usd(debits)}, credits {usd(credits)}")
+        debits, credits = (_usd_or_na(totals.get(k)) for k in ("total_debits", "total_credits"))
+        lines.append(f"Ledger entries now: debits {debits}, credits {credits}")
     return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
 
 
-def _decimal_or_none(value: Any) -> Any:
+def _usd_or_na(value: Any) -> str:
     try:
-        return to_decimal(value)
+        return usd(to_decimal(value))
     except ValueError:
-        return None
+        return "n/a"

@@ -1,8 +1,7 @@
 """A build's outcome from dbt's run_results.json and manifest.json, and its cause in one line.
 
-Every dbt command rewrites run_results.json, and a build that breaks while parsing leaves the
-last one behind: results count only when their invocation id is the build's. Without them the
-counts are unknown (None), never zero: "0 tests failed" about a build that ran none is a lie.
+Results count only when their invocation id is the build's (a build that breaks while parsing
+leaves an older file); without them counts are None, never 0: "0 tests failed" would be a lie.
 """
 
 from __future__ import annotations
@@ -107,12 +106,13 @@ class BuildSummary:
         return next((r.status for r in self.results or [] if r.name == name), None)
 
 
-def load_json(path: Path) -> dict[str, Any] | None:
+def load_json(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`; {} when there is none."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return None
-    return document if isinstance(document, dict) else None
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
 def _fallback_name(unique_id: str) -> str:
@@ -137,8 +137,7 @@ def read_run_results(
     run_results: Path, manifest: Path, invocation_id: str | None
 ) -> list[NodeResult] | None:
     """Node results of run_results.json, if it is `invocation_id`'s (see the module)."""
-    document = load_json(run_results)
-    if document is None:
+    if not (document := load_json(run_results)):
         return None
     written_by = document.get("metadata", {}).get("invocation_id")
     if invocation_id is None or written_by != invocation_id:
@@ -146,7 +145,7 @@ def read_run_results(
             "%s is not from this build (invocation %s); ignoring it", run_results, written_by
         )
         return None
-    manifest_doc, nodes = load_json(manifest) or {}, {}
+    manifest_doc, nodes = load_json(manifest), {}
     for section in ("nodes", "unit_tests", "sources"):
         nodes.update(manifest_doc.get(section) or {})
     results = []
@@ -170,7 +169,7 @@ def read_run_results(
 
 def relation_names(manifest: Path) -> dict[str, str]:
     """Model or seed name -> relation, sources as "<source>.<table>": what dbt built, exactly."""
-    document = load_json(manifest) or {}
+    document = load_json(manifest)
     project = document.get("metadata", {}).get("project_name")
     names: dict[str, str] = {}
     for node in (document.get("nodes") or {}).values():
@@ -192,20 +191,18 @@ def first_line(text: str | None) -> str:
 
 def describe_node(result: NodeResult, build: BuildSummary) -> str:
     """`test X failed on model Y: 3 row(s), first: a=1, b=None` and the like."""
-    verb = _VERBS.get(result.status, result.status)
-    message = first_line(result.message)
+    verb, message = _VERBS.get(result.status, result.status), first_line(result.message)
     if result.resource_type not in TEST_TYPES:
         return f"{result.resource_type} {result.name} {verb}" + (f": {message}" if message else "")
     printed = build.printed.get(result.name)
     tested = (printed.relation if printed else None) or result.tested
     kind = "unit test" if result.resource_type == "unit_test" else "test"
     text = f"{kind} {result.name} {verb}" + (f" on {tested}" if tested else "")
-    failures = printed.failures if printed else result.failures
     if result.status != "fail":
         return text + (f": {message}" if message else "")
+    failures, row = (printed.failures, printed.first_row) if printed else (result.failures, None)
     if failures is None:
         return text
-    row = printed.first_row if printed else None
     clipped = f"{row[:_ROW_EXCERPT]}{'...' if len(row) > _ROW_EXCERPT else ''}" if row else ""
     return f"{text}: {failures} row(s)" + (f", first: {clipped}" if row else "")
 

@@ -1,10 +1,10 @@
 """Runs the project's dbt as a subprocess and reads back what it did.
 
-The CLI, not dbt's Python API: it is the supported contract, what analysts run by hand, and a
-crash in dbt cannot take the job's error handling with it. `--log-format json` makes its
-output readable (invocation id, errors, `dbt show` rows) while each event's text is logged.
-The heartbeat's and alert's queries use `dbt show --inline` with `ref()`, so the job needs no
-driver on any engine, and a target path of their own: target/run_results.json stays the build's.
+The CLI, not dbt's Python API: the supported contract, what analysts run by hand, and a crash
+in dbt cannot take the job's error handling with it. `--log-format json` makes its output
+readable (invocation id, errors, `dbt show` rows) while each event's text is logged. The
+alert's and totals' queries (`dbt show --inline` with `ref()`: no driver needed on any engine)
+reuse the build's parse and pass `--no-write-json`: run_results.json stays the build's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger_job import paths
-from ledger_job.dbt_artifacts import BuildSummary, PrintedFailure, read_run_results, relation_names
+from ledger_job.dbt_artifacts import BuildSummary, PrintedFailure, read_run_results
 from ledger_job.duckdb_file import is_lock_conflict
 from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
@@ -76,7 +75,6 @@ class DbtRunner:
     ) -> None:
         self.target, self.clock, self.env = target or dbt_target(env), clock, dbt_environment(env)
         self.executable, self.target_path = paths.dbt_executable(), default_target_path(env)
-        self.query_target_path = self.target_path / "job_queries"
         # Called before every command, and again when dbt found the DuckDB file taken.
         self.wait_for_warehouse: Callable[[], None] | None = None
         self._block: PrintedFailure | None = None
@@ -189,11 +187,6 @@ class DbtRunner:
                 extra={CONSOLE: True, CONSOLE_ONLY: True},
             )
 
-    def source_freshness(self) -> DbtInvocation:
-        invocation = self.invoke(["source", "freshness"])
-        invocation.freshness_problems.sort()
-        return invocation
-
     def build(self, selector: str | None = None) -> BuildSummary:
         """`dbt build` (of a selectors.yml selector) and its run_results.json."""
         invocation = self.invoke(["build", *(["--selector", selector] if selector else [])])
@@ -223,26 +216,11 @@ class DbtRunner:
         return self._query(["run-operation", macro], f"run-operation {macro}").macro_logs
 
     def _query(self, args: list[str], what: str) -> DbtInvocation:
-        # The build's parse cache, copied to the query target path, saves a full parse; dbt
-        # checks it against files, vars and profile, so a stale copy costs time, never results.
-        cache, copy = self.target_path / "partial_parse.msgpack", self.query_target_path
-        try:
-            if cache.exists() and (
-                not (copy / cache.name).exists()
-                or (copy / cache.name).stat().st_mtime < cache.stat().st_mtime
-            ):
-                copy.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(cache, copy / cache.name)
-        except OSError as exc:
-            log.debug("parse cache not copied to %s: %s", copy, exc)
-        invocation = self.invoke([*args, "--target-path", str(copy)], quiet=True)
+        invocation = self.invoke([*args, "--no-write-json"], quiet=True)
         if invocation.returncode != 0:
             reason = invocation.last_error or f"exit code {invocation.returncode}"
             raise DbtError(f"dbt {what} failed: {' '.join(reason.split())}")
         return invocation
-
-    def relation_names(self) -> dict[str, str]:
-        return relation_names(self.target_path / "manifest.json")
 
 
 def _command_name(args: Sequence[str]) -> str:

@@ -1,16 +1,11 @@
 """The DuckDB warehouse file: waiting for it, and publishing the copy analysts read.
 
-DuckDB lets one process write a file or many read it, never both: an analyst's connection,
-even read-only, keeps the job from building, and a build keeps analysts out. So the job waits
-for the file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails
-with one line saying what to close; and after each good build it publishes a copy
-(LEDGER_DUCKDB_READ_COPY, default `<stem>_read.duckdb`; `off`), renamed over the old one, its
-marts as tables, that analysts open instead. After a failed build the copy keeps its data
+DuckDB lets one process write a file or many read it, never both. So the job waits for the
+file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails saying
+what to close; after a good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
+`<stem>_read.duckdb`; `off`), renamed over the old one, its marts as tables (frozen at the
+build, so read at table speed, the totals too); after a failed build the copy keeps its data
 and its ledger_build_status lists the failed build after the good one it holds.
-
-The copy is frozen at its build, so a mart loses nothing as a table: analysts read at table
-speed, and the job reads the totals without computing the views again. Each table keeps its
-view's name, columns, types and comments; staging and intermediate views stay views.
 """
 
 from __future__ import annotations
@@ -20,7 +15,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,18 +24,16 @@ from typing import Any
 import duckdb
 
 from ledger_job.dbt_artifacts import load_json
-from ledger_job.heartbeat import TOTALS, heartbeat_totals, log_ledger_totals
+from ledger_job.heartbeat import TOTALS, ledger_totals
 
 WAIT_ENV = "LEDGER_DUCKDB_LOCK_WAIT_SECONDS"
 READ_COPY_ENV = "LEDGER_DUCKDB_READ_COPY"
 DEFAULT_WAIT_SECONDS = 600.0
-REPORT_EVERY_SECONDS = 30.0
+REPORT_EVERY_SECONDS, POLL_SECONDS = 30.0, 1.0
 _LOCK_CONFLICT = "Could not set lock on file"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 log = logging.getLogger(__name__)
-
-
 MARTS_FOLDER = "models/marts/"
 MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
@@ -54,8 +47,7 @@ class WarehouseBusyError(RuntimeError):
 
 
 def is_lock_conflict(message: str) -> bool:
-    """Whether a DuckDB (or dbt) error is about another process holding the file."""
-    return _LOCK_CONFLICT in message
+    return _LOCK_CONFLICT in message  # from DuckDB, or dbt passing DuckDB's error on
 
 
 def describe_holder(message: str) -> str:
@@ -75,8 +67,6 @@ def describe_holder(message: str) -> str:
 class DuckDbFile:
     path: Path
     wait_seconds: float = DEFAULT_WAIT_SECONDS
-    report_every: float = REPORT_EVERY_SECONDS
-    poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, path: Path, env: Mapping[str, str]) -> DuckDbFile:
@@ -86,9 +76,8 @@ class DuckDbFile:
         except ValueError:
             raise ValueError(f"{WAIT_ENV} must be a number of seconds, not {raw!r}") from None
 
-    def wait_until_free(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Return once the file opens for writing (the probe closes at once: dbt opens it
-        next); WarehouseBusyError after the wait."""
+    def wait_until_free(self) -> None:
+        """Return once the file opens for writing (the probe closes: dbt opens it next)."""
         started, reported = time.monotonic(), None
         while True:
             try:
@@ -108,13 +97,13 @@ class DuckDbFile:
                     f"connection (analysts read the published copy, {default_read_copy(self.path)})"
                     " and run the job again"
                 )
-            if reported is None or time.monotonic() - reported >= self.report_every:
+            if reported is None or time.monotonic() - reported >= REPORT_EVERY_SECONDS:
                 log.warning(
                     f"the DuckDB file {self.path} is held open by {holder}; waiting up to "
                     f"{self.wait_seconds - waited:.0f} s more for it"
                 )
                 reported = time.monotonic()
-            sleep(min(self.poll_seconds, max(self.wait_seconds - waited, 0.01)))
+            time.sleep(min(POLL_SECONDS, max(self.wait_seconds - waited, 0.01)))
 
 
 def default_read_copy(path: Path) -> Path:
@@ -168,12 +157,10 @@ def publish_read_copy(
         f"published the read-only copy for analysts: {destination} (marts of {marts} as tables)"
     )
     try:  # this very build's rows: the same totals, read from tables, not the views again
-        totals = ledger_totals_from_copy(destination, schemas)
+        return ledger_totals_from_copy(destination, schemas)
     except (duckdb.Error, OSError, ValueError) as exc:
         log.warning("ledger totals not read from the copy (%s); computing them", exc)
         return None
-    log_ledger_totals(totals, f"the copy {destination.name}")
-    return totals
 
 
 def record_failed_build_in_copy(
@@ -187,8 +174,7 @@ def record_failed_build_in_copy(
     try:
         with _staged_replacement(destination, destination) as staged:
             with duckdb.connect(str(staged[0])) as connection:
-                live = str(path).replace("'", "''")
-                connection.execute(f"attach '{live}' as live (read_only)")
+                connection.execute(f"attach {_text(str(path))} as live (read_only)")
                 relation = build_log_relation(manifest, env)
                 added = record_failed_build(connection, "live", relation, invocation_id)
                 connection.execute("detach live")
@@ -208,7 +194,7 @@ def record_failed_build_in_copy(
 
 def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
-    nodes = ((load_json(manifest) or {}).get("nodes") or {}).values()
+    nodes = (load_json(manifest).get("nodes") or {}).values()
     schemas = {
         str(node["schema"])
         for node in nodes
@@ -221,7 +207,7 @@ def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
     """(schema, table) of the build log the hooks write (macros/ledger_build_log.sql)."""
-    source = ((load_json(manifest) or {}).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
+    source = (load_json(manifest).get("sources") or {}).get(BUILD_LOG_SOURCE) or {}
     if source.get("schema") and source.get("identifier"):
         return str(source["schema"]), str(source["identifier"])
     return f"{env.get('LEDGER_SCHEMA') or 'ledger'}_audit", "ledger_build_log"
@@ -277,37 +263,31 @@ def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]
 def record_failed_build(
     connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
 ) -> int:
-    """A failed build's rows copied from the live file's build log (attached as `live`) to
-    the copy's, its build row noting the passed build whose data the copy keeps. Nothing
-    unless the log says the build failed. Returns the rows added."""
+    """A failed build's rows copied from the live file's build log (attached as `live`) to the
+    copy's, its build row noting the passed build whose data the copy keeps. Nothing unless the
+    log says the build failed. Returns the rows added."""
     here, there = _name(*log), _name(live, *log)
     connection.execute(f"create schema if not exists {_name(log[0])}")
     connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
+    kept = (  # the note on the failed build's row: the last passed build the copy holds
+        "coalesce((select 'not published: this read copy keeps the data of build '"
+        " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
+        f" || ' UTC' from {here} where node_name is null and status = 'passed'"
+        " order by build_started_at desc limit 1),"
+        " 'not published: this read copy holds no passed build')"
+    )
     added = connection.execute(
-        f"insert into {here} select * from {there} where invocation_id = $id"
-        f" and invocation_id not in (select invocation_id from {here})"
-        f" and exists (select 1 from {there} where invocation_id = $id and node_name is null"
-        " and status = 'failed')",
+        f"insert into {here} select * replace (if(node_name is null, {kept}, note) as note)"
+        f" from {there} where invocation_id = $id and invocation_id not in (select invocation_id"
+        f" from {here}) and exists (select 1 from {there} where invocation_id = $id"
+        " and node_name is null and status = 'failed')",
         {"id": invocation_id},
     ).fetchone()
-    count = int(added[0]) if added else 0
-    if count:
-        connection.execute(
-            f"update {here} set note = coalesce(("
-            "select 'not published: this read copy keeps the data of build '"
-            " || invocation_id || ', passed at ' || strftime(build_ended_at, '%Y-%m-%d %H:%M:%S')"
-            f" || ' UTC' from {here} where node_name is null and status = 'passed'"
-            " order by build_started_at desc limit 1),"
-            " 'not published: this read copy holds no passed build')"
-            " where invocation_id = ? and node_name is null",
-            [invocation_id],
-        )
-    return count
+    return int(added[0]) if added else 0
 
 
 def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
-    """The heartbeat's totals from the copy's tables, as the macro computes them from the
-    views: amounts cast to text by the engine, then parsed."""
+    """The heartbeat's totals from the copy's tables, as macro ledger_totals from the views."""
     with duckdb.connect(str(copy), read_only=True) as connection:
         found = connection.execute(
             "select schema_name from duckdb_tables() where database_name = current_database()"
@@ -316,13 +296,10 @@ def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
         ).fetchall()
         if len(found) != 1:
             raise duckdb.CatalogException(f"no single lead_sales_ledger table in {schemas}")
-        ledger, entries = (
-            _name(found[0][0], "lead_sales_ledger"),
-            _name(found[0][0], "ledger_entries"),
-        )
+        ledger, entries = (_name(found[0][0], t) for t in ("lead_sales_ledger", "ledger_entries"))
         row = connection.execute(
             "select * from (select count(*), cast(coalesce(sum(billed_amount), 0) as varchar)"
             f" from {ledger}) cross join (select count(*), cast(coalesce(sum(debit), 0) as"
             f" varchar), cast(coalesce(sum(credit), 0) as varchar) from {entries})"
         ).fetchone()
-    return heartbeat_totals(dict(zip(TOTALS, row or (), strict=True)))
+    return ledger_totals(dict(zip(TOTALS, row or (), strict=True)), f"the copy {copy.name}")

@@ -1,12 +1,10 @@
-"""The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retries it shares with the alert.
+"""The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retrying POST the alert shares.
 
-Monitoring notices a missing or failed run from it: sent after every run with enough to triage
-without the log (invocation id, counts, failing tests, ledger totals: a drop night over night
-is often the first sign of a broken load; amounts as exact strings), it never fails the job.
-`post_json` has the spec's retry policy (section 5): 10 s per attempt, four attempts,
+Sent after every run with enough to triage without the log (invocation id, counts, failing
+tests, ledger totals as exact strings: a drop night over night is often the first sign of a
+broken load); it never fails the job. Spec 5's retries: 10 s an attempt, four attempts,
 exponential backoff (tenacity); connection errors, timeouts, 429 and 5xx are retried, other
-4xx are final; it never raises. Redirects are refused: urllib would replay the Authorization
-header to the host a redirect names.
+4xx are final. Redirects are refused: urllib would replay the Authorization header to them.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import tenacity
@@ -32,8 +30,7 @@ DEFAULT_ATTEMPTS = 4
 DEFAULT_BACKOFF_SECONDS = 1.0
 BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
 _BODY_EXCERPT = 200
-URL_ENV_VAR = "INTERNAL_API_URL"
-KEY_ENV_VAR = "INTERNAL_API_KEY"
+URL_ENV_VAR, KEY_ENV_VAR = "INTERNAL_API_URL", "INTERNAL_API_KEY"
 TOTALS_MACRO = "ledger_totals"  # macros/ledger_totals.sql logs "ledger_totals {json}"
 TOTALS = ("row_count", "billed_amount", "entry_count", "total_debits", "total_credits")
 
@@ -62,19 +59,8 @@ def backoff_base_from_env() -> float:
     try:
         return max(0.0, float(raw)) if raw else DEFAULT_BACKOFF_SECONDS
     except ValueError:
-        log.warning(
-            "%s=%r is not a number; using %s s", BACKOFF_ENV_VAR, raw, DEFAULT_BACKOFF_SECONDS
-        )
+        log.warning(f"{BACKOFF_ENV_VAR}={raw!r} is not a number; using {DEFAULT_BACKOFF_SECONDS} s")
         return DEFAULT_BACKOFF_SECONDS
-
-
-def safe_location(url: str) -> str:
-    """Scheme, host and port only: a URL's path may hold a token (a webhook's does)."""
-    try:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
-    except ValueError:
-        return "(malformed URL)"
 
 
 def post_json(
@@ -89,14 +75,17 @@ def post_json(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
     """POST `payload` as JSON; waits backoff_base * 2**(n-1) s after failed attempt n."""
-    where = safe_location(url)
+    try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
+        parts = urlsplit(url)
+        where = f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
+    except ValueError:
+        where = "(malformed URL)"
     if not where.startswith(("http://", "https://")):  # urllib would open file:// too
         log.error("%s not sent: URL must be http(s), got %s", what, where)
         return PostResult(delivered=False, attempts=0, error="unsupported URL scheme")
     body = json.dumps(payload, default=str).encode("utf-8")
     json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
     request = urllib.request.Request(url, body, {**json_headers, **(headers or {})}, method="POST")
-    base = backoff_base_from_env() if backoff_base is None else backoff_base
     tried: list[PostResult] = []
 
     def attempt() -> PostResult:
@@ -110,6 +99,7 @@ def post_json(
             f"retrying in {delay:g} s"
         )
 
+    base = backoff_base_from_env() if backoff_base is None else backoff_base
     tenacity.Retrying(
         stop=tenacity.stop_after_attempt(attempts),
         wait=tenacity.wait_exponential(multiplier=base, min=0),
@@ -130,9 +120,6 @@ def post_json(
 
 
 def _attempt(request: urllib.request.Request, timeout: float, number: int) -> PostResult:
-    def failed(status: int | None, error: str, retryable: bool = True) -> PostResult:
-        return PostResult(False, number, status, error, retryable)
-
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             response.read(_BODY_EXCERPT)
@@ -143,15 +130,15 @@ def _attempt(request: urllib.request.Request, timeout: float, number: int) -> Po
         except OSError:
             text = ""
         retry = exc.code == 429 or 500 <= exc.code <= 599
-        return failed(exc.code, f"HTTP {exc.code} {exc.reason}: {text}", retry)
+        return PostResult(False, number, exc.code, f"HTTP {exc.code} {exc.reason}: {text}", retry)
     except (OSError, http.client.HTTPException) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TimeoutError):
-            return failed(None, f"timed out after {timeout:g} s")
+            return PostResult(False, number, None, f"timed out after {timeout:g} s", True)
         named = "" if reason is not exc else f"{type(exc).__name__}: "  # e.g. a hang-up
-        return failed(None, f"connection failed: {named}{reason}")
+        return PostResult(False, number, None, f"connection failed: {named}{reason}", True)
     except ValueError as exc:  # a malformed URL (bad port) will not get better
-        return failed(None, f"invalid URL: {exc}", retryable=False)
+        return PostResult(False, number, None, f"invalid URL: {exc}")
 
 
 def heartbeat_url(base_url: str) -> str:
@@ -171,10 +158,9 @@ def heartbeat_payload(
     **details: Any,
 ) -> dict[str, Any]:
     status = "success" if succeeded else "failure"
-    times = {"started_at": started_at, "finished_at": finished_at}
-    ledger = dict(ledger) if ledger is not None else None
-    base = {"job": job, "status": status, "run_id": run_id, **times, **counts}
-    return {**base, "failing_tests": list(failing_tests), "ledger": ledger, **details}
+    base = {"job": job, "status": status, "run_id": run_id, "started_at": started_at}
+    base |= {"finished_at": finished_at, **counts, "failing_tests": list(failing_tests)}
+    return {**base, "ledger": dict(ledger) if ledger is not None else None, **details}
 
 
 def send_heartbeat(
@@ -193,47 +179,37 @@ def send_heartbeat(
     if not key:
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    url, what = heartbeat_url(base_url), "heartbeat"
     return post_json(
-        url, payload, what=what, headers=headers, timeout=timeout, backoff_base=backoff_base
+        heartbeat_url(base_url),
+        payload,
+        what="heartbeat",
+        headers=headers,
+        timeout=timeout,
+        backoff_base=backoff_base,
     )
 
 
-class OperationRunner(Protocol):
-    def run_operation(self, macro: str) -> list[str]: ...
-
-
-def fetch_ledger_totals(runner: OperationRunner) -> dict[str, Any] | None:
-    """Totals of the ledger views, or None (logged) when they cannot be read."""
+def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:
+    """Totals of the ledger views through DbtRunner.run_operation, or None (logged)."""
     prefix = f"{TOTALS_MACRO} "
     try:
         lines = [line for line in runner.run_operation(TOTALS_MACRO) if line.startswith(prefix)]
         if not lines:
             raise ValueError(f"the {TOTALS_MACRO} macro logged no totals")
-        totals = heartbeat_totals(json.loads(lines[-1][len(prefix) :]))
+        return ledger_totals(json.loads(lines[-1][len(prefix) :]), "the views")
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         log.warning("ledger totals unavailable: %s", exc)
         return None
-    log_ledger_totals(totals, "the views")
-    return totals
 
 
-def heartbeat_totals(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The heartbeat's `ledger` document from the macro's names: counts as integers, amounts
-    as exact strings."""
-    amount = lambda name: plain(to_decimal(row[name]))  # noqa: E731
-    return {
-        "rows": int(row["row_count"]),
-        "billed_amount": amount("billed_amount"),
-        "entries": int(row["entry_count"]),
-        "total_debits": amount("total_debits"),
-        "total_credits": amount("total_credits"),
-    }
-
-
-def log_ledger_totals(totals: dict[str, Any], origin: str) -> None:
+def ledger_totals(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """The heartbeat's `ledger` from TOTALS (counts as integers, amounts as exact strings),
+    logged with where they were read."""
+    amounts = {name: plain(to_decimal(row[name])) for name in TOTALS if "count" not in name}
+    totals = {"rows": int(row["row_count"]), **amounts, "entries": int(row["entry_count"])}
     log.info(
         f"ledger (from {origin}): {totals['rows']} rows, billed {totals['billed_amount']}; "
         f"entries: {totals['entries']}, debits {totals['total_debits']}, "
         f"credits {totals['total_credits']}"
     )
+    return totals

@@ -1,18 +1,16 @@
-"""The nightly job `update_lead_sales_ledger`: lock, `dbt build`, heartbeat, balance alert.
+"""Nightly dbt build of the lead revenue ledger, with heartbeat and ledger balance alert.
 
-A run: (1) take the lock, so overlapping runs never build together; (2) say what the target
-is and, on DuckDB, wait for the file while an analyst holds it (with --demo-data-if-absent,
-load demo data then: the entry point hands the loader over, as this package imports nothing
-of ledger_tools); (3) `dbt source freshness`, warn-only, since late data must not stop billing,
-stopping only when dbt cannot run at all; (4) `dbt build`, whose exit code is the job's;
-(5) on DuckDB after a good build, publish the analysts' copy and read the totals from it,
-else through `dbt run-operation ledger_totals`, then the balance alert; (6) the heartbeat,
-whatever happened. Steps 5 and 6 report and never change the exit code.
+A run: (1) takes the lock, so overlapping runs never build together; (2) says what the target
+is and, on DuckDB, waits for the file while an analyst holds it (--demo-data-if-absent loads
+demo data then); (3) `dbt source freshness`, warn-only: late data must not stop billing;
+(4) `dbt build`, whose exit code is the job's; (5) on DuckDB after a good build, publishes the
+analysts' copy and reads the totals from it (else `dbt run-operation ledger_totals`), then the
+balance alert; (6) the heartbeat, whatever happened. Steps 5 and 6 never change the exit code.
 
 Exit codes: 0 built (even if the heartbeat or alert failed); 1, 2 dbt's own (a node failed;
-dbt could not run); 70 the job itself failed (EX_SOFTWARE); 75 another run holds the lock,
-or an analyst held the DuckDB file past LEDGER_DUCKDB_LOCK_WAIT_SECONDS (EX_TEMPFAIL);
-127 dbt is missing (`make setup`); 130, 143 SIGINT, SIGTERM (dbt is stopped too).
+dbt could not run); 70 the job itself failed; 75 another run holds the lock, or an analyst
+held the DuckDB file past LEDGER_DUCKDB_LOCK_WAIT_SECONDS; 127 dbt is missing (`make setup`);
+130, 143 SIGINT, SIGTERM (dbt is stopped too).
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from typing import Any
 from ledger_job import duckdb_file, paths, targets
 from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
-from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line
+from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line, relation_names
 from ledger_job.dbt_runner import DbtRunner
 from ledger_job.heartbeat import fetch_ledger_totals, heartbeat_payload, send_heartbeat
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
@@ -56,11 +54,11 @@ def utc_now() -> str:
 
 
 class StopRun(Exception):
-    """The run cannot go on; `cause` is the one line the log and the heartbeat give."""
+    """The run cannot go on; its text is the one line the log and the heartbeat give."""
 
     def __init__(self, exit_code: int, cause: str) -> None:
         super().__init__(cause)
-        self.exit_code, self.cause = exit_code, cause
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -103,10 +101,11 @@ def _run_locked(run: _Run) -> int:
     log.info(f"{JOB_NAME} started: target {where}")
     try:
         _build_and_check(run)
-    except StopRun as stop:
-        run.details["error"] = stop.cause
+    except (StopRun, duckdb_file.WarehouseBusyError) as stop:
+        run.details["error"] = str(stop)
+        code = stop.exit_code if isinstance(stop, StopRun) else EXIT_LOCKED
         # After the build (e.g. the file taken before the totals), the build's code stands.
-        run.exit_code = run.build.returncode if run.build is not None else stop.exit_code
+        run.exit_code = run.build.returncode if run.build is not None else code
     except Terminated as stop:
         run.details["error"] = f"stopped by signal {stop.signum}"
         run.exit_code = 128 + stop.signum
@@ -148,27 +147,25 @@ def _build_and_check(run: _Run) -> None:
 
 def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing, runner = build.failing_tests(), run.runner
-    state = run.state_dir / STATE_FILE_NAME
-    monitor = BalanceMonitor(runner, state, runner.relation_names(), run.env)
+    failing, runner, state = build.failing_tests(), run.runner, run.state_dir / STATE_FILE_NAME
+    failing = [t for t in failing if t in BALANCE_TESTS] or failing
+    relations = relation_names(runner.target_path / "manifest.json")
+    monitor = BalanceMonitor(runner, state, relations, run.env)
+    now, run_id = utc_now(), build.invocation_id
     try:
         monitor.check(
-            balanced,
-            now=utc_now(),
-            run_id=build.invocation_id,
-            failing_tests=[t for t in failing if t in BALANCE_TESTS] or failing,
-            ledger_totals=run.ledger,
+            balanced, now=now, run_id=run_id, failing_tests=failing, ledger_totals=run.ledger
         )
     except Exception:  # the alert reports on the build; its own failure must not fail the job
         log.exception("ledger balance alert failed")
 
 
 def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
-    build, details = run.build, run.details
-    if build is not None:
-        details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
-        if build.returncode != 0:
-            details["error"] = details["error"] or build_failure_cause(build)
+    build, details = run.build or BuildSummary(0, None, None), run.details  # none: counts None
+    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
+    if build.returncode != 0:
+        details["error"] = details["error"] or build_failure_cause(build)
+    if run.build is not None:
         log.info("dbt build: %s", ", ".join(f"{k} {v}" for k, v in build.counts().items()))
     if details["error"]:
         error = " ".join(str(details["error"]).split())
@@ -176,11 +173,11 @@ def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     return heartbeat_payload(
         job=JOB_NAME,
         succeeded=run.exit_code == 0,
-        run_id=build.invocation_id if build is not None else None,
+        run_id=build.invocation_id,
         started_at=started_at,
         finished_at=utc_now(),
-        counts=(build or BuildSummary(0, None, None)).counts(),
-        failing_tests=build.failing_tests() if build is not None else [],
+        counts=build.counts(),
+        failing_tests=build.failing_tests(),
         ledger=run.ledger,
         exit_code=run.exit_code,
         **details,
@@ -211,27 +208,20 @@ def _prepare_target(run: _Run) -> None:
             f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
             "(`make run` creates demo data in a new file)",
         )
-    warehouse_file = duckdb_file.DuckDbFile.from_env(database, env)
-
-    def wait_for_file() -> None:
-        try:
-            warehouse_file.wait_until_free()
-        except duckdb_file.WarehouseBusyError as busy:
-            raise StopRun(EXIT_LOCKED, str(busy)) from None
-
+    # WarehouseBusyError, here or before any dbt command, ends the run with EXIT_LOCKED.
+    run.runner.wait_for_warehouse = duckdb_file.DuckDbFile.from_env(database, env).wait_until_free
     if database.exists():
-        wait_for_file()
+        run.runner.wait_for_warehouse()
     try:
         if run.demo_data is not None:
             run.demo_data(database, env)
     except ValueError as exc:
         raise StopRun(EXIT_CANNOT_RUN, str(exc)) from None
-    run.runner.wait_for_warehouse = wait_for_file
 
 
 def _check_freshness(run: _Run) -> list[str]:
-    freshness = run.runner.source_freshness()
-    problems = freshness.freshness_problems
+    freshness = run.runner.invoke(["source", "freshness"])
+    problems = sorted(freshness.freshness_problems)
     if freshness.returncode == EXIT_CANNOT_RUN:  # not stale data: dbt cannot run at all
         message = freshness.fatal or freshness.last_error or "dbt exited with 2"
         raise StopRun(EXIT_CANNOT_RUN, _cannot_run(run, message))
@@ -250,35 +240,22 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     """Command-line entry point; `demo_data` serves --demo-data-if-absent."""
     parser = argparse.ArgumentParser(
         prog="update_lead_sales_ledger.py",
-        description="Nightly dbt build of the lead revenue ledger, with heartbeat and ledger "
-        f"balance alert. Exit codes: 0 ok, dbt's code when the build fails, {EXIT_LOCKED} "
-        f"another run holds the lock, {EXIT_NO_DBT} dbt missing, {EXIT_INTERNAL_ERROR} "
-        "internal error.",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
     add("--target", help="dbt profile target (default: $LEDGER_TARGET, else dev)")
     logs, state = paths.PROJECT_ROOT / "logs", paths.PROJECT_ROOT / "state"
     add("--log-dir", type=Path, default=logs, help="the job log and lock file (default: logs/)")
     add("--state-dir", type=Path, default=state, help="the alert state file (default: state/)")
-    add(
-        "--verbose",
-        action="store_true",
-        help="print every line dbt prints (by default: counts, warnings and failures with "
-        "their rows, progress; the log file always has everything)",
-    )
-    add(
-        "--demo-data-if-absent",
-        action="store_true",
-        help="DuckDB only: load demo data when no raw schema exists (what `make run` does)",
-    )
+    quiet = "counts, warnings and failures with their rows, progress; the log has everything"
+    add("--verbose", action="store_true", help=f"print all dbt prints (else: {quiet})")
+    demo = "DuckDB only: load demo data when no raw schema exists (what `make run` does)"
+    add("--demo-data-if-absent", action="store_true", help=demo)
     args = parser.parse_args(argv)
+    if args.demo_data_if_absent and demo_data is None:  # exits 2, as dbt when it cannot run
+        parser.error("--demo-data-if-absent: run scripts/update_lead_sales_ledger.py, which has it")
     configure_logging(args.log_dir.resolve(), verbose=args.verbose)
-    if args.demo_data_if_absent and demo_data is None:
-        log.error(
-            f"{JOB_NAME} FAILED (exit code {EXIT_CANNOT_RUN}): --demo-data-if-absent needs the "
-            "demo data generator; run scripts/update_lead_sales_ledger.py, which provides it"
-        )
-        return EXIT_CANNOT_RUN
     # cron, systemd and operators stop jobs with SIGTERM: stop dbt, report, release the lock.
     raise_on_signals(signal.SIGTERM, signal.SIGINT)
     loader = demo_data if args.demo_data_if_absent else None

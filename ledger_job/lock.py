@@ -1,9 +1,8 @@
-"""The job's lock, so two overlapping runs (cron's next night, a run by hand) never both build.
+"""The job's lock, so two overlapping runs never both build.
 
-A non-blocking `flock` on logs/update_lead_sales_ledger.lock: the kernel drops it when the
-holder exits, even on `kill -9`, so a stale file never blocks a night; the file is never
-deleted (a third run would lock a new inode while the second holds the old). A run finding it
-taken exits 75 (EX_TEMPFAIL, "try again later"), a code dbt never returns.
+A non-blocking `flock`: the kernel drops it when the holder exits, even on `kill -9`, so a stale
+file never blocks a night; the file is never deleted (a third run would lock a new inode). A run
+finding it taken exits 75 (EX_TEMPFAIL, "try again later"), a code dbt never returns.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The job's logging: a rotating file under logs/ and stderr, secrets redacted, phones masked.
 
-The file gets every record; stderr, unless verbose, the job's own records, dbt's errors, the
-failing rows log_test_failures prints and records marked `extra={CONSOLE: True}`
-(`CONSOLE_ONLY`: stderr only, e.g. progress). Redaction sits on the handlers, the one place
-every record passes whatever logger made it: an error body echoing the API key or webhook URL,
-a bearer token, an E.164 phone number (masked to its last 4 digits, as mask_personal_value).
+The file gets every record; stderr, unless verbose, the job's own, dbt's errors, the failing rows
+log_test_failures prints and records marked `extra={CONSOLE: True}` (`CONSOLE_ONLY`: stderr only).
+Redaction sits on the handlers, which every record passes whatever logger made it.
 """
 
 from __future__ import annotations
@@ -31,10 +29,8 @@ _E164_PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{7,14}(?!\d|\.\d)")  # not part of
 PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_job_handler"
-LOG_MAX_BYTES = 5 * 1024 * 1024
-LOG_BACKUPS = 5
-CONSOLE = "console"
-CONSOLE_ONLY = "console_only"
+LOG_MAX_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
+CONSOLE, CONSOLE_ONLY = "console", "console_only"
 
 
 def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -54,8 +50,8 @@ def mask_phone_numbers(text: str) -> str:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED) if secret else text
+    for secret in filter(None, secrets):
+        text = text.replace(secret, REDACTED)
     return mask_phone_numbers(_BEARER.sub(rf"\1\2{REDACTED}", text))
 
 
@@ -79,18 +75,14 @@ class RedactingFilter(logging.Filter):
 
 
 def _quiet_console(record: logging.LogRecord) -> bool:
-    marked = getattr(record, CONSOLE, None)
-    if marked is not None:
+    """dbt's records only from ERROR, unless marked CONSOLE; the job's own always."""
+    if (marked := getattr(record, CONSOLE, None)) is not None:
         return bool(marked)
-    return record.levelno >= logging.ERROR if record.name.split(".")[0] == "dbt" else True
+    return record.levelno >= logging.ERROR or record.name.split(".")[0] != "dbt"
 
 
 def configure_logging(
-    log_dir: Path,
-    *,
-    level: int = logging.INFO,
-    secrets: Iterable[str] | None = None,
-    verbose: bool = True,
+    log_dir: Path, *, secrets: Iterable[str] | None = None, verbose: bool = True
 ) -> Path:
     """Every record to `log_dir/update_lead_sales_ledger.log` (rotating) and stderr (quiet
     unless `verbose`); replaces only the handlers it installed before. Returns the file."""
@@ -110,10 +102,10 @@ def configure_logging(
     for handler in (file_handler, console):
         handler.setFormatter(formatter)
         handler.addFilter(redacting)
-        handler.setLevel(level)
+        handler.setLevel(logging.INFO)
         setattr(handler, _MARKER, True)
         logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(level)
+    logging.getLogger().setLevel(logging.INFO)
     return path
 
 

@@ -1,8 +1,5 @@
-"""Exact money for messages: Decimal in, "$1,234.50" out, never a float; and counts.
-
-`dbt show` hands a numeric over as a JSON number or a string; through str() it keeps the
-printed digits, where a float could turn a one-cent imbalance into a rounding artefact.
-"""
+"""Exact money for messages: Decimal in, "$1,234.50" out, never a float (a float could turn a
+one-cent imbalance into a rounding artefact); and counts."""
 
 from __future__ import annotations
 

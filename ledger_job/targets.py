@@ -1,10 +1,5 @@
-"""What a dbt target points at, in words for the log, so a mistyped path or host shows at once.
-
-The engine is each profiles.yml output's literal `type`, the details the variables the profile
-reads; `TargetInfo.problem` says in one line why the profile gives no target (file missing,
-invalid YAML with line and column, no such output: the valid ones). `dbt_environment` is what
-every dbt command of the job runs with.
-"""
+"""What a dbt target points at, in words for the log, so a mistyped path or host shows at once;
+`TargetInfo.problem`, why the profile gives none; `dbt_environment`, what dbt runs with."""
 
 from __future__ import annotations
 
@@ -51,37 +46,31 @@ class TargetInfo:
         return self.engine == "postgres"
 
 
-class ProfileError(Exception):
-    """profiles.yml cannot give the target; the message is the cause, in one line."""
-
-
 def profiles_path(env: Mapping[str, str]) -> Path:
     return Path(env.get("DBT_PROFILES_DIR") or paths.PROJECT_ROOT) / "profiles.yml"
 
 
-def profile_outputs(env: Mapping[str, str]) -> dict[str, Any]:
-    """The outputs of the project's profile; ProfileError saying what is wrong."""
+def profile_outputs(env: Mapping[str, str]) -> tuple[dict[str, Any], str | None]:
+    """The outputs of the project's profile, or {} and what is wrong, in one line."""
     path = profiles_path(env)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ProfileError(
-            f"{path} is missing: run `make setup` (it copies profiles.yml.example) "
-            "or set DBT_PROFILES_DIR"
-        ) from None
+        setup = "run `make setup` (it copies profiles.yml.example) or set DBT_PROFILES_DIR"
+        return {}, f"{path} is missing: {setup}"
     except OSError as exc:
-        raise ProfileError(f"{path} cannot be read: {exc}") from None
+        return {}, f"{path} cannot be read: {exc}"
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
         hint = "; indent with spaces, not tabs" if "\\t" in problem else ""
-        raise ProfileError(f"invalid YAML in {where}: {problem}{hint}") from None
+        return {}, f"invalid YAML in {where}: {problem}{hint}"
     profile = document.get(PROFILE_NAME) if isinstance(document, dict) else None
     outputs = profile.get("outputs") if isinstance(profile, dict) else None
     if not isinstance(outputs, dict):
-        raise ProfileError(f"{path} has no profile {PROFILE_NAME!r} with outputs")
-    return outputs
+        return {}, f"{path} has no profile {PROFILE_NAME!r} with outputs"
+    return outputs, None
 
 
 def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
@@ -107,11 +96,7 @@ def _where(engine: str | None, env: Mapping[str, str]) -> str | None:
 
 def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
     """What `target` is, in words; `problem` says why the profile gives no engine for it."""
-    problem = None
-    try:
-        outputs = profile_outputs(env)
-    except ProfileError as exc:
-        outputs, problem = {}, str(exc)
+    outputs, problem = profile_outputs(env)
     output = outputs.get(target)
     engine = str(output.get("type") or "") if isinstance(output, dict) else ""
     if problem is None and not engine:
