@@ -44,11 +44,19 @@ LAYERS = ("snapshots", "staging", "intermediate", "marts", "audit")
 
 
 def starting_at_the_var(manifest: Path) -> list[str]:
-    nodes = json.loads(manifest.read_text())["nodes"].values()
+    document = json.loads(manifest.read_text())
+    # A model reads the var through the macro, or through a macro that calls it.
+    callers, found = {VAR_MACRO}, True
+    while found:
+        found = False
+        for name, macro in document["macros"].items():
+            if name not in callers and callers & set(macro["depends_on"]["macros"]):
+                callers.add(name)
+                found = True
     readers = sorted(
         f"{node['name']}+"
-        for node in nodes
-        if node["resource_type"] == "model" and VAR_MACRO in node["depends_on"]["macros"]
+        for node in document["nodes"].values()
+        if node["resource_type"] == "model" and callers & set(node["depends_on"]["macros"])
     )
     assert "lead_sales_ledger+" in readers, readers
     return readers
