@@ -12,6 +12,9 @@ from ledger_tools.demo import common
 
 LEAD_TYPES = common.texts(("purchase", "refinance", "heloc"))
 LEAD_TYPE_WEIGHTS = (50, 35, 15)
+# The two auction deal types the demo simulates, each its own way (a symbolic or a real
+# price, payouts, timing). The list of deal types is the var deal_types of dbt_project.yml;
+# a deal type the demo does not simulate needs nothing here.
 DEAL_TYPES = common.texts(("cpa_cpt", "warm_transfer"))
 CPA, WARM = 0, 1
 SALE_DEAL_TYPE_WEIGHTS = (60, 40)
