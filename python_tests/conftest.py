@@ -31,17 +31,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def warm_dbt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Every dbt process of the run starts warm (warm_dbt.py); LEDGER_TEST_COLD_DBT=1: cold."""
-    with warm_dbt.warm_dbt(tmp_path_factory.mktemp("warm_dbt")) as client:
-        if client is None:
-            yield
-            return
-        saved = os.environ.get(warm_dbt.ENV)
-        os.environ[warm_dbt.ENV] = str(client)
+    directory = tmp_path_factory.mktemp("warm_dbt")
+    with warm_dbt.warm_dbt(directory) as client, pytest.MonkeyPatch.context() as patch:
+        if client is not None:
+            patch.setenv(warm_dbt.ENV, str(client))
         yield
-        if saved is None:
-            os.environ.pop(warm_dbt.ENV, None)
-        else:
-            os.environ[warm_dbt.ENV] = saved
 
 
 @pytest.fixture(scope="session")
