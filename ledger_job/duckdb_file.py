@@ -15,9 +15,11 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pi
 
 log = logging.getLogger(__name__)
 MARTS_FOLDER = "models/marts/"
+INTERMEDIATE_FOLDER = "models/intermediate/"
 MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
 _STAGED = "__ledger_copy"  # a table and the view it replaces cannot share a name
@@ -148,7 +151,7 @@ def publish_read_copy(
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
         with _staged_replacement(database, destination) as staged:
-            materialize_marts(staged[0], schemas, env)
+            materialize_marts(staged[0], copy_order(manifest), env)
     except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)
         return None
@@ -221,40 +224,63 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def views_to_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """Every view of `schema` replaced by a table of its rows, all filled before any view is
-    dropped (a mart reads other marts); returns their names."""
-    listed = connection.execute(
-        "select view_name, comment from duckdb_views() where database_name = current_database()"
-        " and schema_name = ? and not internal order by view_name",
-        [schema],
-    ).fetchall()
-    views = [(view, comment) for view, comment in listed if view not in LIVE_VIEWS]
-    for view, _ in views:
-        connection.execute(
-            f"create table {_name(schema, view + _STAGED)} as select * from {_name(schema, view)}"
-        )
-    for view, comment in views:
+def copy_order(manifest: Path) -> list[tuple[str, str]]:
+    """(schema, view) of every mart and every intermediate view two models read, each after
+    the views it reads: made tables in this order, each is computed once, and what reads it
+    reads its table, not the chain of views again (ledger_entries has four readers)."""
+    nodes = (load_json(manifest).get("nodes") or {}).values()
+    models = {node["unique_id"]: node for node in nodes if node.get("resource_type") == "model"}
+    parents = {
+        key: [p for p in node.get("depends_on", {}).get("nodes", []) if p in models]
+        for key, node in models.items()
+    }
+    readers = Counter(parent for listed in parents.values() for parent in listed)
+    folders = {key: str(node.get("original_file_path", "")) for key, node in models.items()}
+    return [
+        (str(models[key]["schema"]), str(models[key]["name"]))
+        for key in TopologicalSorter(parents).static_order()
+        if folders[key].startswith(MARTS_FOLDER)
+        or (folders[key].startswith(INTERMEDIATE_FOLDER) and readers[key] > 1)
+    ]
+
+
+def views_to_tables(
+    connection: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
+) -> list[str]:
+    """Each view made a table of its rows, with its comments, in the order given (so a view
+    converted later reads the tables of those before it); returns the names converted."""
+    converted = []
+    for schema, view in relations:
+        found = connection.execute(
+            "select comment from duckdb_views() where database_name = current_database()"
+            " and schema_name = ? and view_name = ? and not internal",
+            [schema, view],
+        ).fetchall()
+        if not found or view in LIVE_VIEWS:
+            continue
         columns = connection.execute(
             "select column_name, comment from duckdb_columns() where database_name ="
             " current_database() and schema_name = ? and table_name = ? and comment is not null",
             [schema, view],
         ).fetchall()
+        staged = _name(schema, view + _STAGED)
+        connection.execute(f"create table {staged} as select * from {_name(schema, view)}")
         connection.execute(f"drop view {_name(schema, view)}")
-        connection.execute(f"alter table {_name(schema, view + _STAGED)} rename to {_name(view)}")
-        if comment:
-            connection.execute(f"comment on table {_name(schema, view)} is {_text(comment)}")
+        connection.execute(f"alter table {staged} rename to {_name(view)}")
+        if found[0][0]:
+            connection.execute(f"comment on table {_name(schema, view)} is {_text(found[0][0])}")
         for column, text in columns:
             connection.execute(f"comment on column {_name(schema, view, column)} is {_text(text)}")
-    return [view for view, _ in views]
+        converted.append(view)
+    return converted
 
 
-def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]) -> int:
-    """The marts views of a DuckDB file (the copy, never the live file) made tables."""
+def materialize_marts(database: Path, order: list[tuple[str, str]], env: Mapping[str, str]) -> int:
+    """The copy's views in `order` made tables (never the live file's); returns how many."""
     config = {"memory_limit": env.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT}
     with duckdb.connect(str(database), config=config) as connection:
         connection.execute("begin transaction")
-        converted = sum(len(views_to_tables(connection, schema)) for schema in schemas)
+        converted = len(views_to_tables(connection, order))
         connection.execute("commit")
         connection.execute("checkpoint")
     return converted

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ledger_job.duckdb_file import (
+    copy_order,
     ledger_totals_from_copy,
     marts_schemas,
     materialize_marts,
@@ -41,7 +42,8 @@ def test_marts_views_become_tables_with_their_columns_and_comments(tmp_path: Pat
     path = tmp_path / "copy.duckdb"
     _warehouse(path)
 
-    assert materialize_marts(path, ["s_marts"], {}) == 2
+    marts = ("ledger_build_status", "lead_sales_ledger", "ledger_entries")
+    assert materialize_marts(path, [("s_marts", name) for name in marts], {}) == 2
 
     with duckdb.connect(str(path), read_only=True) as con:
         kinds = con.execute(
@@ -72,6 +74,38 @@ def test_marts_views_become_tables_with_their_columns_and_comments(tmp_path: Pat
         "total_debits": "10.26",
         "total_credits": "3.10",
     }
+
+
+def test_the_copy_fills_each_table_after_what_it_reads(tmp_path: Path) -> None:
+    """Marts, and the intermediate views two models read, each after its parents: what reads
+    them then reads a table, so none is computed twice."""
+    manifest = tmp_path / "manifest.json"
+
+    def model(name: str, folder: str, *parents: str) -> dict:
+        return {
+            "unique_id": f"model.p.{name}",
+            "name": name,
+            "resource_type": "model",
+            "schema": f"x_{folder}",
+            "original_file_path": f"models/{folder}/{name}.sql",
+            "depends_on": {"nodes": [f"model.p.{p}" for p in parents] + ["seed.p.chart"]},
+        }
+
+    nodes = [
+        model("b_mart", "marts", "a_mart", "shared"),
+        model("a_mart", "marts", "shared", "single"),
+        model("shared", "intermediate", "stg"),
+        model("single", "intermediate", "stg"),
+        model("stg", "staging"),
+        model("other", "intermediate", "stg"),
+    ]
+    manifest.write_text(json.dumps({"nodes": {node["unique_id"]: node for node in nodes}}))
+    assert copy_order(manifest) == [
+        ("x_intermediate", "shared"),
+        ("x_marts", "a_mart"),
+        ("x_marts", "b_mart"),
+    ]
+    assert copy_order(tmp_path / "absent.json") == []
 
 
 def test_marts_schema_comes_from_the_manifest(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
     The row rules of one model checked in one query: its key (unique and not null), the
     columns that must not be null, and the columns with a fixed set of values. On a view,
     every separate test computes the view's whole chain again; at production volume a
-    dozen column tests on the ledger cost minutes, this costs one read. Each offending row
-    comes back once, with its key and every rule it breaks, so the failure names it.
+    dozen column tests on the ledger cost minutes, this costs one read: one grouping by the
+    key, in which a row's broken rules are spelled out only for a row that breaks one.
+    Each offending key comes back once, with how many rows share it and the rules its row
+    breaks (one row's, when several share the key), so the failure names it.
 #}
 {% test row_rules(model, key, not_null=[], accepted_values={}) %}
 
@@ -22,54 +24,64 @@ model_rows as (
 
 ),
 
-duplicate_keys as (
+keyed as (
 
     select
         key_value,
-        cast(
-            'unique: ' || cast(count(*) as {{ dbt.type_string() }}) || ' rows share this key'
-            as {{ dbt.type_string() }}
-        ) as broken_rules
-    from model_rows
-    where key_value is not null
-    group by key_value
-    having count(*) > 1
-
-),
-
-checked_rows as (
-
-    select
-        key_value,
-        cast(
-            coalesce(case when key_value is null then 'not_null: key; ' end, '')
-            {%- for column in not_null %}
-            || coalesce(case when {{ column }} is null then 'not_null: {{ column }}; ' end, '')
-            {%- endfor %}
-            {%- for column, values in accepted_values.items() %}
-            || coalesce(
-                case
-                    when {{ column }} not in (
+        count(*) as row_count,
+        max(
+            case
+                when
+                    key_value is null
+                    {%- for column in not_null %}
+                    or {{ column }} is null
+                    {%- endfor %}
+                    {%- for column, values in accepted_values.items() %}
+                    or {{ column }} not in (
                         {%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
                     )
-                        then 'accepted_values: {{ column }}='
-                        || cast({{ column }} as {{ dbt.type_string() }}) || '; '
-                end,
-                ''
-            )
-            {%- endfor %}
-            as {{ dbt.type_string() }}
-        ) as broken_rules
+                    {%- endfor %}
+                    then
+                        coalesce(case when key_value is null then 'not_null: key; ' end, '')
+                        {%- for column in not_null %}
+                        || coalesce(case when {{ column }} is null then 'not_null: {{ column }}; ' end, '')
+                        {%- endfor %}
+                        {%- for column, values in accepted_values.items() %}
+                        || coalesce(
+                            case
+                                when {{ column }} not in (
+                                    {%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
+                                )
+                                    then 'accepted_values: {{ column }}='
+                                    || cast({{ column }} as {{ dbt.type_string() }}) || '; '
+                            end,
+                            ''
+                        )
+                        {%- endfor %}
+            end
+        ) as row_rules
     from model_rows
+    group by key_value
 
 ),
 
 failures as (
 
-    select * from checked_rows
-    where broken_rules <> ''
-    union all
-    select * from duplicate_keys
+    select
+        key_value,
+        cast(
+            case
+                when key_value is not null and row_count > 1
+                    then
+                        'unique: ' || cast(row_count as {{ dbt.type_string() }})
+                        || ' rows share this key; '
+                else ''
+            end
+            || coalesce(row_rules, '')
+            as {{ dbt.type_string() }}
+        ) as broken_rules
+    from keyed
+    where (key_value is not null and row_count > 1) or row_rules is not null
 
 )
 
