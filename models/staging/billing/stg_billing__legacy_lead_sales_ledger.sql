@@ -16,16 +16,9 @@ source as (
 renamed as (
 
     select
-        cast(id as bigint) as legacy_row_id,
-        cast(lead_type as {{ dbt.type_string() }}) as lead_type,
-        cast(delivery_id as bigint) as delivery_id,
-        cast(mortgage_broker_id as bigint) as mortgage_broker_id,
-        cast(delivered_at as timestamp) as delivered_at,
-        cast(msrp as numeric(12, 2)) as msrp,
-        cast(discount_percent as numeric(5, 2)) as discount_percent,
-        cast(discount_amount as numeric(12, 2)) as discount_amount,
-        cast(billed_amount as numeric(12, 2)) as billed_amount,
-        cast(processed_at as timestamp) as processed_at
+        {{ staged_columns('billing', 'legacy_lead_sales_ledger', renames={
+            'id': 'legacy_row_id',
+        }) | indent(8) }}
     from source
 
 ),

@@ -9,9 +9,10 @@ source as (
 renamed as (
 
     select distinct
-        cast(id as bigint) as mortgage_broker_id,
-        cast(name as {{ dbt.type_string() }}) as broker_name,
-        cast(created_at as timestamp) as created_at
+        {{ staged_columns('billing', 'mortgage_broker', renames={
+            'id': 'mortgage_broker_id',
+            'name': 'broker_name',
+        }) | indent(8) }}
     from source
 
 ),

@@ -15,10 +15,7 @@ source as (
 renamed as (
 
     select distinct
-        cast(product_id as bigint) as product_id,
-        cast(price as numeric(12, 2)) as price,
-        cast(valid_from as timestamp) as valid_from,
-        cast(valid_to as timestamp) as valid_to
+        {{ staged_columns('billing', 'product_price_history') | indent(8) }}
     from source
 
 ),

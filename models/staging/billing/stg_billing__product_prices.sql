@@ -15,9 +15,7 @@ source as (
 renamed as (
 
     select distinct
-        cast(product_id as bigint) as product_id,
-        cast(price as numeric(12, 2)) as price,
-        cast(updated_at as timestamp) as updated_at
+        {{ staged_columns('billing', 'product_price') | indent(8) }}
     from source
 
 ),

@@ -9,8 +9,10 @@ source as (
 renamed as (
 
     select distinct
-        cast(id as bigint) as product_id,
-        cast(code as {{ dbt.type_string() }}) as product_code
+        {{ staged_columns('billing', 'product', renames={
+            'id': 'product_id',
+            'code': 'product_code',
+        }) | indent(8) }}
     from source
 
 ),
