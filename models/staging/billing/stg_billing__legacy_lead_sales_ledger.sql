@@ -5,28 +5,6 @@
     model is empty and every delivery of the new ledger counts as not yet seen by it.
 #}
 
-with
-
-source as (
-
-    select * from {{ optional_source('billing', 'legacy_lead_sales_ledger') }}
-
-),
-
-renamed as (
-
-    select
-        {{ staged_columns('billing', 'legacy_lead_sales_ledger', renames={
-            'id': 'legacy_row_id',
-        }) | indent(8) }}
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+{{ stage_source('billing', 'legacy_lead_sales_ledger', renames={
+    'id': 'legacy_row_id',
+}, distinct=false, optional=true) }}

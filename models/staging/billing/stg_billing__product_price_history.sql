@@ -4,26 +4,4 @@
     no earlier history, and every delivery must fall within the snapshot's versions.
 #}
 
-with
-
-source as (
-
-    select * from {{ optional_source('billing', 'product_price_history') }}
-
-),
-
-renamed as (
-
-    select distinct
-        {{ staged_columns('billing', 'product_price_history') | indent(8) }}
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+{{ stage_source('billing', 'product_price_history', optional=true) }}

@@ -4,26 +4,4 @@
     has recorded it.
 #}
 
-with
-
-source as (
-
-    select * from {{ source('billing', 'product_price') }}
-
-),
-
-renamed as (
-
-    select distinct
-        {{ staged_columns('billing', 'product_price') | indent(8) }}
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+{{ stage_source('billing', 'product_price') }}

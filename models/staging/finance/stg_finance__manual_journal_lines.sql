@@ -1,26 +1,4 @@
-with
-
-source as (
-
-    select * from {{ source('finance', 'manual_journal_lines') }}
-
-),
-
-renamed as (
-
-    select distinct
-        {{ staged_columns('finance', 'manual_journal_lines') | indent(8) }}
-    from source
-
-),
-
-final as (
-
-    select
-        *,
-        journal_id || ':' || cast(line_number as {{ dbt.type_string() }}) as journal_line_id
-    from renamed
-
-)
-
-select * from final
+{#- journal_line_id names one line: its journal and its line number. -#}
+{% call stage_source('finance', 'manual_journal_lines') %}
+    journal_id || ':' || cast(line_number as {{ dbt.type_string() }}) as journal_line_id
+{% endcall %}
