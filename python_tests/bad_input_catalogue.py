@@ -604,17 +604,10 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
     """Classes that involve a second row: a reference, an order, an overlap, a balance."""
 
     def disposition(
-        id_: str, description: str, test: str, relation: str | None, **changes: Any
+        id_: str, description: str, test: str, **changes: Any
     ) -> Callable[[int], BadInput]:
-        return _case(
-            id_,
-            description,
-            "boberdoo.dispositions",
-            test,
-            names="disposition_id={disposition_id}",
-            relation=relation,
-            **changes,
-        )
+        names = "disposition_id={disposition_id}"
+        return _case(id_, description, "boberdoo.dispositions", test, names=names, **changes)
 
     def two_products_one_code(n: int) -> BadInput:
         rows = ({"id": 9000 + n, "code": "hard_money_lead"},)
@@ -740,14 +733,12 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-unknown-sale",
             "a disposition of a sale that does not exist",
             _source_test("relationships_rows", "boberdoo.dispositions", "transaction_id"),
-            "source boberdoo.dispositions",
             transaction_id="NO-SUCH-SALE",
         ),
         disposition(
             "disposition-of-unknown-call",
             "a disposition of a call that does not exist",
             _source_test("relationships_rows", "boberdoo.dispositions", "call_id"),
-            "source boberdoo.dispositions",
             transaction_id=None,
             call_id="NO-SUCH-CALL",
         ),
@@ -755,21 +746,19 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-sale-and-call",
             "a disposition naming both a sale and a call",
             "expression_is_true_boberdoo_dispositions",
-            "source boberdoo.dispositions",
             call_id="CA1",
         ),
         disposition(
             "disposition-of-nothing",
             "a disposition naming neither a sale nor a call",
             "expression_is_true_boberdoo_dispositions",
-            "source boberdoo.dispositions",
             transaction_id=None,
         ),
         disposition(
             "disposition-before-its-sale",
             "a disposition reported before the sale it is about",
             "assert_dispositions_reported_after_their_item",
-            None,
+            relation=None,
             transaction_id="T1",
             reported_at=datetime(2025, 2, 28),
         ),
@@ -777,7 +766,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-before-its-call",
             "a disposition reported before the call it is about",
             "assert_dispositions_reported_after_their_item",
-            None,
+            relation=None,
             transaction_id=None,
             call_id="CA1",
             buyer_id=3,
@@ -787,7 +776,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-sale-by-another-broker",
             "a disposition of a sale reported by a broker that did not buy it",
             "assert_dispositions_reported_by_the_buyer",
-            None,
+            relation=None,
             transaction_id="T1",
             buyer_id=3,
         ),
@@ -795,7 +784,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-call-by-another-broker",
             "a disposition of a call reported by a broker other than the campaign's buyer",
             "assert_dispositions_reported_by_the_buyer",
-            None,
+            relation=None,
             transaction_id=None,
             call_id="CA1",
             buyer_id=1,
