@@ -609,18 +609,6 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
         names = "disposition_id={disposition_id}"
         return _case(id_, description, "boberdoo.dispositions", test, names=names, **changes)
 
-    def two_products_one_code(n: int) -> BadInput:
-        rows = ({"id": 9000 + n, "code": "hard_money_lead"},)
-        return BadInput(
-            id="two-products-one-code",
-            description="two products with one code (deliveries would have two prices)",
-            table="billing.product",
-            rows=rows,
-            test="unique_stg_billing__products_product_code",
-            names="unique_field=hard_money_lead",
-            relation="model stg_billing__products",
-        )
-
     def history(product_id: int, price: Decimal, start: datetime, end: datetime | None) -> RawRow:
         return {"product_id": product_id, "price": price, "valid_from": start, "valid_to": end}
 
@@ -827,7 +815,15 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             _source_test("relationships_rows", "billing.product_price", "product_id"),
             names="product_id={product_id}",
         ),
-        two_products_one_code,
+        _case(
+            "two-products-one-code",
+            "two products with one code (deliveries would have two prices)",
+            "billing.product",
+            "unique_stg_billing__products_product_code",
+            names="unique_field={code}",
+            relation="model stg_billing__products",
+            code="hard_money_lead",
+        ),
         _case(
             "delivery-before-any-price",
             "a delivery before the first price version of its product",
