@@ -17,11 +17,12 @@ source as (
 renamed as (
 
     select distinct
-        cast(id as bigint) as delivery_id,
-        cast({{ filter_column }} as bigint) as filter_id,
-        cast({{ lead_column }} as bigint) as lead_id,
-        cast(mortgage_broker_id as bigint) as mortgage_broker_id,
-        cast(created_at as timestamp) as delivered_at,
+        {{ staged_columns('billing', table_name, renames={
+            'id': 'delivery_id',
+            filter_column: 'filter_id',
+            lead_column: 'lead_id',
+            'created_at': 'delivered_at',
+        }) | indent(8) }},
         cast('{{ lead_type }}' as {{ dbt.type_string() }}) as lead_type,
         cast('{{ product_code }}' as {{ dbt.type_string() }}) as product_code
     from source

@@ -604,29 +604,10 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
     """Classes that involve a second row: a reference, an order, an overlap, a balance."""
 
     def disposition(
-        id_: str, description: str, test: str, relation: str | None, **changes: Any
+        id_: str, description: str, test: str, **changes: Any
     ) -> Callable[[int], BadInput]:
-        return _case(
-            id_,
-            description,
-            "boberdoo.dispositions",
-            test,
-            names="disposition_id={disposition_id}",
-            relation=relation,
-            **changes,
-        )
-
-    def two_products_one_code(n: int) -> BadInput:
-        rows = ({"id": 9000 + n, "code": "hard_money_lead"},)
-        return BadInput(
-            id="two-products-one-code",
-            description="two products with one code (deliveries would have two prices)",
-            table="billing.product",
-            rows=rows,
-            test="unique_stg_billing__products_product_code",
-            names="unique_field=hard_money_lead",
-            relation="model stg_billing__products",
-        )
+        names = "disposition_id={disposition_id}"
+        return _case(id_, description, "boberdoo.dispositions", test, names=names, **changes)
 
     def history(product_id: int, price: Decimal, start: datetime, end: datetime | None) -> RawRow:
         return {"product_id": product_id, "price": price, "valid_from": start, "valid_to": end}
@@ -740,14 +721,12 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-unknown-sale",
             "a disposition of a sale that does not exist",
             _source_test("relationships_rows", "boberdoo.dispositions", "transaction_id"),
-            "source boberdoo.dispositions",
             transaction_id="NO-SUCH-SALE",
         ),
         disposition(
             "disposition-of-unknown-call",
             "a disposition of a call that does not exist",
             _source_test("relationships_rows", "boberdoo.dispositions", "call_id"),
-            "source boberdoo.dispositions",
             transaction_id=None,
             call_id="NO-SUCH-CALL",
         ),
@@ -755,21 +734,19 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-sale-and-call",
             "a disposition naming both a sale and a call",
             "expression_is_true_boberdoo_dispositions",
-            "source boberdoo.dispositions",
             call_id="CA1",
         ),
         disposition(
             "disposition-of-nothing",
             "a disposition naming neither a sale nor a call",
             "expression_is_true_boberdoo_dispositions",
-            "source boberdoo.dispositions",
             transaction_id=None,
         ),
         disposition(
             "disposition-before-its-sale",
             "a disposition reported before the sale it is about",
             "assert_dispositions_reported_after_their_item",
-            None,
+            relation=None,
             transaction_id="T1",
             reported_at=datetime(2025, 2, 28),
         ),
@@ -777,7 +754,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-before-its-call",
             "a disposition reported before the call it is about",
             "assert_dispositions_reported_after_their_item",
-            None,
+            relation=None,
             transaction_id=None,
             call_id="CA1",
             buyer_id=3,
@@ -787,7 +764,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-sale-by-another-broker",
             "a disposition of a sale reported by a broker that did not buy it",
             "assert_dispositions_reported_by_the_buyer",
-            None,
+            relation=None,
             transaction_id="T1",
             buyer_id=3,
         ),
@@ -795,7 +772,7 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             "disposition-of-call-by-another-broker",
             "a disposition of a call reported by a broker other than the campaign's buyer",
             "assert_dispositions_reported_by_the_buyer",
-            None,
+            relation=None,
             transaction_id=None,
             call_id="CA1",
             buyer_id=1,
@@ -838,7 +815,15 @@ def _references_and_orders() -> list[Callable[[int], BadInput]]:
             _source_test("relationships_rows", "billing.product_price", "product_id"),
             names="product_id={product_id}",
         ),
-        two_products_one_code,
+        _case(
+            "two-products-one-code",
+            "two products with one code (deliveries would have two prices)",
+            "billing.product",
+            "unique_stg_billing__products_product_code",
+            names="unique_field={code}",
+            relation="model stg_billing__products",
+            code="hard_money_lead",
+        ),
         _case(
             "delivery-before-any-price",
             "a delivery before the first price version of its product",

@@ -57,27 +57,51 @@ def test_each_run_of_one_msrp_is_a_version_from_its_first_delivery() -> None:
     assert any("runs until the snapshot's first version" in n for n in derivation.notes)
 
 
-def test_a_stray_price_between_runs_of_one_price_is_named_not_a_version() -> None:
+STRAY_BETWEEN = "2025-03-01 01:00:00"
+KEPT_UNTIL = "2025-03-01 02:00:00"
+
+
+@pytest.mark.parametrize(
+    ("after", "versions", "verdict", "named"),
+    [
+        pytest.param(
+            "42.00",
+            [PriceVersion(1, D("42.00"), LEGACY_FLOOR, None)],
+            "a stale or mistyped legacy price, not a version",
+            "msrp 40.00 on 2 row(s) from id 77",
+            id="between-runs-of-one-price-is-named-not-a-version",
+        ),
+        pytest.param(
+            "45.00",
+            [
+                PriceVersion(1, D("42.00"), LEGACY_FLOOR, datetime.fromisoformat(STRAY_BETWEEN)),
+                PriceVersion(
+                    1,
+                    D("40.00"),
+                    datetime.fromisoformat(STRAY_BETWEEN),
+                    datetime.fromisoformat(KEPT_UNTIL),
+                ),
+                PriceVersion(1, D("45.00"), datetime.fromisoformat(KEPT_UNTIL), None),
+            ],
+            "kept as a version, check it",
+            "msrp 40.00 rests on 2 row(s) from id 77",
+            id="between-two-prices-is-kept-and-flagged",
+        ),
+    ],
+)
+def test_a_short_run_between_two_runs(
+    after: str, versions: list[PriceVersion], verdict: str, named: str
+) -> None:
+    """A price on a few rows is a stray when the runs around it agree, else a version."""
     runs = [
         run("42.00", "2025-01-01 10:00:00", "2025-03-01 00:00:00", 50),
-        run("40.00", "2025-03-01 01:00:00", "2025-03-01 01:00:00", 2, 77),
-        run("42.00", "2025-03-01 02:00:00", "2025-06-01 00:00:00", 60, 80),
+        run("40.00", STRAY_BETWEEN, STRAY_BETWEEN, 2, 77),
+        run(after, KEPT_UNTIL, "2025-06-01 00:00:00", 60, 80),
     ]
     derivation = derive(runs)
-    assert derivation.versions == [PriceVersion(1, D("42.00"), LEGACY_FLOOR, None)]
-    [stray] = [n for n in derivation.notes if "stale or mistyped" in n]
-    assert "msrp 40.00 on 2 row(s) from id 77" in stray
-
-
-def test_a_short_run_between_two_prices_is_kept_and_flagged() -> None:
-    runs = [
-        run("42.00", "2025-01-01 00:00:00", "2025-03-01 00:00:00", 50),
-        run("43.00", "2025-03-02 00:00:00", "2025-03-02 00:00:00", 1, 51),
-        run("45.00", "2025-03-03 00:00:00", "2025-06-01 00:00:00", 60, 52),
-    ]
-    derivation = derive(runs)
-    assert [v.price for v in derivation.versions] == [D("42.00"), D("43.00"), D("45.00")]
-    assert any("msrp 43.00 rests on 1 row(s)" in n for n in derivation.notes)
+    assert derivation.versions == versions
+    [note] = [n for n in derivation.notes if verdict in n]
+    assert named in note
 
 
 def test_the_first_price_is_assumed_from_the_legacy_floor_and_said() -> None:

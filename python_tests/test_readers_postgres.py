@@ -112,8 +112,8 @@ def column_changing_deployment(destination: Path) -> Path:
     project = project_copy(destination)
     edit(
         project / "models/staging/invoca/stg_invoca__calls.sql",
-        "select\n    cast(call_id",
-        "select\n    cast('probe' as {{ dbt.type_string() }}) as probe_note,\n    cast(call_id",
+        "select\n    {{",
+        "select\n    cast('probe' as {{ dbt.type_string() }}) as probe_note,\n    {{",
     )
     return project
 
@@ -125,15 +125,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtSandbox]:
     sandbox.drop_schemas(*LAYERS)
     sandbox.load_demo_data(seed=11, scale=0.2)
     # The views the analysts read, as the job's build makes them; its tests are the next
-    # job's (each test below runs the job whole).
-    result = subprocess.run(
-        dbt_build_command(PROJECT_ROOT, workdir, VIEWS_ONLY),
-        env=job_env(workdir),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    # job's (each test below runs the job whole). No parse cache yet: this build makes it.
+    result = build_project(PROJECT_ROOT, workdir, VIEWS_ONLY)
     assert result.returncode == 0, result.stdout[-4000:]
     # Every later build of the module has the same profile and vars: dbt parses only what
     # a deployment changed instead of the whole project each time.

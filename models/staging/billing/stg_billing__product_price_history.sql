@@ -4,29 +4,4 @@
     no earlier history, and every delivery must fall within the snapshot's versions.
 #}
 
-with
-
-source as (
-
-    select * from {{ optional_source('billing', 'product_price_history') }}
-
-),
-
-renamed as (
-
-    select distinct
-        cast(product_id as bigint) as product_id,
-        cast(price as numeric(12, 2)) as price,
-        cast(valid_from as timestamp) as valid_from,
-        cast(valid_to as timestamp) as valid_to
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+{{ stage_source('billing', 'product_price_history', optional=true) }}

@@ -4,28 +4,4 @@
     has recorded it.
 #}
 
-with
-
-source as (
-
-    select * from {{ source('billing', 'product_price') }}
-
-),
-
-renamed as (
-
-    select distinct
-        cast(product_id as bigint) as product_id,
-        cast(price as numeric(12, 2)) as price,
-        cast(updated_at as timestamp) as updated_at
-    from source
-
-),
-
-final as (
-
-    select * from renamed
-
-)
-
-select * from final
+{{ stage_source('billing', 'product_price') }}

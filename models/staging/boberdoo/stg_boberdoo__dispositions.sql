@@ -2,10 +2,8 @@
     see DECISIONS.md, "No WITH clause in a view a reader must fold in". -#}
 
 select
-    cast(disposition_id as {{ dbt.type_string() }}) as disposition_id,
-    cast(transaction_id as {{ dbt.type_string() }}) as transaction_id,
-    cast(call_id as {{ dbt.type_string() }}) as call_id,
-    cast(buyer_id as bigint) as mortgage_broker_id,
-    cast(status as {{ dbt.type_string() }}) as disposition_status,
-    cast(reported_at as timestamp) as reported_at
+    {{ staged_columns('boberdoo', 'dispositions', renames={
+        'buyer_id': 'mortgage_broker_id',
+        'status': 'disposition_status',
+    }) | indent(4) }}
 from {{ source('boberdoo', 'dispositions') }}
