@@ -1,11 +1,6 @@
-"""The build being measured: the nightly job of a checkout (or plain `dbt build`), and the
-figures its run_results.json holds.
-
-The checkout may be another one than this (`--project-dir`), so "before" figures come from
-the same benchmark code. `job` runs that checkout's own job with its own virtualenv, as
-cron would there; `dbt` runs this virtualenv's dbt on that checkout's project, for a
-checkout without a virtualenv (or without the job).
-"""
+"""The build measured: a checkout's nightly job with its own virtualenv (`job`), or this
+virtualenv's `dbt build` on its project (`dbt`), so "before" figures of another checkout come
+from the same benchmark code; and the figures of its run_results.json."""
 
 from __future__ import annotations
 
