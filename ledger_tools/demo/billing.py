@@ -9,7 +9,7 @@ import numpy as np
 
 from ledger_tools.demo import common
 from ledger_tools.demo.common import instants
-from ledger_tools.demo.tables import column_names
+from ledger_tools.raw_schema import table_columns
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def _delivery_table(
         common.timestamps(delivered[by_time]),
     )
     # The filter and lead id columns are named after the table.
-    names = column_names("billing", product.delivery_table)
+    names = table_columns("billing", product.delivery_table)
     return dict(zip(names, values, strict=True))
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ledger_tools.demo import common
 from ledger_tools.demo.billing import PLAN_TIERS, PRODUCTS, Plans
-from ledger_tools.demo.tables import column_names
+from ledger_tools.raw_schema import table_columns
 
 # The lead_type the legacy job wrote for each product, in PRODUCTS order.
 LEAD_TYPES = ("professional", "construction", "hard_money", "land")
@@ -141,7 +141,7 @@ def legacy_ledger(
         columns["msrp"] - discount,
         common.timestamps(processed_at[order]),
     )
-    return dict(zip(column_names("billing", "legacy_lead_sales_ledger"), values, strict=True))
+    return dict(zip(table_columns("billing", "legacy_lead_sales_ledger"), values, strict=True))
 
 
 def _prices(product: common.Ints, at: common.Ints) -> common.Ints:

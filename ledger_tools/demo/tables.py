@@ -16,11 +16,7 @@ from typing import Any
 import duckdb
 
 from ledger_tools.demo.common import Row, Table
-from ledger_tools.raw_schema import column_types
-
-
-def column_names(schema: str, table: str) -> list[str]:
-    return [name for name, _ in column_types(schema, table)]
+from ledger_tools.raw_schema import column_types, table_columns
 
 
 def to_decimal(hundredths: int) -> Decimal:
@@ -30,7 +26,7 @@ def to_decimal(hundredths: int) -> Decimal:
 
 def check_table(schema: str, table: str, columns: Table) -> None:
     """Raise ValueError unless `columns` holds exactly the table's columns, equally long."""
-    expected = column_names(schema, table)
+    expected = table_columns(schema, table)
     if list(columns) != expected:
         raise ValueError(f"{schema}.{table}: columns {list(columns)}, expected {expected}")
     lengths = {len(values) for values in columns.values()}
