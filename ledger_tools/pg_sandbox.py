@@ -319,7 +319,7 @@ def run_command(command: Sequence[str], env: dict[str, str]) -> int:
     return 128 - code if code < 0 else code
 
 
-def with_postgres(command: Sequence[str], search: str | None = None) -> int:
+def with_postgres(command: Sequence[str]) -> int:
     env = dict(os.environ)
     env.pop(SKIPPED_ENV, None)
     if env.get(HOST_ENV):
@@ -327,7 +327,7 @@ def with_postgres(command: Sequence[str], search: str | None = None) -> int:
         _say(f"{MARKER} server from BILLING_DB_* at {env[HOST_ENV]}:{port}")
         return run_command(command, env)
 
-    binaries, reason = find_server(search)
+    binaries, reason = find_server()
     if binaries is None:
         if env.get(REQUIRE_ENV) == "1":
             _say(
@@ -354,13 +354,9 @@ def with_postgres(command: Sequence[str], search: str | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="with_test_postgres.py",
-        usage="%(prog)s [--search-path DIRS] -- COMMAND [ARG ...]",
-        description="Run COMMAND with BILLING_DB_* naming a PostgreSQL server (spec section 6).",
-    )
-    parser.add_argument(
-        "--search-path",
-        help=f"{os.pathsep}-separated directories (globs allowed) holding initdb/pg_ctl; "
-        f"default ${SEARCH_ENV}, else $PATH and {DEFAULT_SEARCH_GLOBS[0]}",
+        usage="%(prog)s -- COMMAND [ARG ...]",
+        description="Run COMMAND with BILLING_DB_* naming a PostgreSQL server (spec section 6); "
+        f"server binaries from ${SEARCH_ENV}, else $PATH and {DEFAULT_SEARCH_GLOBS[0]}.",
     )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -370,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C: the server is stopped and its data directory removed.
     raise_on_signals(signal.SIGTERM)
     try:
-        return with_postgres(command, args.search_path)
+        return with_postgres(command)
     except KeyboardInterrupt as exc:
         _say(f"{MARKER} interrupted; throwaway server (if any) stopped and removed")
         return 128 + (exc.signum if isinstance(exc, Terminated) else signal.SIGINT)
