@@ -1,9 +1,8 @@
 """A small connection layer over the raw data, the same API on DuckDB and PostgreSQL.
 
-Demo data loading, fault injection in tests and cross-engine comparisons all go through
-here, so values cross the boundary in one shape whatever the engine: Decimal for
-numeric, naive UTC datetime for timestamps, None for null. Floats are refused on the
-way in because money must never pass through binary floating point.
+Values cross it in one shape whatever the engine (Decimal, naive UTC datetime, None for
+null), so demo loads, tests' bad input and comparisons alike; floats are refused, as money
+must never pass through binary floating point.
 """
 
 from __future__ import annotations
@@ -121,14 +120,9 @@ class Warehouse(ABC):
         return self._insert(schema, table, targets, checked)
 
     def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
-        """Append a CSV file through the engine's bulk path, all or nothing.
-
-        The file: UTF-8, no header, one row a line, fields separated by commas; a field
-        with a comma, quote or line break is quoted with double quotes, a quote inside
-        doubled; an unquoted empty field is NULL, a quoted one the empty string; values
-        in the text form of the column's type. Nothing checks them on the way: the
-        engine refuses what it cannot read.
-        """
+        """Append a CSV file (UTF-8, no header, RFC 4180 quoting; an unquoted empty field
+        NULL, a quoted one '') through the engine's bulk path, all or nothing, unchecked:
+        the engine refuses what it cannot read."""
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
         self._copy(schema, table, path, targets)
 

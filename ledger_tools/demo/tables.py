@@ -1,10 +1,7 @@
 """Generated tables (columns of NumPy arrays) as public rows or as CSV files.
 
-Column types of a `Table`, by the raw table's DDL type:
-- bigint, integer: int64;
-- timestamp: datetime64[s], NaT for NULL;
-- numeric(p,2): int64 hundredths (cents, or hundredths of a percent), never floats;
-- text: object array of str, None for NULL.
+A `Table`'s columns by DDL type: bigint and integer int64; timestamp datetime64[s] (NaT for
+NULL); numeric(p,2) int64 hundredths, never floats; text object arrays of str (None for NULL).
 """
 
 from __future__ import annotations
