@@ -9,7 +9,7 @@ start, the change to the snapshot's first price) is a note, never a silent guess
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -136,14 +136,7 @@ def _without_stray_prices(
             )
             continue
         if before is not None and before.price == run.price:
-            kept[-1] = PriceRun(
-                product_id,
-                run.price,
-                before.first_at,
-                run.last_at,
-                before.rows + run.rows,
-                before.first_id,
-            )
+            kept[-1] = replace(before, last_at=run.last_at, rows=before.rows + run.rows)
             continue
         if run.rows < min_run_rows:
             notes.append(
@@ -172,18 +165,11 @@ def _versions(
             f"{first.price} is assumed from {valid_from}, the earliest delivery or the legacy "
             "job's floor"
         )
-    versions = []
-    for run, following in zip(runs, [*runs[1:], None], strict=True):
-        versions.append(
-            PriceVersion(
-                product_id,
-                run.price,
-                valid_from,
-                following.first_at if following is not None else None,
-            )
-        )
-        if following is not None:
-            valid_from = following.first_at
+    changes = [run.first_at for run in runs[1:]]
+    versions = [
+        PriceVersion(product_id, run.price, start, end)
+        for run, start, end in zip(runs, [valid_from, *changes], [*changes, None], strict=True)
+    ]
     last = runs[-1]
     notes.append(
         f"product {product_id}: last legacy msrp {last.price} (last delivery {last.last_at}) "

@@ -114,10 +114,21 @@ class Warehouse(ABC):
         rows: Iterable[Sequence[Any]],
         columns: Sequence[str] | None = None,
     ) -> int:
-        """Append rows (by position without `columns`) all or nothing; how many were written."""
+        """Append rows (by position without `columns`) all or nothing; how many were written.
+
+        Through the bulk path as CSV, several times faster than executemany or a VALUES list;
+        text is always quoted and a quoted empty field is no null, so '' and NULL stay apart."""
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
-        checked = _checked_rows(schema, table, rows, len(targets))
-        return self._insert(schema, table, targets, checked)
+        written = 0
+        with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
+            path = Path(tmp) / "rows.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                for row in _checked_rows(schema, table, rows, len(targets)):
+                    out.write(",".join(_csv_field(v) for v in row) + "\n")
+                    written += 1
+            if written:
+                self._copy(schema, table, path, targets)
+        return written
 
     def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
         """Append a CSV file (UTF-8, no header, RFC 4180 quoting; an unquoted empty field
@@ -128,9 +139,6 @@ class Warehouse(ABC):
 
     @abstractmethod
     def _column_names(self, schema: str, table: str) -> list[str]: ...
-
-    @abstractmethod
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int: ...
 
     @abstractmethod
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None: ...
@@ -178,7 +186,7 @@ def value_text(value: Any) -> str | None:
 
 
 def _csv_field(value: Any) -> str:
-    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+    """One field of `insert_rows`' CSV: text always quoted, null an empty field."""
     if isinstance(value, str):
         return '"' + value.replace('"', '""') + '"'
     return value_text(value) or ""
@@ -203,22 +211,6 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str) -> list[Row]:
         return _normalise_rows(self._conn.execute(sql).fetchall())
-
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
-        # executemany runs one statement per row and a VALUES list is parsed as SQL;
-        # a CSV read with the table's own column types is several times faster than
-        # either. Text is always quoted and quoted empties are not nulls, so '' and
-        # NULL stay apart.
-        written = 0
-        with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
-            path = Path(tmp) / "rows.csv"
-            with path.open("w", encoding="utf-8", newline="") as out:
-                for row in rows:
-                    out.write(",".join(_csv_field(v) for v in row) + "\n")
-                    written += 1
-            if written:
-                self._copy(schema, table, path, targets)
-        return written
 
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
         # read_csv with the table's own column types, parsed in parallel.
@@ -294,17 +286,8 @@ class PostgresWarehouse(Warehouse):
             cur.execute(sql)
             return _normalise_rows(cur.fetchall())
 
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
-        statement = _copy_from_stdin(schema, table, targets, "")
-        written = 0
-        with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-                written += 1
-        return written
-
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
-        statement = _copy_from_stdin(schema, table, targets, " (format csv)")
+        statement = _copy_from_stdin(schema, table, targets)
         with (
             self._conn.transaction(),
             self._conn.cursor() as cur,
@@ -373,11 +356,11 @@ def open_target(target: Engine) -> Warehouse:
         raise SystemExit(f"error: cannot open the {target} target: {message}") from None
 
 
-def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:
-    """`copy schema.table (columns) from stdin<options>`, every name quoted by psycopg."""
+def _copy_from_stdin(schema: str, table: str, columns: Sequence[str]) -> Composed:
+    """`copy schema.table (columns) from stdin (format csv)`, every name quoted by psycopg."""
     from psycopg import sql
 
-    return sql.SQL("copy {}.{} ({}) from stdin" + options).format(
+    return sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
         sql.Identifier(schema),
         sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, columns)),
