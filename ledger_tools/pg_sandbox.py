@@ -56,9 +56,6 @@ class ServerBinaries:
     bindir: Path
     version: tuple[int, int]
 
-    def tool(self, name: str) -> str:
-        return str(self.bindir / name)
-
     @property
     def label(self) -> str:
         return f"PostgreSQL {self.version[0]}.{self.version[1]} from {self.bindir}"
@@ -167,7 +164,7 @@ class _Cluster:
         # PG* variables of the caller (PGDATA, PGPORT…) must not redirect the throwaway server.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | {"LC_ALL": "C"}
         return subprocess.run(
-            [self.binaries.tool(args[0]), *args[1:]],
+            [str(self.binaries.bindir / args[0]), *args[1:]],
             cwd=self.root,  # the server user may not be allowed into the caller's cwd
             env=env,
             capture_output=True,
