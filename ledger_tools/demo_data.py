@@ -2,9 +2,8 @@
 
 The rows pass every source and ledger test yet carry the edge cases the revenue rules exist
 for (interval boundaries, brokers between plans, shared phones, calls one second short,
-feedback twice or out of order). Tuples follow `raw_schema.RAW_TABLES`; money is Decimal,
-timestamps naive UTC. NumPy draws whole columns (ledger_tools.demo): scale 1000 (~7.5 M rows)
-takes seconds; at that size use `generate_tables` and `load_tables` (no object per value).
+feedback twice or out of order). `generate` gives tuples (Decimal money, naive UTC times);
+`generate_tables` and `load_tables` keep NumPy columns, for scale 1000 (~7.5 M rows).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger_tools import raw_schema
+from ledger_tools.raw_schema import table_columns
 from ledger_tools.warehouse import Warehouse, connect, validate_identifier
 
 if TYPE_CHECKING:
@@ -38,11 +38,6 @@ log = logging.getLogger(__name__)
 # The last day of the demo data unless told otherwise. The tests' expected figures are of
 # this data (Makefile DEMO_AS_OF).
 FIXED_AS_OF = date(2025, 12, 31)
-
-
-def table_columns(schema: str, table: str) -> list[str]:
-    """Column names of a raw table, in DDL order (the order of the generated tuples)."""
-    return [name for name, _ in raw_schema.column_types(schema, table)]
 
 
 def parse_scale(text: str) -> float:
@@ -132,44 +127,32 @@ def load(
 
 
 def load_if_absent(database: Path, env: Mapping[str, str]) -> None:
-    """The job's --demo-data-if-absent (`make run`, handed over by
-    scripts/update_lead_sales_ledger.py): demo data up to today, so that dbt source
-    freshness passes on it, into the DuckDB file `database` when none of the raw schemas
-    dbt reads exists there. Raises ValueError (the job's last line) when only some exist:
-    demo data is never mixed with real data."""
-    import duckdb
-
-    from ledger_tools.raw_schema import raw_schema_names
-
-    names = raw_schema_names(env)
-    existing: set[str] = set()
-    if database.exists():
-        with duckdb.connect(str(database)) as conn:
-            query = "select schema_name from information_schema.schemata"
-            query += " where catalog_name = current_database()"
-            existing = {str(row[0]) for row in conn.execute(query).fetchall()}
-    present = [name for name in names.values() if name in existing]
-    if len(present) == len(names):
-        log.info("raw schemas present in %s; no demo data loaded", database)
-        return
-    if present:
-        raise ValueError(
-            f"only some raw schemas exist in {database} ({', '.join(present)}): "
-            "refusing to mix demo data with real data"
-        )
-    as_of = datetime.now(UTC).date()
-    log.warning(
-        "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
-        "schema exists there. If this is not the warehouse you meant, check "
-        "LEDGER_DUCKDB_PATH.",
-        "the existing" if database.exists() else "a NEW",
-        database,
-        JOB_DEMO_SEED,
-        JOB_DEMO_SCALE,
-        as_of,
-    )
-    database.parent.mkdir(parents=True, exist_ok=True)
+    """The job's --demo-data-if-absent (`make run`): demo data up to today, so source freshness
+    passes, into `database` when none of the raw schemas dbt reads exists there; ValueError
+    (the job's last line) when only some do: demo data never mixes with real data."""
+    names = raw_schema.raw_schema_names(env)
+    existing = "the existing" if database.exists() else "a NEW"
     with connect("duckdb", duckdb_path=database) as warehouse:
+        present = [name for name in names.values() if warehouse.schema_exists(name)]
+        if len(present) == len(names):
+            log.info("raw schemas present in %s; no demo data loaded", database)
+            return
+        if present:
+            raise ValueError(
+                f"only some raw schemas exist in {database} ({', '.join(present)}): "
+                "refusing to mix demo data with real data"
+            )
+        as_of = datetime.now(UTC).date()
+        log.warning(
+            "CREATING DEMO DATA in %s DuckDB file %s (seed %d, scale %g, as of %s): no raw "
+            "schema exists there. If this is not the warehouse you meant, check "
+            "LEDGER_DUCKDB_PATH.",
+            existing,
+            database,
+            JOB_DEMO_SEED,
+            JOB_DEMO_SCALE,
+            as_of,
+        )
         counts = load(warehouse, generate(JOB_DEMO_SEED, JOB_DEMO_SCALE, as_of), names)
     log.info("demo data loaded: %d rows", sum(counts.values()))
 

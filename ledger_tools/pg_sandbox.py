@@ -56,9 +56,6 @@ class ServerBinaries:
     bindir: Path
     version: tuple[int, int]
 
-    def tool(self, name: str) -> str:
-        return str(self.bindir / name)
-
     @property
     def label(self) -> str:
         return f"PostgreSQL {self.version[0]}.{self.version[1]} from {self.bindir}"
@@ -167,7 +164,7 @@ class _Cluster:
         # PG* variables of the caller (PGDATA, PGPORT…) must not redirect the throwaway server.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")} | {"LC_ALL": "C"}
         return subprocess.run(
-            [self.binaries.tool(args[0]), *args[1:]],
+            [str(self.binaries.bindir / args[0]), *args[1:]],
             cwd=self.root,  # the server user may not be allowed into the caller's cwd
             env=env,
             capture_output=True,
@@ -319,7 +316,7 @@ def run_command(command: Sequence[str], env: dict[str, str]) -> int:
     return 128 - code if code < 0 else code
 
 
-def with_postgres(command: Sequence[str], search: str | None = None) -> int:
+def with_postgres(command: Sequence[str]) -> int:
     env = dict(os.environ)
     env.pop(SKIPPED_ENV, None)
     if env.get(HOST_ENV):
@@ -327,7 +324,7 @@ def with_postgres(command: Sequence[str], search: str | None = None) -> int:
         _say(f"{MARKER} server from BILLING_DB_* at {env[HOST_ENV]}:{port}")
         return run_command(command, env)
 
-    binaries, reason = find_server(search)
+    binaries, reason = find_server()
     if binaries is None:
         if env.get(REQUIRE_ENV) == "1":
             _say(
@@ -354,13 +351,9 @@ def with_postgres(command: Sequence[str], search: str | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="with_test_postgres.py",
-        usage="%(prog)s [--search-path DIRS] -- COMMAND [ARG ...]",
-        description="Run COMMAND with BILLING_DB_* naming a PostgreSQL server (spec section 6).",
-    )
-    parser.add_argument(
-        "--search-path",
-        help=f"{os.pathsep}-separated directories (globs allowed) holding initdb/pg_ctl; "
-        f"default ${SEARCH_ENV}, else $PATH and {DEFAULT_SEARCH_GLOBS[0]}",
+        usage="%(prog)s -- COMMAND [ARG ...]",
+        description="Run COMMAND with BILLING_DB_* naming a PostgreSQL server (spec section 6); "
+        f"server binaries from ${SEARCH_ENV}, else $PATH and {DEFAULT_SEARCH_GLOBS[0]}.",
     )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -370,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C: the server is stopped and its data directory removed.
     raise_on_signals(signal.SIGTERM)
     try:
-        return with_postgres(command, args.search_path)
+        return with_postgres(command)
     except KeyboardInterrupt as exc:
         _say(f"{MARKER} interrupted; throwaway server (if any) stopped and removed")
         return 128 + (exc.signum if isinstance(exc, Terminated) else signal.SIGINT)

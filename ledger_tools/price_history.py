@@ -1,25 +1,15 @@
-"""Price history before the snapshot, derived from the legacy ledger table (cutover).
+"""Price history before the snapshot, derived from the legacy ledger table (docs/cutover.md).
 
-The legacy job billed every delivery at the product's price of its delivery time (seed
-000), so the msrp it recorded, in delivery order, gives the prices and when they changed: a
-change lies between the last delivery at the old price and the first at the new one. The
-derived version starts at that first delivery, where every delivery of the gap is priced
-the same either way. What the table cannot say is reported, never guessed silently:
-- a price seen on only a few rows between two runs of one other price is a stale or mistyped
-  price of the legacy job, not a version (the reconciliation shows those rows as
-  price_differs);
-- prices of deliveries before the table's first row: the first price is assumed to hold from
-  the earliest delivery on (the legacy job's floor is 2025-01-01; every delivery must have a
-  price, billed or not);
-- the change to the snapshot's first price: somewhere between the last legacy delivery and
-  the snapshot's start, so the last derived version runs until the snapshot (valid_to null).
-Runs of equal msrp are found by the engine (one window pass); Python only sees the runs.
+The legacy job billed each delivery at the price of its time, so its msrp in delivery order
+gives the prices: a version starts at the first delivery of each run of one msrp (the engine
+finds the runs, price_runs.sql). What the table cannot say (stray prices, the first price's
+start, the change to the snapshot's first price) is a note, never a silent guess.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -146,14 +136,7 @@ def _without_stray_prices(
             )
             continue
         if before is not None and before.price == run.price:
-            kept[-1] = PriceRun(
-                product_id,
-                run.price,
-                before.first_at,
-                run.last_at,
-                before.rows + run.rows,
-                before.first_id,
-            )
+            kept[-1] = replace(before, last_at=run.last_at, rows=before.rows + run.rows)
             continue
         if run.rows < min_run_rows:
             notes.append(
@@ -182,18 +165,11 @@ def _versions(
             f"{first.price} is assumed from {valid_from}, the earliest delivery or the legacy "
             "job's floor"
         )
-    versions = []
-    for run, following in zip(runs, [*runs[1:], None], strict=True):
-        versions.append(
-            PriceVersion(
-                product_id,
-                run.price,
-                valid_from,
-                following.first_at if following is not None else None,
-            )
-        )
-        if following is not None:
-            valid_from = following.first_at
+    changes = [run.first_at for run in runs[1:]]
+    versions = [
+        PriceVersion(product_id, run.price, start, end)
+        for run, start, end in zip(runs, [valid_from, *changes], [*changes, None], strict=True)
+    ]
     last = runs[-1]
     notes.append(
         f"product {product_id}: last legacy msrp {last.price} (last delivery {last.last_at}) "

@@ -1,15 +1,8 @@
-"""DDL of the raw landing tables (spec section 2), valid on DuckDB and PostgreSQL alike.
+"""DDL of the raw landing tables (spec section 2) for demo and test data, DuckDB and PostgreSQL.
 
-The tables and their columns, in order and with their types, are dbt's own sources: each
-column of a raw source in models/staging/*/_*__sources.yml carries a `data_type`, and the
-DDL is read from there, so a column is declared once. A raw source is one whose schema is
-`env_var('LEDGER_<RAW>_SCHEMA', '') or var('<raw>_schema')` (the environment variable when set,
-else the var's default in dbt_project.yml); the build's own audit source is not landed by
-anyone and has no DDL here.
-
-The EL tool owns these tables in production; the project creates them only for demo
-and test data. Keys are declared nowhere on purpose: the landing layer enforces none,
-which is why the dbt sources test them.
+Read from dbt's sources, so a column is declared once: each column of a raw source (schema
+`env_var('LEDGER_<RAW>_SCHEMA', '') or var('<raw>_schema')`) carries its `data_type`. No keys,
+as the EL tool's landing tables enforce none: the dbt sources test them.
 """
 
 from __future__ import annotations
@@ -108,6 +101,11 @@ DELIVERY_TABLES: tuple[str, ...] = (
 def column_types(schema: str, table: str) -> Columns:
     """(name, SQL type) of every column of a raw table, in DDL order."""
     return list(_RAW_COLUMNS[schema][table])
+
+
+def table_columns(schema: str, table: str) -> list[str]:
+    """Column names of a raw table, in DDL order (the order of the generated tuples)."""
+    return [name for name, _ in _RAW_COLUMNS[schema][table]]
 
 
 def create_statements(schema_names: dict[str, str] | None = None) -> list[str]:

@@ -1,10 +1,6 @@
-"""Export and restore of the price history that only the dbt snapshot holds.
-
-billing.product_price is updated in place, so `snap_billing__product_prices` is the only copy
-of past prices: export writes it (every column, dbt's own included) and its run log
-(`<stem>.runs.csv`, so the staleness test spans a restore); restore loads them into an empty
-snapshot so the next `dbt build` continues the history. The files: ledger_tools.snapshot_file.
-dbt names the relations (macro ledger_snapshot_backup_relations).
+"""Export and restore of the price history only the dbt snapshot holds (product_price is
+updated in place): every column, dbt's own included, and its run log (`<stem>.runs.csv`, so
+the staleness test spans a restore), restored into an empty snapshot the next build continues.
 """
 
 from __future__ import annotations

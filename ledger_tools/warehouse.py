@@ -1,9 +1,8 @@
 """A small connection layer over the raw data, the same API on DuckDB and PostgreSQL.
 
-Demo data loading, fault injection in tests and cross-engine comparisons all go through
-here, so values cross the boundary in one shape whatever the engine: Decimal for
-numeric, naive UTC datetime for timestamps, None for null. Floats are refused on the
-way in because money must never pass through binary floating point.
+Values cross it in one shape whatever the engine (Decimal, naive UTC datetime, None for
+null), so demo loads, tests' bad input and comparisons alike; floats are refused, as money
+must never pass through binary floating point.
 """
 
 from __future__ import annotations
@@ -81,20 +80,6 @@ def _target_columns(
     return list(columns)
 
 
-def _checked_rows(
-    schema: str, table: str, rows: Iterable[Sequence[Any]], width: int
-) -> Iterator[Row]:
-    """Rows validated the same way on every engine, so bad input fails alike."""
-    for number, row in enumerate(rows, start=1):
-        if len(row) != width:
-            raise ValueError(
-                f"{schema}.{table}: row {number} has {len(row)} values, expected {width}"
-            )
-        for value in row:
-            _check_value(value)
-        yield tuple(_normalise(v) for v in row)
-
-
 class Warehouse(ABC):
     """One open connection to a DuckDB file or a PostgreSQL database."""
 
@@ -115,28 +100,35 @@ class Warehouse(ABC):
         rows: Iterable[Sequence[Any]],
         columns: Sequence[str] | None = None,
     ) -> int:
-        """Append rows (by position without `columns`) all or nothing; how many were written."""
+        """Append rows (by position without `columns`) all or nothing; how many were written.
+
+        Through the bulk path as CSV, several times faster than executemany or a VALUES list;
+        text is always quoted and a quoted empty field is no null, so '' and NULL stay apart."""
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
-        checked = _checked_rows(schema, table, rows, len(targets))
-        return self._insert(schema, table, targets, checked)
+        written = 0
+        with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
+            path = Path(tmp) / "rows.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                for written, row in enumerate(rows, start=1):
+                    if len(row) != len(targets):
+                        raise ValueError(
+                            f"{schema}.{table}: row {written} has {len(row)} values, "
+                            f"expected {len(targets)}"
+                        )
+                    out.write(",".join(_csv_field(_normalise(v)) for v in row) + "\n")
+            if written:
+                self._copy(schema, table, path, targets)
+        return written
 
     def copy_csv(self, schema: str, table: str, path: Path, columns: Sequence[str]) -> None:
-        """Append a CSV file through the engine's bulk path, all or nothing.
-
-        The file: UTF-8, no header, one row a line, fields separated by commas; a field
-        with a comma, quote or line break is quoted with double quotes, a quote inside
-        doubled; an unquoted empty field is NULL, a quoted one the empty string; values
-        in the text form of the column's type. Nothing checks them on the way: the
-        engine refuses what it cannot read.
-        """
+        """Append a CSV file (UTF-8, no header, RFC 4180 quoting; an unquoted empty field
+        NULL, a quoted one '') through the engine's bulk path, all or nothing, unchecked:
+        the engine refuses what it cannot read."""
         targets = _target_columns(schema, table, self._column_names(schema, table), columns)
         self._copy(schema, table, path, targets)
 
     @abstractmethod
     def _column_names(self, schema: str, table: str) -> list[str]: ...
-
-    @abstractmethod
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int: ...
 
     @abstractmethod
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None: ...
@@ -184,7 +176,8 @@ def value_text(value: Any) -> str | None:
 
 
 def _csv_field(value: Any) -> str:
-    """One field of the CSV that DuckDB loads: text always quoted, null an empty field."""
+    """One field of `insert_rows`' CSV: text always quoted, null an empty field; a float is
+    refused (value_text), the same on every engine."""
     if isinstance(value, str):
         return '"' + value.replace('"', '""') + '"'
     return value_text(value) or ""
@@ -209,22 +202,6 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str) -> list[Row]:
         return _normalise_rows(self._conn.execute(sql).fetchall())
-
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
-        # executemany runs one statement per row and a VALUES list is parsed as SQL;
-        # a CSV read with the table's own column types is several times faster than
-        # either. Text is always quoted and quoted empties are not nulls, so '' and
-        # NULL stay apart.
-        written = 0
-        with tempfile.TemporaryDirectory(prefix="warehouse-") as tmp:
-            path = Path(tmp) / "rows.csv"
-            with path.open("w", encoding="utf-8", newline="") as out:
-                for row in rows:
-                    out.write(",".join(_csv_field(v) for v in row) + "\n")
-                    written += 1
-            if written:
-                self._copy(schema, table, path, targets)
-        return written
 
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
         # read_csv with the table's own column types, parsed in parallel.
@@ -300,17 +277,8 @@ class PostgresWarehouse(Warehouse):
             cur.execute(sql)
             return _normalise_rows(cur.fetchall())
 
-    def _insert(self, schema: str, table: str, targets: list[str], rows: Iterator[Row]) -> int:
-        statement = _copy_from_stdin(schema, table, targets, "")
-        written = 0
-        with self._conn.transaction(), self._conn.cursor() as cur, cur.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-                written += 1
-        return written
-
     def _copy(self, schema: str, table: str, path: Path, targets: list[str]) -> None:
-        statement = _copy_from_stdin(schema, table, targets, " (format csv)")
+        statement = _copy_from_stdin(schema, table, targets)
         with (
             self._conn.transaction(),
             self._conn.cursor() as cur,
@@ -379,11 +347,11 @@ def open_target(target: Engine) -> Warehouse:
         raise SystemExit(f"error: cannot open the {target} target: {message}") from None
 
 
-def _copy_from_stdin(schema: str, table: str, columns: Sequence[str], options: str) -> Composed:
-    """`copy schema.table (columns) from stdin<options>`, every name quoted by psycopg."""
+def _copy_from_stdin(schema: str, table: str, columns: Sequence[str]) -> Composed:
+    """`copy schema.table (columns) from stdin (format csv)`, every name quoted by psycopg."""
     from psycopg import sql
 
-    return sql.SQL("copy {}.{} ({}) from stdin" + options).format(
+    return sql.SQL("copy {}.{} ({}) from stdin (format csv)").format(
         sql.Identifier(schema),
         sql.Identifier(table),
         sql.SQL(", ").join(map(sql.Identifier, columns)),

@@ -1,8 +1,4 @@
-"""Time the nightly job and analysts' reads at growing data sizes, DuckDB and PostgreSQL
-side by side. A benchmark, not a test: it prints figures and asserts nothing.
-
-The logic lives in ledger_tools.benchmark; this file only makes it runnable.
-"""
+"""Time the nightly job and analysts' reads (ledger_tools.benchmark): prints, asserts nothing."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """What a pull request changes in the marts: a markdown report comparing two builds.
 
-Schemas are LEDGER_SCHEMA prefixes: the marts are read from <prefix>_marts. Exit code 0
-whatever the diff says (a change is for reviewers to judge), 1 when it cannot be made.
+Exit code 0 whatever the diff says (reviewers judge), 1 when it cannot be made.
 """
 
 from __future__ import annotations

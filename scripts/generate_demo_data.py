@@ -13,20 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ledger_tools import demo_data
-from ledger_tools.raw_schema import RAW_SCHEMAS
-from ledger_tools.warehouse import ENGINES, Warehouse, open_target, validate_identifier
-
-
-def _schema_override(text: str) -> tuple[str, str]:
-    raw, sep, actual = text.partition("=")
-    if not sep or raw not in RAW_SCHEMAS:
-        raise argparse.ArgumentTypeError(
-            f"expected RAW=ACTUAL with RAW one of {', '.join(RAW_SCHEMAS)}: {text!r}"
-        )
-    try:
-        return raw, validate_identifier(actual)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+from ledger_tools.warehouse import ENGINES, Warehouse, open_target
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -64,13 +51,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--schema",
-        type=_schema_override,
         action="append",
         default=[],
         metavar="RAW=ACTUAL",
         help="name of a raw schema in this environment, as the dbt var *_schema says",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:  # RAW one of the raw schemas, ACTUAL a plain lower-case identifier
+        args.names = demo_data.resolve_schema_names(
+            dict(s.partition("=")[::2] for s in args.schema)
+        )
+    except ValueError as exc:
+        parser.error(f"--schema: {exc}")
+    return args
 
 
 def _check_absent(warehouse: Warehouse, schemas: list[str], if_absent: bool) -> int | None:
@@ -101,7 +94,7 @@ def _check_absent(warehouse: Warehouse, schemas: list[str], if_absent: bool) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    names = demo_data.resolve_schema_names(dict(args.schema))
+    names = args.names
     schemas = list(dict.fromkeys(names.values()))
     with open_target(args.target) as warehouse:
         if not args.replace:

@@ -1,8 +1,4 @@
-"""Export or restore the price snapshot's history (`make snapshot-export`, `snapshot-restore`).
-
-The logic and the exit codes live in ledger_tools.snapshot_cli; this file only makes it
-runnable.
-"""
+"""Export or restore the price snapshot's history (ledger_tools.snapshot_cli)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""The build being measured: the nightly job of a checkout (or plain `dbt build`), and the
-figures its run_results.json holds.
-
-The checkout may be another one than this (`--project-dir`), so "before" figures come from
-the same benchmark code. `job` runs that checkout's own job with its own virtualenv, as
-cron would there; `dbt` runs this virtualenv's dbt on that checkout's project, for a
-checkout without a virtualenv (or without the job).
-"""
+"""The build measured: a checkout's nightly job with its own virtualenv (`job`), or this
+virtualenv's `dbt build` on its project (`dbt`), so "before" figures of another checkout come
+from the same benchmark code; and the figures of its run_results.json."""
 
 from __future__ import annotations
 
@@ -15,9 +10,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ledger_job import paths
+from ledger_job.dbt_artifacts import load_json
 
 BUILDERS = ("job", "dbt")
 JOB_SCRIPT = Path("scripts") / "update_lead_sales_ledger.py"
@@ -167,10 +162,7 @@ def _node_name(unique_id: str) -> str:
 
 def read_build_figures(run_results: Path, top: int = SLOWEST_NODES) -> BuildFigures | None:
     """None when the file is missing or was written by another command than `build`."""
-    try:
-        document: dict[str, Any] = json.loads(run_results.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
+    document = load_json(run_results)
     if document.get("args", {}).get("which") != "build":
         return None
     nodes = [
@@ -196,12 +188,8 @@ def read_build_figures(run_results: Path, top: int = SLOWEST_NODES) -> BuildFigu
 def marts_relations(manifest: Path, names: tuple[str, ...], fallback_schema: str) -> dict[str, str]:
     """`schema.name` of each mart as the build made it, without the database part: the
     same text then reads a DuckDB file under any name and a PostgreSQL database alike."""
-    try:
-        document: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        document = {}
     found: dict[str, str] = {}
-    for node in (document.get("nodes") or {}).values():
+    for node in (load_json(manifest).get("nodes") or {}).values():
         if node.get("resource_type") == "model" and node.get("name") in names:
             found[node["name"]] = f"{node['schema']}.{node.get('alias') or node['name']}"
     return {name: found.get(name, f"{fallback_schema}.{name}") for name in names}

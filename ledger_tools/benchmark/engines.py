@@ -1,21 +1,18 @@
 """Where one engine's data lives during a benchmark, and plain connections to it.
 
-Every name the benchmark creates starts with `ledger_bench`: models go to
-`ledger_bench_<layer>` (LEDGER_SCHEMA), raw data to `ledger_bench_<raw>`, table copies to
-`ledger_bench_copies`. On a real PostgreSQL named by BILLING_DB_* nothing else is touched;
-those schemas are dropped before each scale, so every scale starts as empty as a fresh
-DuckDB file does.
+Every name starts with `ledger_bench` (models `ledger_bench_<layer>`, raw data
+`ledger_bench_<raw>`, copies `ledger_bench_copies`), so a real PostgreSQL is touched nowhere
+else; they are dropped before each scale, which then starts as empty as a new DuckDB file.
 """
 
 from __future__ import annotations
 
 import contextlib
-from abc import ABC, abstractmethod
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ledger_job.duckdb_file import default_read_copy
 from ledger_tools.benchmark.process import BackendWatch, parent_of, process_title
 from ledger_tools.pg_settings import PostgresSettings
 from ledger_tools.raw_schema import RAW_SCHEMAS, RAW_TABLES
@@ -58,80 +55,33 @@ def count_raw_rows(session: Session) -> int:
     return int(rows[0][0])
 
 
-class BenchEngine(ABC):
-    """One engine at one scale: a DuckDB file, or the bench schemas of a PostgreSQL."""
-
-    name: str
-    dbt_target: str
-
-    @abstractmethod
-    def reset(self) -> None:
-        """Remove whatever an earlier scale or run left."""
-
-    @abstractmethod
-    def env(self) -> dict[str, str]:
-        """Variables the generator, dbt and the job need to reach this engine."""
-
-    @abstractmethod
-    def _open(self, read_only: bool) -> _Connection: ...
-
-    @contextlib.contextmanager
-    def connect(self, *, read_only: bool) -> Iterator[Session]:
-        session = Session(self._open(read_only))
-        try:
-            yield session
-        finally:
-            session.close()
-
-    def after_load(self, session: Session) -> None:
-        """Whatever a live database would have done to freshly landed data."""
-        return None
-
-    def backend_watch(self) -> BackendWatch | None:
-        return None
-
-    @abstractmethod
-    def drop(self) -> None:
-        """Remove what the benchmark created (at the end of the run, unless --keep)."""
-
-
-class DuckDbEngine(BenchEngine):
+class DuckDbEngine:
     name = "duckdb"
     dbt_target = "dev"
 
     def __init__(self, directory: Path) -> None:
         self.database = directory / "ledger.duckdb"
+        self.read_copy = default_read_copy(self.database)  # published after a good build
 
     def reset(self) -> None:
-        # The job publishes <stem>_read.duckdb beside the file.
+        """Remove the file and its published copy, left by an earlier scale or run."""
         for path in self.database.parent.glob("ledger*.duckdb*"):
             path.unlink()
 
     def env(self) -> dict[str, str]:
         return {"LEDGER_DUCKDB_PATH": str(self.database)}
 
-    @property
-    def read_copy(self) -> Path:
-        """The copy the job publishes after a good build (ledger_job.duckdb_file)."""
-        return self.database.with_name(f"{self.database.stem}_read{self.database.suffix}")
-
-    @contextlib.contextmanager
-    def connect_copy(self) -> Iterator[Session]:
+    def connect(self, *, read_only: bool, copy: bool = False) -> contextlib.closing[Session]:
         import duckdb
 
-        session = Session(duckdb.connect(str(self.read_copy), read_only=True))
-        try:
-            yield session
-        finally:
-            session.close()
+        path = self.read_copy if copy else self.database
+        return contextlib.closing(Session(duckdb.connect(str(path), read_only=read_only)))
 
-    def _open(self, read_only: bool) -> _Connection:
-        import duckdb
+    def after_load(self, session: Session) -> None:
+        return None
 
-        return duckdb.connect(str(self.database), read_only=read_only)
-
-    def drop(self) -> None:
-        self.reset()
+    def backend_watch(self) -> BackendWatch | None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -190,7 +140,7 @@ def _pg_connect(settings: PostgresSettings, *, read_only: bool, options: str = "
     return settings.connect(options=options, application_name="ledger_benchmark")
 
 
-class PostgresEngine(BenchEngine):
+class PostgresEngine:
     name = "postgres"
     dbt_target = "postgres"
 
@@ -199,6 +149,7 @@ class PostgresEngine(BenchEngine):
         self.directory = directory
 
     def reset(self) -> None:
+        """Drop every ledger_bench schema, left by an earlier scale or run."""
         with self.connect(read_only=False) as session:
             schemas = session.query(
                 "select nspname from pg_catalog.pg_namespace"
@@ -217,8 +168,11 @@ class PostgresEngine(BenchEngine):
             "LEDGER_DUCKDB_PATH": str(self.directory / "unused.duckdb"),
         }
 
-    def _open(self, read_only: bool) -> _Connection:
-        return _pg_connect(self.server.settings, read_only=read_only, options=self.server.options)
+    def connect(self, *, read_only: bool) -> contextlib.closing[Session]:
+        connection = _pg_connect(
+            self.server.settings, read_only=read_only, options=self.server.options
+        )
+        return contextlib.closing(Session(connection))
 
     def after_load(self, session: Session) -> None:
         # Autovacuum would have analyzed landed data long before a nightly run; without
@@ -230,5 +184,5 @@ class PostgresEngine(BenchEngine):
     def backend_watch(self) -> BackendWatch | None:
         return self.server.backends
 
-    def drop(self) -> None:
-        self.reset()
+
+BenchEngine = DuckDbEngine | PostgresEngine

@@ -1,13 +1,7 @@
-"""Run a command and write the peak RSS of its process tree to a file, in kilobytes.
-
-    python -I -S maxrss_wrapper.py OUTPUT COMMAND [ARG ...]
-
-Why a wrapper: Linux hands a new process the RSS high-water mark of the process that
-started it, so the ru_maxrss of a direct child of the benchmark (grown by in-process
-DuckDB reads) would report the benchmark's own memory. This small, fresh process starts
-the command instead; RUSAGE_CHILDREN then covers exactly the command and every descendant
-it waited for. Only the standard library, so it starts in a few megabytes.
-"""
+"""`python -I -S maxrss_wrapper.py OUTPUT COMMAND [ARG ...]`: the peak RSS of COMMAND's tree,
+in kilobytes, into OUTPUT. A wrapper since Linux hands a child its parent's RSS high-water
+mark: the benchmark's own memory would show; this small fresh process's RUSAGE_CHILDREN is
+exactly the command's tree."""
 
 from __future__ import annotations
 

@@ -1,16 +1,9 @@
 """One child process of the benchmark, with its wall time, exit status and memory.
 
-Memory is taken two ways, because neither alone answers "how much does the build need":
-
-- `max_process_rss_mb`: ru_maxrss of the command's tree (see maxrss_wrapper), the
-  high-water mark of its largest single process. Exact, never misses a spike, but a tree
-  of two big processes alive at once counts only the bigger one;
-- `peak_tree_rss_mb`: the largest sum of resident memory over the whole tree, sampled from
-  /proc every `interval` seconds, and never less than the former (the tree held at least
-  that much at that instant). Counts everything alive at once; may miss short spikes.
-
-When the build talks to a local PostgreSQL, the server's backends are not in that tree;
-`BackendWatch` names the postmaster so their memory is sampled too.
+Memory two ways, as neither alone says what the build needs: `max_process_rss_mb`, the exact
+high-water mark of the tree's largest process (maxrss_wrapper), and `peak_tree_rss_mb`, the
+whole tree's sum sampled from /proc (never below the former; may miss a short spike). A local
+PostgreSQL's backends are outside the tree: `BackendWatch` names the postmaster to sample them.
 """
 
 from __future__ import annotations

@@ -195,17 +195,19 @@ def time_again(
     session: Session,
     figures: list[ReadFigures],
     relations: dict[str, str],
-    filters: BrokerMonth,
-    repeats: int,
-    once_over_s: float,
+    filters: BrokerMonth | None,
+    settings: Any,
     kind: str,
 ) -> list[ReadFigures]:
-    """The reads run once more on `relations` (the views once indexed, or the published
-    copy), their timings kept as `kind`; a read that fails there keeps none."""
+    """The reads once more on `relations` (the views once indexed, or the published copy),
+    their timings kept as `kind`; a read that fails there keeps none. `settings` gives
+    repeats and once_over_s."""
+    assert filters is not None
     again: list[ReadFigures] = []
     for read, found in zip(READS, figures, strict=True):
+        sql = render(read, relations, filters)
         try:
-            timing, _ = time_read(session, render(read, relations, filters), repeats, once_over_s)
+            timing, _ = time_read(session, sql, settings.repeats, settings.once_over_s)
         except Exception:  # an older checkout's copy may lack a mart; shown as a dash
             timing = None
         again.append(dataclasses.replace(found, **{kind: timing}))

@@ -4,7 +4,7 @@ and JSON. One block per scale, one row (or column group) per engine, side by sid
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,10 @@ ONCE_NOTE = "* one run only: its warm-up took longer than --once-over, so it was
 
 def _num(value: float | None, digits: int) -> str:
     return MISSING if value is None else f"{value:,.{digits}f}"
+
+
+def _money(text: str | None) -> str:
+    return MISSING if text is None else f"{Decimal(text):,}"  # its own places: exact
 
 
 def _seconds(timing: Timing | None) -> str:
@@ -75,41 +79,26 @@ def markdown_table(table: Table) -> list[str]:
     return ["| " + " | ".join(cells) + " |" for cells in [header, rule, *rows]]
 
 
+# The engines' table: each column's header beside what it shows of an engine.
+ENGINE_COLUMNS: tuple[tuple[str, Callable[[EngineFigures], str]], ...] = (
+    ("engine", lambda e: e.engine),
+    ("raw rows", lambda e: _num(e.raw_rows, 0)),
+    ("load s", lambda e: _num(e.load_s, 2)),
+    ("job s", lambda e: _num(e.job.seconds if e.job else None, 1)),
+    ("exit", lambda e: MISSING if e.job is None else str(e.job.exit_code)),
+    ("dbt build s", lambda e: _num(e.build.elapsed_s if e.build else None, 1)),
+    ("peak RSS MB", lambda e: _num(e.job.peak_tree_rss_mb if e.job else None, 0)),
+    ("largest proc MB", lambda e: _num(e.job.max_process_rss_mb if e.job else None, 0)),
+    ("pg backend MB", lambda e: _num(e.job.peak_backend_rss_mb if e.job else None, 0)),
+    ("copies s", lambda e: _num(e.copies_s, 2)),
+    ("ledger rows", lambda e: _num(e.ledger_rows, 0)),
+    ("billed_amount total", lambda e: _money(e.ledger_billed)),
+)
+
+
 def engine_table(scale: ScaleFigures) -> Table:
-    header = [
-        "engine",
-        "raw rows",
-        "load s",
-        "job s",
-        "exit",
-        "dbt build s",
-        "peak RSS MB",
-        "largest proc MB",
-        "pg backend MB",
-        "copies s",
-        "ledger rows",
-        "billed_amount total",
-    ]
-    rows = []
-    for e in scale.engines:
-        job = e.job
-        rows.append(
-            [
-                e.engine,
-                _num(e.raw_rows, 0),
-                _num(e.load_s, 2),
-                _num(job.seconds if job else None, 1),
-                MISSING if job is None else str(job.exit_code),
-                _num(e.build.elapsed_s if e.build else None, 1),
-                _num(job.peak_tree_rss_mb if job else None, 0),
-                _num(job.max_process_rss_mb if job else None, 0),
-                _num(job.peak_backend_rss_mb if job else None, 0),
-                _num(e.copies_s, 2),
-                _num(e.ledger_rows, 0),
-                MISSING if e.ledger_billed is None else f"{Decimal(e.ledger_billed):,}",
-            ]
-        )
-    return header, rows, 1
+    rows = [[show(e) for _, show in ENGINE_COLUMNS] for e in scale.engines]
+    return [name for name, _ in ENGINE_COLUMNS], rows, 1
 
 
 def _columns(engine: EngineFigures) -> tuple[bool, bool]:

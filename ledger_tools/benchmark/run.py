@@ -35,7 +35,6 @@ from ledger_tools.benchmark.engines import (
     DuckDbEngine,
     PostgresEngine,
     PostgresServer,
-    Session,
     count_raw_rows,
 )
 from ledger_tools.benchmark.machine import describe_machine, machine_line
@@ -167,8 +166,10 @@ def bench_engine(
         _time_indexed(engine, settings, scale, directory, env, views, figures)
     elif isinstance(engine, DuckDbEngine) and engine.read_copy.exists():
         _progress(f"{label}: timing reads on the published copy {engine.read_copy.name}")
-        with engine.connect_copy() as session:
-            _time_again(session, settings, scale, views, figures, "published")
+        with engine.connect(read_only=True, copy=True) as session:
+            figures.reads = time_again(
+                session, figures.reads, views, scale.filters, settings, "published"
+            )
     return figures
 
 
@@ -199,24 +200,11 @@ def _time_indexed(
             f"has no such macro); its output ({log}) ends: {log_tail(log)}"
         )
         return
-    assert scale.filters is not None
     _progress(f"{label}: timing reads on the views again, the raw tables indexed")
     with engine.connect(read_only=True) as session:
-        _time_again(session, settings, scale, views, figures, "indexed")
-
-
-def _time_again(
-    session: Session,
-    settings: Settings,
-    scale: ScaleFigures,
-    views: dict[str, str],
-    figures: EngineFigures,
-    kind: str,
-) -> None:
-    assert scale.filters is not None
-    figures.reads = time_again(
-        session, figures.reads, views, scale.filters, settings.repeats, settings.once_over_s, kind
-    )
+        figures.reads = time_again(
+            session, figures.reads, views, scale.filters, settings, "indexed"
+        )
 
 
 @contextlib.contextmanager
@@ -268,7 +256,7 @@ def run_benchmark(settings: Settings, out: TextIO | None = None) -> list[ScaleFi
         if "postgres" in settings.engines:
             server = stack.enter_context(postgres_server(settings.pg_options))
             if not settings.keep:
-                stack.callback(PostgresEngine(server, workdir).drop)
+                stack.callback(PostgresEngine(server, workdir).reset)
 
         machine = describe_machine(settings.checkout.package_versions(), server)
         run = _run_description(settings, workdir)

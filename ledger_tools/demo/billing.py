@@ -9,7 +9,7 @@ import numpy as np
 
 from ledger_tools.demo import common
 from ledger_tools.demo.common import instants
-from ledger_tools.demo.tables import column_names
+from ledger_tools.raw_schema import table_columns
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def _delivery_table(
         common.timestamps(delivered[by_time]),
     )
     # The filter and lead id columns are named after the table.
-    names = column_names("billing", product.delivery_table)
+    names = table_columns("billing", product.delivery_table)
     return dict(zip(names, values, strict=True))
 
 
@@ -331,17 +331,21 @@ def price_history_table() -> common.Table:
     """The prices before the snapshot began, as loaded at cutover: the last one of each
     product open-ended (null: until the snapshot's first version)."""
     rows = [
-        (product.id, cents, start, ends[index] if index < len(ends) else None)
+        (product.id, cents, start, end)
         for product in PRODUCTS
-        for ends in [[at for at, _ in product.earlier_prices[1:]]]
-        for index, (start, cents) in enumerate(product.earlier_prices)
+        # Each price ends where the next begins; the last (-1) is open-ended.
+        for (start, cents), end in zip(
+            product.earlier_prices,
+            [*(at for at, _ in product.earlier_prices[1:]), -1],
+            strict=False,
+        )
     ]
-    valid_to = np.array([end if end is not None else 0 for *_, end in rows], dtype=np.int64)
+    product_id, price, valid_from, valid_to = (
+        np.array(c, np.int64) for c in zip(*rows, strict=True)
+    )
     return {
-        "product_id": np.array([r[0] for r in rows], dtype=np.int64),
-        "price": np.array([r[1] for r in rows], dtype=np.int64),
-        "valid_from": common.timestamps(np.array([r[2] for r in rows], dtype=np.int64)),
-        "valid_to": common.timestamps(
-            valid_to, null=np.array([r[3] is None for r in rows], dtype=bool)
-        ),
+        "product_id": product_id,
+        "price": price,
+        "valid_from": common.timestamps(valid_from),
+        "valid_to": common.timestamps(valid_to, null=valid_to < 0),
     }

@@ -1,10 +1,7 @@
 """Time, money and random draws shared by the demo data generators.
 
-The generators draw whole columns at once with NumPy: the work per row runs in C, so
-the time grows linearly with the row count and a year of production volume (scale
-1000) takes seconds. Inside them, timestamps are int64 seconds since 1970-01-01 (naive
-UTC), numerics int64 hundredths (cents), text object arrays of str. A finished table
-is a `Table` (see `ledger_tools.demo.tables` for its column types).
+Whole columns drawn at once with NumPy, so scale 1000 (a year of production) takes seconds:
+timestamps int64 seconds since 1970 (naive UTC), numerics int64 hundredths, text object arrays.
 """
 
 from __future__ import annotations

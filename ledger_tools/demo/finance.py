@@ -58,23 +58,13 @@ def make_journal_lines(rng: common.Rng, brokers: common.Brokers) -> common.Table
     ]
     entered = common.instants(rng, _ENTERED_FROM, _ENTERED_UNTIL, len(journals)).tolist()
     clerks = [CLERKS[i] for i in rng.integers(0, len(CLERKS), len(journals)).tolist()]
-    rows = []
-    for number, (entered_at, clerk, (memo, lines)) in enumerate(
-        sorted(zip(entered, clerks, journals, strict=True)), start=1
-    ):
-        for line_number, (account, debit, credit) in enumerate(lines, start=1):
-            rows.append(
-                (
-                    f"MJ-2025-{number:03d}",
-                    line_number,
-                    account,
-                    debit,
-                    credit,
-                    memo,
-                    clerk,
-                    entered_at,
-                )
-            )
+    rows = [
+        (f"MJ-2025-{number:03d}", line, account, debit, credit, memo, clerk, entered_at)
+        for number, (entered_at, clerk, (memo, lines)) in enumerate(
+            sorted(zip(entered, clerks, journals, strict=True)), start=1
+        )
+        for line, (account, debit, credit) in enumerate(lines, start=1)
+    ]
     journal, line, account, debit, credit, memo, clerk, entered_at = zip(*rows, strict=True)
     return {
         "journal_id": common.texts(journal),

@@ -1,15 +1,9 @@
-"""Schema `billing`, cutover: the table the legacy cron job appended priced deliveries to.
+"""Schema `billing`, cutover: what the legacy cron job (seed 000, daily at 00:05 UTC) appended.
 
-The legacy job (seed 000) ran daily at 00:05 UTC, priced the deliveries of the past 370
-days not before 2025-01-01 that it had not recorded yet, and appended one row each. The
-demo table is what that job left behind: mostly the new ledger's rows exactly, plus the
-differences a parallel run finds, each present at every scale:
-
-- deliveries before the floor, never recorded (outside the legacy window);
-- the deliveries made since its last run, not processed yet;
-- a few rows billed at a stale list price, and a few with an old plan's discount;
-- a few rows recorded twice (two overlapping runs: the job had no lock);
-- a few rows of deliveries since deleted from the delivery tables.
+Mostly the new ledger's rows exactly, plus each difference a parallel run finds, at every
+scale: deliveries before its 2025-01-01 floor or since its last run never recorded; a few rows
+at a stale list price or an old plan's discount; a few recorded twice (overlapping runs: no
+lock); a few of deliveries since deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +12,7 @@ import numpy as np
 
 from ledger_tools.demo import common
 from ledger_tools.demo.billing import PLAN_TIERS, PRODUCTS, Plans
-from ledger_tools.demo.tables import column_names
+from ledger_tools.raw_schema import table_columns
 
 # The lead_type the legacy job wrote for each product, in PRODUCTS order.
 LEAD_TYPES = ("professional", "construction", "hard_money", "land")
@@ -141,7 +135,7 @@ def legacy_ledger(
         columns["msrp"] - discount,
         common.timestamps(processed_at[order]),
     )
-    return dict(zip(column_names("billing", "legacy_lead_sales_ledger"), values, strict=True))
+    return dict(zip(table_columns("billing", "legacy_lead_sales_ledger"), values, strict=True))
 
 
 def _prices(product: common.Ints, at: common.Ints) -> common.Ints:

@@ -1,10 +1,7 @@
 """Generated tables (columns of NumPy arrays) as public rows or as CSV files.
 
-Column types of a `Table`, by the raw table's DDL type:
-- bigint, integer: int64;
-- timestamp: datetime64[s], NaT for NULL;
-- numeric(p,2): int64 hundredths (cents, or hundredths of a percent), never floats;
-- text: object array of str, None for NULL.
+A `Table`'s columns by DDL type: bigint and integer int64; timestamp datetime64[s] (NaT for
+NULL); numeric(p,2) int64 hundredths, never floats; text object arrays of str (None for NULL).
 """
 
 from __future__ import annotations
@@ -16,11 +13,7 @@ from typing import Any
 import duckdb
 
 from ledger_tools.demo.common import Row, Table
-from ledger_tools.raw_schema import column_types
-
-
-def column_names(schema: str, table: str) -> list[str]:
-    return [name for name, _ in column_types(schema, table)]
+from ledger_tools.raw_schema import column_types, table_columns
 
 
 def to_decimal(hundredths: int) -> Decimal:
@@ -30,7 +23,7 @@ def to_decimal(hundredths: int) -> Decimal:
 
 def check_table(schema: str, table: str, columns: Table) -> None:
     """Raise ValueError unless `columns` holds exactly the table's columns, equally long."""
-    expected = column_names(schema, table)
+    expected = table_columns(schema, table)
     if list(columns) != expected:
         raise ValueError(f"{schema}.{table}: columns {list(columns)}, expected {expected}")
     lengths = {len(values) for values in columns.values()}
