@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 BALANCE_TESTS = ("assert_ledger_balances",)  # the tests whose failure means unbalanced books
 MESSAGE_TRANSACTIONS = 20
-TOP_ACCOUNTS = 5
 MESSAGE_ACCOUNTS = 10
 _MONEY = {"total_debits", "total_credits", "difference", "balance"}
 _COUNTS = {"line_count", "unbalanced_transaction_count", "accounts_affected", "account_count"}
@@ -49,19 +48,6 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
     return parsed
 
 
-def parse_check(rows: Iterable[Mapping[str, Any]]) -> Row:
-    """The check row; ValueError when the view returned none."""
-    if not (parsed := parse_rows(rows)):
-        raise ValueError("ledger_balance_check returned no row")
-    return parsed[0]
-
-
-def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[Row, ...]:
-    """Largest absolute difference first."""
-    key = lambda t: (-abs(t.difference or 0), t.transaction_id)  # noqa: E731
-    return tuple(sorted(parse_rows(rows), key=key))
-
-
 @dataclass(frozen=True)
 class Imbalance:
     check: Row
@@ -78,7 +64,8 @@ class Imbalance:
 
 
 def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
-    """One query of macros/ledger_balance_report.sql: the views' rows, by `part`."""
+    """One query of macros/ledger_balance_report.sql: the views' rows by `part`, each part in
+    the order the message lists it."""
     parts: dict[str, list[Row]] = {}
     for row in parse_rows(runner.show(f"{{{{ ledger_balance_report('{report}') }}}}", limit=-1)):
         parts.setdefault(str(row.part).strip(), []).append(row)
@@ -86,23 +73,17 @@ def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
 
 
 def fetch_imbalance(runner: QueryRunner) -> Imbalance:
+    """The check row and the unbalanced transactions, largest absolute difference first."""
     parts = _report(runner, "imbalance")
-    return Imbalance(
-        parse_check(parts.get("check", [])), parse_transactions(parts.get("transaction", []))
-    )
+    if not parts.get("check"):
+        raise ValueError("ledger_balance_check returned no row")
+    return Imbalance(parts["check"][0], tuple(parts.get("transaction", [])))
 
 
 def fetch_breakdown(runner: QueryRunner) -> dict[str, list[Row]]:
-    """The accounts side: `by_type`, `top` (the first TOP_ACCOUNTS) and `accounts`, sorted."""
+    """The accounts side: `by_type`, `top` (ledger_top_accounts) and `accounts`."""
     parts = _report(runner, "breakdown")
-    rank = lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0))  # noqa: E731
-    return {
-        "by_type": sorted(parts.get("by_type", []), key=lambda a: a.account_type),
-        "top": sorted(parts.get("top", []), key=rank)[:TOP_ACCOUNTS],
-        "accounts": sorted(
-            parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
-        ),
-    }
+    return {part: parts.get(part, []) for part in ("by_type", "top", "accounts")}
 
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:

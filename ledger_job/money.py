@@ -36,11 +36,6 @@ def usd(value: Decimal | None) -> str:
     return f"{format_usd(value)} USD" if value is not None else "n/a"
 
 
-def signed_usd(value: Decimal) -> str:
-    """`+$1,234.50`, `-$0.01`, `+$0.00`."""
-    return ("-" if value < 0 else "+") + format_usd(abs(value))
-
-
 def plural(count: int | None, word: str) -> str:
     """`1 row`, `1,234 rows`, `? rows`."""
     return f"? {word}s" if count is None else f"{count:,} {word}{'' if count == 1 else 's'}"

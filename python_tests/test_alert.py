@@ -26,8 +26,7 @@ from ledger_job.balance_report import (
     fetch_breakdown,
     fetch_imbalance,
     imbalance_message,
-    parse_check,
-    parse_transactions,
+    parse_rows,
 )
 from ledger_job.money import format_usd, to_decimal
 
@@ -314,7 +313,7 @@ def test_undeliverable_details_are_not_fatal_to_the_message() -> None:
 def test_fingerprint_ignores_decimal_spelling_and_order() -> None:
     def imbalance(difference: str, ids: list[str]) -> Imbalance:
         rows = [{"transaction_id": i, "difference": "1"} for i in ids]
-        return Imbalance(parse_check([{"difference": difference}]), parse_transactions(rows))
+        return Imbalance(parse_rows([{"difference": difference}])[0], tuple(parse_rows(rows)))
 
     assert (
         imbalance("100.50", ["a", "b"]).fingerprint()
