@@ -26,7 +26,6 @@ from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
 from ledger_job.targets import dbt_environment, dbt_target, default_target_path
 
-__all__ = ["DbtError", "DbtInvocation", "DbtRunner", "dbt_environment", "dbt_target"]
 # A reader can open the DuckDB file between the job's wait and dbt's own connection; dbt
 # then fails before touching anything, and the command is run again.
 _LOCK_CONFLICT_RETRIES = 3

@@ -16,7 +16,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -141,28 +141,6 @@ def _attempt(request: urllib.request.Request, timeout: float, number: int) -> Po
         return PostResult(False, number, None, f"invalid URL: {exc}")
 
 
-def heartbeat_url(base_url: str) -> str:
-    return base_url.rstrip("/") + "/heartbeat"
-
-
-def heartbeat_payload(
-    *,
-    job: str,
-    succeeded: bool,
-    run_id: str | None,
-    started_at: str,
-    finished_at: str,
-    counts: Mapping[str, int | None],
-    failing_tests: Sequence[str] = (),
-    ledger: Mapping[str, Any] | None = None,
-    **details: Any,
-) -> dict[str, Any]:
-    status = "success" if succeeded else "failure"
-    base = {"job": job, "status": status, "run_id": run_id, "started_at": started_at}
-    base |= {"finished_at": finished_at, **counts, "failing_tests": list(failing_tests)}
-    return {**base, "ledger": dict(ledger) if ledger is not None else None, **details}
-
-
 def send_heartbeat(
     payload: Mapping[str, Any],
     *,
@@ -180,7 +158,7 @@ def send_heartbeat(
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return post_json(
-        heartbeat_url(base_url),
+        base_url.rstrip("/") + "/heartbeat",
         payload,
         what="heartbeat",
         headers=headers,

@@ -31,12 +31,11 @@ from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
 from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line, relation_names
 from ledger_job.dbt_runner import DbtRunner
-from ledger_job.heartbeat import fetch_ledger_totals, heartbeat_payload, send_heartbeat
+from ledger_job.heartbeat import fetch_ledger_totals, send_heartbeat
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
 from ledger_job.process import Terminated, raise_on_signals
 
-__all__ = ["balance_outcome", "main"]
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
@@ -147,15 +146,12 @@ def _build_and_check(run: _Run) -> None:
 
 def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing, runner, state = build.failing_tests(), run.runner, run.state_dir / STATE_FILE_NAME
-    failing = [t for t in failing if t in BALANCE_TESTS] or failing
-    relations = relation_names(runner.target_path / "manifest.json")
-    monitor = BalanceMonitor(runner, state, relations, run.env)
-    now, run_id = utc_now(), build.invocation_id
+    failing = [t for t in build.failing_tests() if t in BALANCE_TESTS] or build.failing_tests()
+    relations = relation_names(run.runner.target_path / "manifest.json")
+    monitor = BalanceMonitor(run.runner, run.state_dir / STATE_FILE_NAME, relations, run.env)
+    context = {"now": utc_now(), "run_id": build.invocation_id, "failing_tests": failing}
     try:
-        monitor.check(
-            balanced, now=now, run_id=run_id, failing_tests=failing, ledger_totals=run.ledger
-        )
+        monitor.check(balanced, **context, ledger_totals=run.ledger)
     except Exception:  # the alert reports on the build; its own failure must not fail the job
         log.exception("ledger balance alert failed")
 
@@ -170,18 +166,11 @@ def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     if details["error"]:
         error = " ".join(str(details["error"]).split())
         details["error"] = redact(error, secrets_from_env(run.env))[:_ERROR_EXCERPT]
-    return heartbeat_payload(
-        job=JOB_NAME,
-        succeeded=run.exit_code == 0,
-        run_id=build.invocation_id,
-        started_at=started_at,
-        finished_at=utc_now(),
-        counts=build.counts(),
-        failing_tests=build.failing_tests(),
-        ledger=run.ledger,
-        exit_code=run.exit_code,
-        **details,
-    )
+    status = "success" if run.exit_code == 0 else "failure"
+    beat = {"job": JOB_NAME, "status": status, "run_id": build.invocation_id}
+    beat |= {"started_at": started_at, "finished_at": utc_now(), **build.counts()}
+    beat |= {"failing_tests": build.failing_tests(), "ledger": run.ledger}
+    return beat | {"exit_code": run.exit_code, **details}
 
 
 def _cannot_run(run: _Run, message: str) -> str:
