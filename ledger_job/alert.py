@@ -30,7 +30,7 @@ from ledger_job.balance_report import (
 )
 from ledger_job.dbt_artifacts import BuildSummary
 from ledger_job.heartbeat import post_json
-from ledger_job.money import plain, to_decimal, usd
+from ledger_job.money import plain, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
 STATE_FILE_NAME = "ledger_balance_alert.json"
@@ -149,7 +149,7 @@ class BalanceMonitor:
             errors.append(str(exc))  # then the failing tests are all that names the imbalance
             fingerprint = "unknown:" + ",".join(sorted(failing))
         if (action := decide(previous, False, fingerprint)) is Action.SUPPRESS and previous:
-            difference = usd(to_decimal(previous.difference)) if previous.difference else "unknown"
+            difference = usd(previous.difference) if previous.difference else "unknown"
             log.warning(
                 f"ledger still out of balance (difference {difference}), same imbalance as "
                 f"alerted at {previous.alerted_at}; not alerting again"

@@ -250,20 +250,13 @@ def resolved_message(
 ) -> Message:
     """The one message that closes an imbalance alert (a garbled saved amount shows as n/a)."""
     lines = [
-        f"Previous difference: {_usd_or_na(previous.difference)}",
+        f"Previous difference: {usd(previous.difference)}",
         f"Imbalance first detected: {previous.first_detected_at or 'unknown'}",
         f"Last alerted: {previous.alerted_at or 'unknown'}",
         f"Resolved at: {resolved_at}",
         f"dbt invocation: {run_id or 'unknown'}",
     ]
     if totals:
-        debits, credits = (_usd_or_na(totals.get(k)) for k in ("total_debits", "total_credits"))
+        debits, credits = (usd(totals.get(k)) for k in ("total_debits", "total_credits"))
         lines.append(f"Ledger entries now: debits {debits}, credits {credits}")
     return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
-
-
-def _usd_or_na(value: Any) -> str:
-    try:
-        return usd(to_decimal(value))
-    except ValueError:
-        return "n/a"
