@@ -120,8 +120,7 @@ def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
 @contextmanager
 def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]:
     """`source` copied beside `destination` for the block to change, then renamed over it
-    (unless the block empties the list): no reader opens a half-made copy, and one holding the
-    old copy reads it until it reconnects. The temporary file goes whatever happens."""
+    (unless the block empties the list): no reader opens a half-made copy."""
     staged = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
     replace = [staged]
     try:
@@ -152,10 +151,8 @@ def publish_read_copy(
     except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)
         return None
-    marts = ", ".join(schemas)
-    log.info(
-        f"published the read-only copy for analysts: {destination} (marts of {marts} as tables)"
-    )
+    marts = f"marts of {', '.join(schemas)} as tables"
+    log.info(f"published the read-only copy for analysts: {destination} ({marts})")
     try:  # this very build's rows: the same totals, read from tables, not the views again
         return ledger_totals_from_copy(destination, schemas)
     except (duckdb.Error, OSError, ValueError) as exc:
@@ -194,15 +191,11 @@ def record_failed_build_in_copy(
 
 def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
-    nodes = (load_json(manifest).get("nodes") or {}).values()
-    schemas = {
-        str(node["schema"])
-        for node in nodes
-        if node.get("resource_type") == "model"
-        and node.get("schema")
-        and str(node.get("original_file_path", "")).startswith(MARTS_FOLDER)
-    }
-    return sorted(schemas) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
+    models = [n for n in (load_json(manifest).get("nodes") or {}).values() if n.get("schema")]
+    marts = [n for n in models if str(n.get("original_file_path")).startswith(MARTS_FOLDER)]
+    return sorted({str(n["schema"]) for n in marts if n.get("resource_type") == "model"}) or [
+        f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"
+    ]
 
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
@@ -263,9 +256,8 @@ def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]
 def record_failed_build(
     connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
 ) -> int:
-    """A failed build's rows copied from the live file's build log (attached as `live`) to the
-    copy's, its build row noting the passed build whose data the copy keeps. Nothing unless the
-    log says the build failed. Returns the rows added."""
+    """A failed build's rows of the live file's build log (attached as `live`) added to the
+    copy's, its build row naming the passed build the copy keeps; returns the rows added."""
     here, there = _name(*log), _name(live, *log)
     connection.execute(f"create schema if not exists {_name(log[0])}")
     connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
