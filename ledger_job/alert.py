@@ -109,7 +109,6 @@ class BalanceMonitor:
     state_path: Path
     relations: Mapping[str, str]
     env: Mapping[str, str] | None = None
-    backoff_base: float | None = None
 
     def check(
         self,
@@ -131,10 +130,9 @@ class BalanceMonitor:
             message = resolved_message(
                 previous, resolved_at=now, run_id=run_id, totals=ledger_totals
             )
-            log.info("%s", message.text())
             state = AlertState("balanced", None, "0", None, previous.first_detected_at)
             state.alerted_at, state.resolved_at, state.run_id = previous.alerted_at, now, run_id
-            self._send(message, state, "resolved message")
+            self._send(message, state, "resolved message", logging.INFO)
         return action
 
     def _imbalanced(
@@ -160,31 +158,24 @@ class BalanceMonitor:
         except (RuntimeError, ValueError) as exc:
             errors.append(str(exc))
         context = {"detected_at": now, "run_id": run_id, "failing_tests": failing}
-        message = imbalance_message(
-            imbalance,
-            breakdown,
-            **context,
-            relations=self.relations,
-            detail_error="; ".join(errors) or None,
-        )
-        log.critical("%s", message.text())
+        context["detail_error"] = "; ".join(errors) or None
+        message = imbalance_message(imbalance, breakdown, relations=self.relations, **context)
         # An imbalance goes on since its first alert, whatever it has become meanwhile.
         ongoing = previous.first_detected_at if previous and previous.status == "imbalanced" else 0
         difference = plain(imbalance.check.difference) if imbalance else None
         count = len(imbalance.transactions) if imbalance else None
         state = AlertState("imbalanced", fingerprint, difference, count, ongoing or now, now)
         state.run_id = run_id
-        self._send(message, state, "ledger alert")
+        self._send(message, state, "ledger alert", logging.CRITICAL)
         return action
 
-    def _send(self, message: Message, state: AlertState, what: str) -> None:
-        """Post to ALERT_WEBHOOK_URL, then save `state`: an undelivered message is sent again."""
+    def _send(self, message: Message, state: AlertState, what: str, level: int) -> None:
+        """Log, post to ALERT_WEBHOOK_URL, then save `state`: an undelivered one is sent again."""
+        log.log(level, "%s", message.text())
         url = (os.environ if self.env is None else self.env).get(WEBHOOK_ENV_VAR, "").strip()
         if not url:
             log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
-        elif not post_json(
-            url, message.slack_payload(), what=what, backoff_base=self.backoff_base
-        ).delivered:
+        elif not post_json(url, message.slack_payload(), what=what).delivered:
             log.error("%s not delivered; the next run will send it again", what)
             return
         save_state(self.state_path, state)

@@ -71,10 +71,10 @@ def post_json(
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     attempts: int = DEFAULT_ATTEMPTS,
-    backoff_base: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
-    """POST `payload` as JSON; waits backoff_base * 2**(n-1) s after failed attempt n."""
+    """POST `payload` as JSON; waits base * 2**(n-1) s (LEDGER_HTTP_BACKOFF_SECONDS: base) after
+    failed attempt n."""
     try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
         parts = urlsplit(url)
         where = f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
@@ -99,10 +99,9 @@ def post_json(
             f"retrying in {delay:g} s"
         )
 
-    base = backoff_base_from_env() if backoff_base is None else backoff_base
     tenacity.Retrying(
         stop=tenacity.stop_after_attempt(attempts),
-        wait=tenacity.wait_exponential(multiplier=base, min=0),
+        wait=tenacity.wait_exponential(multiplier=backoff_base_from_env(), min=0),
         retry=tenacity.retry_if_result(lambda result: result.retryable),
         before_sleep=before_sleep,
         retry_error_callback=lambda _: None,
@@ -146,7 +145,6 @@ def send_heartbeat(
     *,
     env: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    backoff_base: float | None = None,
 ) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
     env = os.environ if env is None else env
@@ -163,7 +161,6 @@ def send_heartbeat(
         what="heartbeat",
         headers=headers,
         timeout=timeout,
-        backoff_base=backoff_base,
     )
 
 

@@ -50,6 +50,11 @@ SHORT_CREDIT = manual(
 ORPHAN_DEBIT = manual("JE-2025-0150", "2025-06-03 16:02:00", ("1100", "20.00", "0"))
 
 
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_HTTP_BACKOFF_SECONDS", "0")  # the webhook's retries, unwaited
+
+
 @pytest.fixture
 def marts() -> Iterator[MartsDuckDB]:
     views = MartsDuckDB()
@@ -59,9 +64,7 @@ def marts() -> Iterator[MartsDuckDB]:
 
 def monitor(marts: MartsDuckDB, state: Path, webhook: str | None) -> BalanceMonitor:
     env = {"ALERT_WEBHOOK_URL": webhook} if webhook else {}
-    return BalanceMonitor(
-        runner=marts, state_path=state, relations=RELATIONS, env=env, backoff_base=0
-    )
+    return BalanceMonitor(runner=marts, state_path=state, relations=RELATIONS, env=env)
 
 
 def run(monitor: BalanceMonitor, balanced: bool | None, night: int) -> Action:

@@ -21,6 +21,13 @@ from ledger_job.logsetup import close_logging, configure_logging
 server = job_fixtures.server  # the local server the job posts to (a fixture)
 
 KEY = "hb-key-7f3a9c1e5d2b4a68"
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0")
+
+
 PAYLOAD = {"job": "update_lead_sales_ledger", "status": "success", "run_id": "abc"}
 
 
@@ -42,12 +49,12 @@ def env_for(server: RecordingServer, suffix: str = "") -> dict[str, str]:
 def test_heartbeat_url_joins_without_doubling_slashes(
     server: RecordingServer, base: str, path: str
 ) -> None:
-    send_heartbeat(PAYLOAD, env=env_for(server, base), backoff_base=0)
+    send_heartbeat(PAYLOAD, env=env_for(server, base))
     assert [request.path for request in server.requests] == [path]
 
 
 def test_posts_json_with_bearer_header(server: RecordingServer) -> None:
-    result = send_heartbeat(PAYLOAD, env=env_for(server, "/api/"), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server, "/api/"))
 
     assert result is not None and result.delivered and result.attempts == 1
     [request] = server.requests
@@ -61,7 +68,7 @@ def test_posts_json_with_bearer_header(server: RecordingServer) -> None:
 def test_retried_on_503_then_delivered(server: RecordingServer) -> None:
     server.script(503, 503, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered
     assert result.attempts == 3
@@ -72,7 +79,7 @@ def test_retried_on_503_then_delivered(server: RecordingServer) -> None:
 def test_retried_on_429(server: RecordingServer) -> None:
     server.script(429, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
     assert len(server.requests) == 2
@@ -82,7 +89,7 @@ def test_retried_on_429(server: RecordingServer) -> None:
 def test_other_4xx_not_retried(server: RecordingServer, status: int) -> None:
     server.script(status, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered
     assert result.status == status
@@ -92,7 +99,7 @@ def test_other_4xx_not_retried(server: RecordingServer, status: int) -> None:
 def test_gives_up_after_four_attempts(server: RecordingServer) -> None:
     server.script(500, 502, 503, 504, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered
     assert result.attempts == 4 and result.status == 504
@@ -102,7 +109,7 @@ def test_gives_up_after_four_attempts(server: RecordingServer) -> None:
 def test_timeout_is_retried(server: RecordingServer) -> None:
     server.script(Reply(200, delay=1.0), 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), timeout=0.2, backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server), timeout=0.2)
 
     assert result is not None and result.delivered and result.attempts == 2
     assert len(server.requests) == 2
@@ -111,19 +118,21 @@ def test_timeout_is_retried(server: RecordingServer) -> None:
 def test_connection_closed_without_answer_is_retried(server: RecordingServer) -> None:
     server.script(Reply(hang_up=True), 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
 
 
-def test_connection_refused_is_retried_with_exponential_backoff() -> None:
+def test_connection_refused_is_retried_with_exponential_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     delays: list[float] = []
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0.5")
 
     result = post_json(
         f"http://127.0.0.1:{unused_port()}/heartbeat",
         PAYLOAD,
         what="heartbeat",
-        backoff_base=0.5,
         sleep=delays.append,
     )
 
@@ -145,7 +154,7 @@ def test_redirect_is_not_followed(server: RecordingServer) -> None:
     # Following it would replay the bearer key to whatever host the redirect names.
     server.script(Reply(302, body=b""))
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered and result.status == 302
     assert len(server.requests) == 1
@@ -174,11 +183,10 @@ def test_key_never_reaches_the_log_even_on_errors(
     # Error bodies that echo the credentials back, as misconfigured gateways do.
     echo = f'{{"error": "invalid token {KEY}", "header": "Authorization: Bearer {KEY}"}}'
     server.script(Reply(503, echo.encode()), Reply(401, echo.encode()))
-    send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    send_heartbeat(PAYLOAD, env=env_for(server))
     send_heartbeat(
         PAYLOAD,
         env={"INTERNAL_API_URL": f"http://127.0.0.1:{unused_port()}", "INTERNAL_API_KEY": KEY},
-        backoff_base=0,
     )
     try:
         raise RuntimeError(f"request with Authorization: Bearer {KEY} failed")
