@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,8 @@ class BuildSummary:
             "nodes_skipped": self._count(nodes, {"skipped"}),
         }
 
-    def failing_tests(self) -> list[str]:
-        return self._test_names(FAILED_STATUSES)
-
-    def warning_tests(self) -> list[str]:
-        return self._test_names(frozenset({"warn"}))
-
-    def _test_names(self, statuses: frozenset[str]) -> list[str]:
+    def test_names(self, statuses: Collection[str] = FAILED_STATUSES) -> list[str]:
+        """The tests that ended in `statuses` (default: failed or errored), sorted."""
         tests = [r for r in self.results or [] if r.resource_type in TEST_TYPES]
         return sorted({r.name for r in tests if r.status in statuses})
 

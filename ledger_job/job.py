@@ -146,7 +146,7 @@ def _build_and_check(run: _Run) -> None:
 
 def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing = [t for t in build.failing_tests() if t in BALANCE_TESTS] or build.failing_tests()
+    failing = [t for t in build.test_names() if t in BALANCE_TESTS] or build.test_names()
     relations = relation_names(run.runner.target_path / "manifest.json")
     monitor = BalanceMonitor(run.runner, run.state_dir / STATE_FILE_NAME, relations, run.env)
     context = {"now": utc_now(), "run_id": build.invocation_id, "failing_tests": failing}
@@ -158,7 +158,7 @@ def _alert(run: _Run, build: BuildSummary) -> None:
 
 def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     build, details = run.build or BuildSummary(0, None, None), run.details  # none: counts None
-    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
+    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.test_names({"warn"}))
     if build.returncode != 0:
         details["error"] = details["error"] or build_failure_cause(build)
     if run.build is not None:
@@ -169,7 +169,7 @@ def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     status = "success" if run.exit_code == 0 else "failure"
     beat = {"job": JOB_NAME, "status": status, "run_id": build.invocation_id}
     beat |= {"started_at": started_at, "finished_at": utc_now(), **build.counts()}
-    beat |= {"failing_tests": build.failing_tests(), "ledger": run.ledger}
+    beat |= {"failing_tests": build.test_names(), "ledger": run.ledger}
     return beat | {"exit_code": run.exit_code, **details}
 
 

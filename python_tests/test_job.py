@@ -143,8 +143,8 @@ def test_run_results_give_counts_and_names(tmp_path: Path) -> None:
         "tests_warned": 1,
         "nodes_skipped": 1,
     }
-    assert build.failing_tests() == ["assert_ledger_balances"]
-    assert build.warning_tests() == ["accepted_values_x__0"]
+    assert build.test_names() == ["assert_ledger_balances"]
+    assert build.test_names({"warn"}) == ["accepted_values_x__0"]
     assert build.failed_nodes() == [
         "model.lead_revenue_ledger.ledger_entries",
         "test.lead_revenue_ledger.assert_ledger_balances",
