@@ -1,9 +1,7 @@
 """The balance alert's state across runs: alert once per imbalance, one "resolved" when fixed.
 
-Alerts repeated nightly stop being read, so a JSON file remembers what was sent: a first or a
-changed imbalance (difference and unbalanced transactions) alerts, the same one logs a WARNING,
-balance after an alert sends one "resolved". The state moves once the webhook took the message
-(an undelivered alert is sent again); balance tests that did not run leave it alone.
+Alerts repeated nightly stop being read, so a JSON file remembers what was sent; it moves once
+the webhook took the message (an undelivered one is sent again).
 """
 
 from __future__ import annotations

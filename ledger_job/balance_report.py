@@ -1,8 +1,7 @@
 """The balance report (spec 4, seed 002): the marts views' rows, and the alerts' text.
 
-The views do the analysis (macros/ledger_balance_report.sql; money as text, so nothing rounds
-it); the breakdown, a second `dbt show`, is read only when a message is sent. The message is
-laid out like seed 002's monitor, plus the unbalanced transactions, for log and webhook.
+The views do the analysis and macros/ledger_balance_report.sql orders it (money as text, so
+nothing rounds it); the breakdown, a second `dbt show`, is read only when a message is sent.
 """
 
 from __future__ import annotations
@@ -88,7 +87,6 @@ def fetch_breakdown(runner: QueryRunner) -> dict[str, list[Row]]:
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
     """Ready-to-run queries, schema-qualified from the manifest (else bare view names)."""
-
     rel = lambda name: relations.get(name, name)  # noqa: E731
     unbalanced = rel("ledger_unbalanced_transactions")
     queries = [
@@ -176,10 +174,7 @@ def _breakdown_sections(breakdown: dict[str, list[Row]]) -> list[Section]:
         f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
         for t in breakdown["by_type"]
     ]
-    top = [
-        f"{a.account_rank or i}. {account(a)}: {usd(a.balance)}"
-        for i, a in enumerate(breakdown["top"], start=1)
-    ]
+    top = [f"{a.account_rank}. {account(a)}: {usd(a.balance)}" for a in breakdown["top"]]
     shown = breakdown["accounts"][:MESSAGE_ACCOUNTS]
     accounts = [
         f"{account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"

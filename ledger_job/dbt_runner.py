@@ -1,10 +1,8 @@
 """Runs the project's dbt as a subprocess and reads back what it did.
 
-The CLI, not dbt's Python API: the supported contract, what analysts run by hand, and a crash
-in dbt cannot take the job's error handling with it. `--log-format json` makes its output
-readable (invocation id, errors, `dbt show` rows) while each event's text is logged. The
-alert's and totals' queries (`dbt show --inline` with `ref()`: no driver needed on any engine)
-reuse the build's parse and pass `--no-write-json`: run_results.json stays the build's.
+The CLI, not dbt's Python API: the supported contract, and a crash in dbt cannot take the
+job's error handling with it. The alert's and totals' queries (`dbt show --inline`, `ref()`:
+no driver needed on any engine) pass `--no-write-json`: run_results.json stays the build's.
 """
 
 from __future__ import annotations
@@ -107,7 +105,6 @@ class DbtRunner:
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
             encoding="utf-8",
             errors="replace",
         ) as process:

@@ -1,11 +1,9 @@
 """The DuckDB warehouse file: waiting for it, and publishing the copy analysts read.
 
 DuckDB lets one process write a file or many read it, never both. So the job waits for the
-file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails saying
-what to close; after a good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
-`<stem>_read.duckdb`; `off`), renamed over the old one, its marts as tables (frozen at the
-build, so read at table speed, the totals too); after a failed build the copy keeps its data
-and its ledger_build_status lists the failed build after the good one it holds.
+file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS), saying who holds it; after a good build it publishes
+a copy for analysts (LEDGER_DUCKDB_READ_COPY), its marts as tables, read at table speed;
+after a failed build the copy keeps its data and lists the failed build.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retrying POST the alert shares.
 
-Sent after every run with enough to triage without the log (invocation id, counts, failing
-tests, ledger totals as exact strings: a drop night over night is often the first sign of a
-broken load); it never fails the job. Spec 5's retries: 10 s an attempt, four attempts,
-exponential backoff (tenacity); connection errors, timeouts, 429 and 5xx are retried, other
-4xx are final. Redirects are refused: urllib would replay the Authorization header to them.
+Enough to triage without the log (ledger totals: a drop night over night is often the first
+sign of a broken load); it never fails the job. Spec 5's retries, by tenacity. Redirects are
+refused: urllib would replay the Authorization header to them.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ import tenacity
 from ledger_job.money import plain, to_decimal
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
-DEFAULT_ATTEMPTS = 4
+DEFAULT_ATTEMPTS = 4  # spec 5: 10 s an attempt, four in all, exponential backoff
 DEFAULT_BACKOFF_SECONDS = 1.0
 BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
 _BODY_EXCERPT = 200

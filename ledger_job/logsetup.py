@@ -1,8 +1,7 @@
 """The job's logging: a rotating file under logs/ and stderr, secrets redacted, phones masked.
 
-The file gets every record; stderr, unless verbose, the job's own, dbt's errors, the failing rows
-log_test_failures prints and records marked `extra={CONSOLE: True}` (`CONSOLE_ONLY`: stderr only).
-Redaction sits on the handlers, which every record passes whatever logger made it.
+The file gets every record; stderr, unless verbose, the job's own, dbt's errors and records
+marked `extra={CONSOLE: True}`. Redaction sits on the handlers, which every record passes.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_job_handler"
 LOG_MAX_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
-CONSOLE, CONSOLE_ONLY = "console", "console_only"
+CONSOLE, CONSOLE_ONLY = "console", "console_only"  # extra= keys: shown; stderr only
 
 
 def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
