@@ -91,8 +91,7 @@ def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str 
 
 
 def balance_outcome(build: BuildSummary) -> bool | None:
-    """Whether the balance tests passed; None when none ran. A "warn" returned rows: an
-    imbalance; an "error" (the test's SQL broke) says nothing about the balance."""
+    """Whether the balance tests passed (a "warn" returned rows: no); None: none ran, or errored."""
     statuses = [s for s in map(build.status_of, BALANCE_TESTS) if s is not None]
     if any(s in ("fail", "warn") for s in statuses):
         return False

@@ -63,8 +63,7 @@ class Imbalance:
 
 
 def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
-    """One query of macros/ledger_balance_report.sql: the views' rows by `part`, each part in
-    the order the message lists it."""
+    """One query of macros/ledger_balance_report.sql: the views' rows by `part`, in order."""
     parts: dict[str, list[Row]] = {}
     for row in parse_rows(runner.show(f"{{{{ ledger_balance_report('{report}') }}}}", limit=-1)):
         parts.setdefault(str(row.part).strip(), []).append(row)

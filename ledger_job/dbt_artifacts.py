@@ -204,8 +204,7 @@ def describe_node(result: NodeResult, build: BuildSummary) -> str:
 
 
 def build_failure_cause(build: BuildSummary) -> str:
-    """Why the build failed, in one line: the first failing node (tests that returned rows
-    first: they name data to fix) and "+N more" named; dbt's error when no node is to blame."""
+    """Why the build failed in one line: the first failed node (tests with rows first), +N more."""
     failed = [r for r in build.results or [] if r.status in FAILED_STATUSES]
     if not failed:
         return first_line(build.error) or f"dbt build exited with {build.returncode}"

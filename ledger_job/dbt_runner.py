@@ -79,8 +79,7 @@ class DbtRunner:
         self._last_progress = clock()
 
     def invoke(self, args: Sequence[str], *, quiet: bool = False) -> DbtInvocation:
-        """`dbt <args>`, its events logged (at DEBUG when `quiet`), run again when another
-        process took the DuckDB file meanwhile. FileNotFoundError when dbt is missing."""
+        """`dbt <args>`, run again when another process took the DuckDB file meanwhile."""
         for _ in range(_LOCK_CONFLICT_RETRIES):
             if self.wait_for_warehouse is not None:
                 self.wait_for_warehouse()
@@ -152,9 +151,8 @@ class DbtRunner:
     def _console(
         self, name: str | None, level: int, message: str, invocation: DbtInvocation, *, quiet: bool
     ) -> bool | None:
-        """Whether a quiet console shows the event (None: as logsetup's filter decides): dbt's
-        closing counts, CONSOLE_ERRORS error lines, and of what log_test_failures prints each
-        test's header and first CONSOLE_ROWS_PER_TEST rows (the first one kept for the cause)."""
+        """Whether a quiet console shows the event (None: logsetup decides): the counts, the first
+        errors, and each failing test's header and first rows (the first kept for the cause)."""
         printing, block = name == "JinjaLogInfo", self._block
         header = PrintedFailure.from_header(message) if printing else None
         if printing and header is None and block is not None and message.startswith("    "):

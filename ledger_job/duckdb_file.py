@@ -134,8 +134,7 @@ def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]
 def publish_read_copy(
     database: Path, env: Mapping[str, str], manifest: Path
 ) -> dict[str, Any] | None:
-    """After a good build: `database` checkpointed and copied, its marts made tables, renamed
-    over the copy. Returns the ledger totals read from those tables (None: compute them)."""
+    """After a good build, the copy of `database` with its marts as tables; its ledger totals."""
     destination = read_copy_path(database, env)
     if destination is None:
         return None
@@ -161,8 +160,7 @@ def publish_read_copy(
 def record_failed_build_in_copy(
     path: Path, env: Mapping[str, str], manifest: Path, invocation_id: str
 ) -> bool:
-    """After a failed build: its record added to the copy's build log, on a new file renamed
-    over the copy (analysts may hold it open). Whether the copy was told; never raises."""
+    """After a failed build, its record added to the copy's build log; whether it was added."""
     destination = read_copy_path(path, env)
     if destination is None or not destination.exists():
         return False
@@ -213,8 +211,7 @@ def _text(value: str) -> str:
 
 
 def views_to_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """Every view of `schema` replaced by a table of its rows, all filled before any view is
-    dropped (a mart reads other marts); returns their names."""
+    """Every view of `schema` made a table, all filled before any view goes (marts read marts)."""
     listed = connection.execute(
         "select view_name, comment from duckdb_views() where database_name = current_database()"
         " and schema_name = ? and not internal order by view_name",

@@ -71,8 +71,7 @@ def post_json(
     attempts: int = DEFAULT_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
-    """POST `payload` as JSON; waits base * 2**(n-1) s (LEDGER_HTTP_BACKOFF_SECONDS: base) after
-    failed attempt n."""
+    """POST `payload` as JSON; waits base * 2**(n-1) s after failed attempt n (base: env)."""
     try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
         parts = urlsplit(url)
         where = f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
@@ -176,8 +175,7 @@ def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:
 
 
 def ledger_totals(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    """The heartbeat's `ledger` from TOTALS (counts as integers, amounts as exact strings),
-    logged with where they were read."""
+    """The heartbeat's `ledger` (amounts as exact strings), logged with where they were read."""
     amounts = {name: plain(to_decimal(row[name])) for name in TOTALS if "count" not in name}
     totals = {"rows": int(row["row_count"]), **amounts, "entries": int(row["entry_count"])}
     log.info(

@@ -83,8 +83,7 @@ def _quiet_console(record: logging.LogRecord) -> bool:
 def configure_logging(
     log_dir: Path, *, secrets: Iterable[str] | None = None, verbose: bool = True
 ) -> Path:
-    """Every record to `log_dir/update_lead_sales_ledger.log` (rotating) and stderr (quiet
-    unless `verbose`); replaces only the handlers it installed before. Returns the file."""
+    """Log to `log_dir`'s rotating file and stderr, replacing only its own handlers; the file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / f"{JOB_NAME}.log"
     redacting = RedactingFilter(secrets_from_env() if secrets is None else secrets)

@@ -119,8 +119,7 @@ def dbt_target(env: Mapping[str, str] | None = None) -> str:
 
 
 def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """dbt's environment: the project's profile, an absolute DuckDB path (dbt would resolve a
-    relative one against its cwd), no credentials of the job's own, PostgreSQL options."""
+    """dbt's environment: the profile, an absolute DuckDB path, none of the job's secrets."""
     env = dict(os.environ if base is None else base)
     env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
