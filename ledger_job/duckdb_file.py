@@ -189,9 +189,8 @@ def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
     """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
     models = [n for n in (load_json(manifest).get("nodes") or {}).values() if n.get("schema")]
     marts = [n for n in models if str(n.get("original_file_path")).startswith(MARTS_FOLDER)]
-    return sorted({str(n["schema"]) for n in marts if n.get("resource_type") == "model"}) or [
-        f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"
-    ]
+    found = {str(n["schema"]) for n in marts if n.get("resource_type") == "model"}
+    return sorted(found) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
 
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:

@@ -11,10 +11,9 @@ import http.client
 import json
 import logging
 import os
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,7 +68,6 @@ def post_json(
     headers: Mapping[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     attempts: int = DEFAULT_ATTEMPTS,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
     """POST `payload` as JSON; waits base * 2**(n-1) s after failed attempt n (base: env)."""
     try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
@@ -102,7 +100,6 @@ def post_json(
         retry=tenacity.retry_if_result(lambda result: result.retryable),
         before_sleep=before_sleep,
         retry_error_callback=lambda _: None,
-        sleep=sleep,
     )(attempt)
     result = tried[-1]
     if result.delivered:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,12 +129,12 @@ def test_connection_refused_is_retried_with_exponential_backoff(
 ) -> None:
     delays: list[float] = []
     monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0.5")
+    monkeypatch.setattr(time, "sleep", delays.append)
 
     result = post_json(
         f"http://127.0.0.1:{unused_port()}/heartbeat",
         PAYLOAD,
         what="heartbeat",
-        sleep=delays.append,
     )
 
     assert not result.delivered and result.attempts == 4
