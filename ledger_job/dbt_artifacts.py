@@ -55,8 +55,7 @@ class PrintedFailure:
 
     @classmethod
     def from_header(cls, line: str) -> PrintedFailure | None:
-        found = PRINTED_HEADER.match(line.strip())
-        if found is None:
+        if (found := PRINTED_HEADER.match(line.strip())) is None:
             return None
         status, test, failures, relation, stored_in = found.groups()
         return cls(status, test, int(failures), relation, stored_in)

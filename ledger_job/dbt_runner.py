@@ -181,19 +181,15 @@ class DbtRunner:
                 extra={CONSOLE: True, CONSOLE_ONLY: True},
             )
 
-    def build(self, selector: str | None = None) -> BuildSummary:
-        """`dbt build` (of a selectors.yml selector) and its run_results.json."""
-        invocation = self.invoke(["build", *(["--selector", selector] if selector else [])])
-        results = read_run_results(
-            self.target_path / "run_results.json",
-            self.target_path / "manifest.json",
-            invocation.invocation_id,
-        )
+    def build(self, selector: str) -> BuildSummary:
+        """`dbt build` of a selectors.yml selector and its run_results.json."""
+        invocation = self.invoke(["build", "--selector", selector])
+        id_, printed, target = invocation.invocation_id, invocation.printed, self.target_path
+        results = read_run_results(target / "run_results.json", target / "manifest.json", id_)
         # Results name failed nodes; the message is for a build that broke down as a whole.
         error = invocation.fatal
         if error is None and results is None and invocation.returncode != 0:
             error = invocation.last_error or f"dbt build exited with {invocation.returncode}"
-        id_, printed = invocation.invocation_id, invocation.printed
         return BuildSummary(invocation.returncode, id_, results, error, printed)
 
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]:

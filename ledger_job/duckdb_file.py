@@ -178,10 +178,8 @@ def record_failed_build_in_copy(
         log.exception("the read-only copy %s could not be told of the failed build", destination)
         return False
     if added:
-        log.info(
-            f"the read-only copy {destination} keeps the last good build's data; its "
-            f"ledger_build_status lists build {invocation_id} as failed"
-        )
+        kept = "keeps the last good build's data; its ledger_build_status lists build"
+        log.info(f"the read-only copy {destination} {kept} {invocation_id} as failed")
     return bool(added)
 
 

@@ -149,13 +149,8 @@ def send_heartbeat(
     if not key:
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return post_json(
-        base_url.rstrip("/") + "/heartbeat",
-        payload,
-        what="heartbeat",
-        headers=headers,
-        timeout=timeout,
-    )
+    url = base_url.rstrip("/") + "/heartbeat"
+    return post_json(url, payload, what="heartbeat", headers=headers, timeout=timeout)
 
 
 def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:

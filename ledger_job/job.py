@@ -192,11 +192,8 @@ def _prepare_target(run: _Run) -> None:
         return
     database = paths.duckdb_path(env)
     if not database.exists() and run.demo_data is None:
-        raise StopRun(
-            EXIT_CANNOT_RUN,
-            f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
-            "(`make run` creates demo data in a new file)",
-        )
+        missing = f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH"
+        raise StopRun(EXIT_CANNOT_RUN, f"{missing} (`make run` creates demo data in a new file)")
     # WarehouseBusyError, here or before any dbt command, ends the run with EXIT_LOCKED.
     run.runner.wait_for_warehouse = duckdb_file.DuckDbFile.from_env(database, env).wait_until_free
     if database.exists():

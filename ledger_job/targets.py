@@ -105,12 +105,9 @@ def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
             f"unknown dbt target {target!r} (from LEDGER_TARGET or --target): "
             f"the valid targets in {profiles_path(env)} are {valid}"
         )
-    where = _where(engine, env)
-    schemas = f"schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
-    text = (
-        f"{where}, {schemas}" if where else f"no usable output {target!r} in {profiles_path(env)}"
-    )
-    return TargetInfo(target, engine or None, text, problem)
+    where, schemas = _where(engine, env), f"schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
+    unusable = f"no usable output {target!r} in {profiles_path(env)}"
+    return TargetInfo(target, engine or None, f"{where}, {schemas}" if where else unusable, problem)
 
 
 def dbt_target(env: Mapping[str, str] | None = None) -> str:
