@@ -63,20 +63,14 @@ class DbtInvocation:
 class DbtRunner:
     """Runs dbt commands of this project against one profile target."""
 
-    def __init__(
-        self,
-        *,
-        target: str | None = None,
-        env: Mapping[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.target, self.clock, self.env = target or dbt_target(env), clock, dbt_environment(env)
+    def __init__(self, *, target: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.target, self.env = target or dbt_target(env), dbt_environment(env)
         self.executable, self.target_path = paths.dbt_executable(), default_target_path(env)
         # Called before every command, and again when dbt found the DuckDB file taken.
         self.wait_for_warehouse: Callable[[], None] | None = None
         self._block: PrintedFailure | None = None
         self._errors_shown = self._errors_hidden = 0
-        self._last_progress = clock()
+        self._last_progress = time.monotonic()
 
     def invoke(self, args: Sequence[str], *, quiet: bool = False) -> DbtInvocation:
         """`dbt <args>`, run again when another process took the DuckDB file meanwhile."""
@@ -97,7 +91,7 @@ class DbtRunner:
         log.log(level, "running: dbt %s (target %s)", name, self.target)
         invocation = DbtInvocation(args=list(args), returncode=-1)
         self._block, self._errors_shown, self._errors_hidden = None, 0, 0
-        self._last_progress = self.clock()
+        self._last_progress = time.monotonic()
         with subprocess.Popen(
             command,
             cwd=paths.PROJECT_ROOT,
@@ -143,8 +137,8 @@ class DbtRunner:
             extra = {} if console is None else {CONSOLE: console}
             dbt_log.log(logging.DEBUG if quiet else level, "%s", message, extra=extra)
         done = None if quiet else _NODE_DONE.match(message)
-        if done and self.clock() - self._last_progress >= PROGRESS_SECONDS:
-            self._last_progress = self.clock()  # a line every PROGRESS_SECONDS while nodes end
+        if done and time.monotonic() - self._last_progress >= PROGRESS_SECONDS:
+            self._last_progress = time.monotonic()  # a line every PROGRESS_SECONDS while nodes end
             progress = f"dbt {_command_name(invocation.args)}: {done[1]} of {done[2]} done"
             log.info(progress, extra={CONSOLE_ONLY: True})
 

@@ -22,7 +22,7 @@ import tenacity
 
 from ledger_job.money import plain, to_decimal
 
-DEFAULT_TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0
 DEFAULT_ATTEMPTS = 4  # spec 5: 10 s an attempt, four in all, exponential backoff
 DEFAULT_BACKOFF_SECONDS = 1.0
 BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
@@ -66,7 +66,6 @@ def post_json(
     *,
     what: str,
     headers: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     attempts: int = DEFAULT_ATTEMPTS,
 ) -> PostResult:
     """POST `payload` as JSON; waits base * 2**(n-1) s after failed attempt n (base: env)."""
@@ -84,7 +83,7 @@ def post_json(
     tried: list[PostResult] = []
 
     def attempt() -> PostResult:
-        tried.append(_attempt(request, timeout, len(tried) + 1))
+        tried.append(_attempt(request, len(tried) + 1))
         return tried[-1]
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
@@ -112,9 +111,9 @@ def post_json(
     return result
 
 
-def _attempt(request: urllib.request.Request, timeout: float, number: int) -> PostResult:
+def _attempt(request: urllib.request.Request, number: int) -> PostResult:
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             response.read(_BODY_EXCERPT)
             return PostResult(True, number, response.status)
     except urllib.error.HTTPError as exc:
@@ -127,7 +126,7 @@ def _attempt(request: urllib.request.Request, timeout: float, number: int) -> Po
     except (OSError, http.client.HTTPException) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TimeoutError):
-            return PostResult(False, number, None, f"timed out after {timeout:g} s", True)
+            return PostResult(False, number, None, f"timed out after {TIMEOUT_SECONDS:g} s", True)
         named = "" if reason is not exc else f"{type(exc).__name__}: "  # e.g. a hang-up
         return PostResult(False, number, None, f"connection failed: {named}{reason}", True)
     except ValueError as exc:  # a malformed URL (bad port) will not get better
@@ -135,10 +134,7 @@ def _attempt(request: urllib.request.Request, timeout: float, number: int) -> Po
 
 
 def send_heartbeat(
-    payload: Mapping[str, Any],
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    payload: Mapping[str, Any], *, env: Mapping[str, str] | None = None
 ) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
     env = os.environ if env is None else env
@@ -150,7 +146,7 @@ def send_heartbeat(
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     url = base_url.rstrip("/") + "/heartbeat"
-    return post_json(url, payload, what="heartbeat", headers=headers, timeout=timeout)
+    return post_json(url, payload, what="heartbeat", headers=headers)
 
 
 def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:

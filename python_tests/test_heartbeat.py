@@ -107,10 +107,11 @@ def test_gives_up_after_four_attempts(server: RecordingServer) -> None:
     assert len(server.requests) == 4
 
 
-def test_timeout_is_retried(server: RecordingServer) -> None:
+def test_timeout_is_retried(server: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.script(Reply(200, delay=1.0), 200)
+    monkeypatch.setattr(heartbeat, "TIMEOUT_SECONDS", 0.2)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), timeout=0.2)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
     assert len(server.requests) == 2

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -173,10 +174,11 @@ def _event(name: str, msg: str, level: str = "info", **data: object) -> str:
 
 
 def test_runner_keeps_first_rows_and_shows_a_few_with_progress(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [0.0]
-    runner = DbtRunner(target="dev", env={}, clock=lambda: now[0])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    runner = DbtRunner(target="dev", env={})
     invocation = DbtInvocation(args=["build"], returncode=-1)
     header = "WARN t: 40 offending row(s) in model m, stored in rel"
     lines = [_event("JinjaLogInfo", header)]
