@@ -80,20 +80,6 @@ class _Run:
         self.details |= {"stale_sources": [], "ledger_balanced": None, "error": None}
 
 
-def run_job(log_dir: Path, state_dir: Path, target: str | None, demo: DemoDataLoader | None) -> int:
-    """One run of the job; returns the process exit code."""
-    try:
-        with JobLock(log_dir / f"{JOB_NAME}.lock"):
-            name = target or targets.dbt_target(os.environ)
-            return _run_locked(_Run(state_dir, demo, targets.describe(name, os.environ)))
-    except LockHeldError as exc:
-        log.error(
-            f"another run of {JOB_NAME} holds the lock {exc.path} "
-            f"({exc.holder or 'holder unknown'}); not starting dbt, exiting with {EXIT_LOCKED}"
-        )
-        return EXIT_LOCKED
-
-
 def _run_locked(run: _Run) -> int:
     started_at, clock, target = utc_now(), time.monotonic(), run.target
     where = f"{target.name}, {target.description} (dbt {run.runner.executable})"
@@ -246,7 +232,15 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     raise_on_signals(signal.SIGTERM, signal.SIGINT)
     loader = demo_data if args.demo_data_if_absent else None
     try:
-        return run_job(args.log_dir.resolve(), args.state_dir.resolve(), args.target, loader)
+        with JobLock(args.log_dir.resolve() / f"{JOB_NAME}.lock"):
+            target = targets.describe(args.target or targets.dbt_target(os.environ), os.environ)
+            return _run_locked(_Run(args.state_dir.resolve(), loader, target))
+    except LockHeldError as exc:
+        log.error(
+            f"another run of {JOB_NAME} holds the lock {exc.path} "
+            f"({exc.holder or 'holder unknown'}); not starting dbt, exiting with {EXIT_LOCKED}"
+        )
+        return EXIT_LOCKED
     except Terminated as stop:  # arrived after the run's own handling, e.g. mid-heartbeat
         log.error("%s FAILED: stopped by signal %d", JOB_NAME, stop.signum)
         return 128 + stop.signum
