@@ -23,7 +23,7 @@ import tenacity
 from ledger_job.money import plain, to_decimal
 
 TIMEOUT_SECONDS = 10.0
-DEFAULT_ATTEMPTS = 4  # spec 5: 10 s an attempt, four in all, exponential backoff
+ATTEMPTS = 4  # spec 5: 10 s an attempt, four in all, exponential backoff
 DEFAULT_BACKOFF_SECONDS = 1.0
 BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
 _BODY_EXCERPT = 200
@@ -66,7 +66,6 @@ def post_json(
     *,
     what: str,
     headers: Mapping[str, str] | None = None,
-    attempts: int = DEFAULT_ATTEMPTS,
 ) -> PostResult:
     """POST `payload` as JSON; waits base * 2**(n-1) s after failed attempt n (base: env)."""
     try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
@@ -89,12 +88,12 @@ def post_json(
     def before_sleep(state: tenacity.RetryCallState) -> None:
         delay = state.next_action.sleep if state.next_action else 0
         log.warning(
-            f"{what} attempt {len(tried)}/{attempts} to {where} failed: {tried[-1].error}; "
+            f"{what} attempt {len(tried)}/{ATTEMPTS} to {where} failed: {tried[-1].error}; "
             f"retrying in {delay:g} s"
         )
 
     tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(attempts),
+        stop=tenacity.stop_after_attempt(ATTEMPTS),
         wait=tenacity.wait_exponential(multiplier=backoff_base_from_env(), min=0),
         retry=tenacity.retry_if_result(lambda result: result.retryable),
         before_sleep=before_sleep,
@@ -106,8 +105,8 @@ def post_json(
     elif not result.retryable:
         log.error(f"{what} rejected by {where}: {result.error} (not retried)")
     else:
-        log.error(f"{what} attempt {attempts}/{attempts} to {where} failed: {result.error}")
-        log.error(f"{what} not delivered to {where} after {attempts} attempts")
+        log.error(f"{what} attempt {ATTEMPTS}/{ATTEMPTS} to {where} failed: {result.error}")
+        log.error(f"{what} not delivered to {where} after {ATTEMPTS} attempts")
     return result
 
 

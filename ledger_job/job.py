@@ -210,11 +210,8 @@ def _check_freshness(run: _Run) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = None) -> int:
     """Command-line entry point; `demo_data` serves --demo-data-if-absent."""
-    parser = argparse.ArgumentParser(
-        prog="update_lead_sales_ledger.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    formatter = argparse.RawDescriptionHelpFormatter  # the docstring's layout kept
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     add = parser.add_argument
     add("--target", help="dbt profile target (default: $LEDGER_TARGET, else dev)")
     logs, state = paths.PROJECT_ROOT / "logs", paths.PROJECT_ROOT / "state"
