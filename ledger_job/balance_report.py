@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ledger_job.money import format_usd, plain, plural, to_decimal, usd
 
@@ -119,8 +119,7 @@ _ACTIONS = [
 ]
 
 
-@dataclass
-class Section:
+class Section(NamedTuple):
     heading: str | None
     lines: list[str]
     code: bool = False  # SQL, shown verbatim

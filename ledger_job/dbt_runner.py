@@ -28,6 +28,7 @@ from ledger_job.targets import dbt_environment, dbt_target, default_target_path
 # then fails before touching anything, and the command is run again.
 _LOCK_CONFLICT_RETRIES = 3
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LEVELS = logging.getLevelNamesMapping()  # dbt's "warn", "error" ... as logging's levels
 CONSOLE_ROWS_PER_TEST = 5  # rows of each failing test a quiet console shows (the log has all)
 CONSOLE_ERRORS = 12  # dbt error lines a quiet console shows per command (an empty warehouse
 # has hundreds; the job's last line names the first failures)
@@ -125,9 +126,7 @@ class DbtRunner:
                 dbt_log.log(logging.DEBUG if quiet else logging.INFO, "%s", text)
             return
         info = event["info"]
-        level = logging.getLevelNamesMapping().get(
-            str(info.get("level", "info")).upper(), logging.INFO
-        )
+        level = _LEVELS.get(str(info.get("level", "info")).upper(), logging.INFO)
         message = _ANSI.sub("", str(info.get("msg", "")))
         _record(invocation, event, level, message)
         if info.get("name") == "ShowNode":
