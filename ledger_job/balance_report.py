@@ -230,11 +230,9 @@ def imbalance_message(
     sections += [Section("Details unavailable", [detail_error])] if detail_error else []
     sections += _breakdown_sections(breakdown) if breakdown else []
     sections += [_transactions_section(imbalance)] if imbalance else []
-    sql = investigation_sql(relations, imbalance)
-    sections += [
-        Section("Action required", list(_ACTIONS)),
-        Section("Investigation SQL (marts views)", sql, code=True),
-    ]
+    queries = investigation_sql(relations, imbalance)
+    sql = Section("Investigation SQL (marts views)", queries, code=True)
+    sections += [Section("Action required", list(_ACTIONS)), sql]
     return Message("🚨 CRITICAL: Ledger imbalance detected", sections)
 
 

@@ -131,19 +131,17 @@ def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
 
 
-def publish_read_copy(
-    database: Path, env: Mapping[str, str], manifest: Path
-) -> dict[str, Any] | None:
-    """After a good build, the copy of `database` with its marts as tables; its ledger totals."""
-    destination = read_copy_path(database, env)
+def publish_read_copy(path: Path, env: Mapping[str, str], manifest: Path) -> dict[str, Any] | None:
+    """After a good build, the copy of `path` with its marts as tables; its ledger totals."""
+    destination = read_copy_path(path, env)
     if destination is None:
         return None
     schemas = marts_schemas(manifest, env)
     try:
-        with duckdb.connect(str(database)) as connection:
+        with duckdb.connect(str(path)) as connection:
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with _staged_replacement(database, destination) as staged:
+        with _staged_replacement(path, destination) as staged:
             materialize_marts(staged[0], schemas, env)
     except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)

@@ -132,11 +132,8 @@ def _attempt(request: urllib.request.Request, number: int) -> PostResult:
         return PostResult(False, number, None, f"invalid URL: {exc}")
 
 
-def send_heartbeat(
-    payload: Mapping[str, Any], *, env: Mapping[str, str] | None = None
-) -> PostResult | None:
+def send_heartbeat(payload: Mapping[str, Any], env: Mapping[str, str]) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
-    env = os.environ if env is None else env
     base_url, key = env.get(URL_ENV_VAR, "").strip(), env.get(KEY_ENV_VAR, "").strip()
     if not base_url:
         log.info("%s is not set; heartbeat not sent", URL_ENV_VAR)
