@@ -80,13 +80,11 @@ def _quiet_console(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.ERROR or record.name.split(".")[0] != "dbt"
 
 
-def configure_logging(
-    log_dir: Path, *, secrets: Iterable[str] | None = None, verbose: bool = True
-) -> Path:
+def configure_logging(log_dir: Path, *, verbose: bool = True) -> Path:
     """Log to `log_dir`'s rotating file and stderr, replacing only its own handlers; the file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / f"{JOB_NAME}.log"
-    redacting = RedactingFilter(secrets_from_env() if secrets is None else secrets)
+    redacting = RedactingFilter(secrets_from_env())
     formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     close_logging()
