@@ -124,9 +124,7 @@ class BalanceMonitor:
         if not balanced:
             return self._imbalanced(previous, now, run_id, failing_tests)
         if (action := decide(previous, True, None)) is Action.RESOLVE and previous is not None:
-            message = resolved_message(
-                previous, resolved_at=now, run_id=run_id, totals=ledger_totals
-            )
+            message = resolved_message(previous, now, run_id, ledger_totals)
             state = AlertState("balanced", None, "0", None, previous.first_detected_at)
             state.alerted_at, state.resolved_at, state.run_id = previous.alerted_at, now, run_id
             self._send(message, state, "resolved message", logging.INFO)

@@ -194,11 +194,9 @@ def _transactions_section(imbalance: Imbalance) -> Section:
         f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
         for t in shown
     ]
-    return Section(
-        f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
-        "largest difference first)",
-        lines or ["(none listed)"],
-    )
+    total = len(imbalance.transactions)
+    heading = f"Unbalanced transactions (first {len(shown)} of {total}, largest difference first)"
+    return Section(heading, lines or ["(none listed)"])
 
 
 def imbalance_message(
@@ -237,7 +235,7 @@ def imbalance_message(
 
 
 def resolved_message(
-    previous: AlertState, *, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
+    previous: AlertState, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
 ) -> Message:
     """The one message that closes an imbalance alert (a garbled saved amount shows as n/a)."""
     lines = [

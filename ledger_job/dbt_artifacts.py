@@ -136,9 +136,7 @@ def read_run_results(
         return None
     written_by = document.get("metadata", {}).get("invocation_id")
     if invocation_id is None or written_by != invocation_id:
-        log.warning(
-            "%s is not from this build (invocation %s); ignoring it", run_results, written_by
-        )
+        log.warning("%s is not this build's (invocation %s); ignoring it", run_results, written_by)
         return None
     manifest_doc, nodes = load_json(manifest), {}
     for section in ("nodes", "unit_tests", "sources"):

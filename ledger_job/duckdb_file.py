@@ -221,22 +221,21 @@ def materialize_marts(database: Path, schemas: list[str], env: Mapping[str, str]
             staged, live = _name(schema, view + _STAGED), _name(schema, view)
             connection.execute(f"create table {staged} as select * from {live}")
         for schema, view, comment in views:
+            table = _name(schema, view)
             columns = connection.execute(
                 "select column_name, comment from duckdb_columns() where database_name ="
                 " current_database() and schema_name = ? and table_name = ?"
                 " and comment is not null",
                 [schema, view],
             ).fetchall()
-            connection.execute(f"drop view {_name(schema, view)}")
+            connection.execute(f"drop view {table}")
             connection.execute(
                 f"alter table {_name(schema, view + _STAGED)} rename to {_name(view)}"
             )
             if comment:
-                connection.execute(f"comment on table {_name(schema, view)} is {_text(comment)}")
+                connection.execute(f"comment on table {table} is {_text(comment)}")
             for column, text in columns:
-                connection.execute(
-                    f"comment on column {_name(schema, view, column)} is {_text(text)}"
-                )
+                connection.execute(f"comment on column {table}.{_name(column)} is {_text(text)}")
         connection.execute("commit")
         connection.execute("checkpoint")
     return len(views)
