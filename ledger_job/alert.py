@@ -143,10 +143,8 @@ class BalanceMonitor:
             fingerprint = "unknown:" + ",".join(sorted(failing))
         if (action := decide(previous, False, fingerprint)) is Action.SUPPRESS and previous:
             difference = usd(previous.difference) if previous.difference else "unknown"
-            log.warning(
-                f"ledger still out of balance (difference {difference}), same imbalance as "
-                f"alerted at {previous.alerted_at}; not alerting again"
-            )
+            same = f"same imbalance as alerted at {previous.alerted_at}; not alerting again"
+            log.warning(f"ledger still out of balance (difference {difference}), {same}")
             return action
         try:
             breakdown = fetch_breakdown(self.runner) if imbalance is not None else None

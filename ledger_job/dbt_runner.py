@@ -167,12 +167,9 @@ class DbtRunner:
     def _end_block(self) -> None:
         block, self._block = self._block, None
         if block is not None and block.rows_printed > CONSOLE_ROWS_PER_TEST:
-            more = block.rows_printed - CONSOLE_ROWS_PER_TEST
-            dbt_log.info(
-                f"    ... {more} more row(s) of {block.test} in the job's log; "
-                f"all {block.failures} in {block.stored_in}",
-                extra={CONSOLE: True, CONSOLE_ONLY: True},
-            )
+            more = f"{block.rows_printed - CONSOLE_ROWS_PER_TEST} more row(s) of {block.test}"
+            text = f"    ... {more} in the job's log; all {block.failures} in {block.stored_in}"
+            dbt_log.info(text, extra={CONSOLE: True, CONSOLE_ONLY: True})
 
     def build(self, selector: str) -> BuildSummary:
         """`dbt build` of a selectors.yml selector and its run_results.json."""

@@ -87,10 +87,8 @@ def post_json(
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         delay = state.next_action.sleep if state.next_action else 0
-        log.warning(
-            f"{what} attempt {len(tried)}/{ATTEMPTS} to {where} failed: {tried[-1].error}; "
-            f"retrying in {delay:g} s"
-        )
+        failed = f"{what} attempt {len(tried)}/{ATTEMPTS} to {where} failed: {tried[-1].error}"
+        log.warning(f"{failed}; retrying in {delay:g} s")
 
     tenacity.Retrying(
         stop=tenacity.stop_after_attempt(ATTEMPTS),
