@@ -24,14 +24,11 @@ from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
 from ledger_job.targets import dbt_environment, dbt_target, default_target_path
 
-# A reader can open the DuckDB file between the job's wait and dbt's own connection; dbt
-# then fails before touching anything, and the command is run again.
-_LOCK_CONFLICT_RETRIES = 3
+_LOCK_CONFLICT_RETRIES = 3  # a reader may open the DuckDB file between the wait and dbt's start
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LEVELS = logging.getLevelNamesMapping()  # dbt's "warn", "error" ... as logging's levels
 CONSOLE_ROWS_PER_TEST = 5  # rows of each failing test a quiet console shows (the log has all)
-CONSOLE_ERRORS = 12  # dbt error lines a quiet console shows per command (an empty warehouse
-# has hundreds; the job's last line names the first failures)
+CONSOLE_ERRORS = 12  # dbt error lines a quiet console shows a command (an empty warehouse: 100s)
 PROGRESS_SECONDS = 10.0
 _NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")  # "12 of 257 PASS ...": a node finished
 log = logging.getLogger(__name__)

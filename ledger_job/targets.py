@@ -121,8 +121,7 @@ def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
         env.pop(name, None)
-    # A statement gives up on a lock after this long instead of queueing, with analysts'
-    # queries behind it, for as long as a reader's open transaction lasts.
+    # A statement gives up on a lock after this long rather than queue analysts' reads behind it.
     lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
     if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
         raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")
