@@ -21,12 +21,12 @@ LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = "2s"
 _WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")  # none of dbt's business
 DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)  # logs/dbt.log rolls over, 5 old files kept
-POSTGRES_DEFAULTS = {  # the `postgres` output's variables and the defaults profiles.yml uses
-    "BILLING_DB_HOST": "host=localhost",
-    "BILLING_DB_PORT": "port=5432",
-    "BILLING_DB_USER": "user=postgres",
-    "BILLING_DB_PASSWORD": "an empty password",
-    "BILLING_DB_NAME": "dbname=billing_db",
+POSTGRES_DEFAULTS = {  # the `postgres` output's variables: its keyword, profiles.yml's default
+    "BILLING_DB_HOST": ("host", "localhost"),
+    "BILLING_DB_PORT": ("port", "5432"),
+    "BILLING_DB_USER": ("user", "postgres"),
+    "BILLING_DB_PASSWORD": ("password", ""),
+    "BILLING_DB_NAME": ("dbname", "billing_db"),
 }
 
 
@@ -75,20 +75,18 @@ def profile_outputs(env: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
 
 def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
     """Which BILLING_DB_* are unset and the defaults used instead; None when all are set."""
-    unset = {name: value for name, value in POSTGRES_DEFAULTS.items() if not env.get(name)}
-    if not unset:
-        return None
-    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(unset.values())}"
+    unset = {name: default for name, default in POSTGRES_DEFAULTS.items() if not env.get(name)}
+    used = [f"{key}={value}" if value else f"an empty {key}" for key, value in unset.values()]
+    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(used)}" if unset else None
 
 
 def _where(engine: str | None, env: Mapping[str, str]) -> str | None:
     """Where the profile's output of `engine` points, read from the variables it reads."""
-    get = env.get
+    get, pg = env.get, lambda name: env.get(name) or POSTGRES_DEFAULTS[name][1]
     return {
         "duckdb": f"DuckDB file {paths.duckdb_path(env)}",
-        "postgres": f"PostgreSQL database {get('BILLING_DB_NAME') or 'billing_db'} at "
-        f"{get('BILLING_DB_HOST') or 'localhost'}:{get('BILLING_DB_PORT') or '5432'}"
-        f" as {get('BILLING_DB_USER') or 'postgres'}",
+        "postgres": f"PostgreSQL database {pg('BILLING_DB_NAME')} at {pg('BILLING_DB_HOST')}:"
+        f"{pg('BILLING_DB_PORT')} as {pg('BILLING_DB_USER')}",
         "redshift": f"Redshift database {get('REDSHIFT_NAME') or 'analytics'} at "
         f"{get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:{get('REDSHIFT_PORT') or '5439'}",
     }.get(engine or "")
