@@ -1,9 +1,7 @@
 """The balance alert's state across runs: alert once per imbalance, one "resolved" when fixed.
 
-Alerts repeated nightly stop being read, so a JSON file remembers what was sent: a first or a
-changed imbalance (difference and unbalanced transactions) alerts, the same one logs a WARNING,
-balance after an alert sends one "resolved". The state moves once the webhook took the message
-(an undelivered alert is sent again); balance tests that did not run leave it alone.
+Alerts repeated nightly stop being read, so a JSON file remembers what was sent; it moves once
+the webhook took the message (an undelivered one is sent again).
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from ledger_job.balance_report import (
 )
 from ledger_job.dbt_artifacts import BuildSummary
 from ledger_job.heartbeat import post_json
-from ledger_job.money import plain, to_decimal, usd
+from ledger_job.money import plain, usd
 
 WEBHOOK_ENV_VAR = "ALERT_WEBHOOK_URL"
 STATE_FILE_NAME = "ledger_balance_alert.json"
@@ -93,8 +91,7 @@ def decide(previous: AlertState | None, balanced: bool | None, fingerprint: str 
 
 
 def balance_outcome(build: BuildSummary) -> bool | None:
-    """Whether the balance tests passed; None when none ran. A "warn" returned rows: an
-    imbalance; an "error" (the test's SQL broke) says nothing about the balance."""
+    """Whether the balance tests passed (a "warn" returned rows: no); None: none ran, or errored."""
     statuses = [s for s in map(build.status_of, BALANCE_TESTS) if s is not None]
     if any(s in ("fail", "warn") for s in statuses):
         return False
@@ -109,7 +106,6 @@ class BalanceMonitor:
     state_path: Path
     relations: Mapping[str, str]
     env: Mapping[str, str] | None = None
-    backoff_base: float | None = None
 
     def check(
         self,
@@ -128,13 +124,10 @@ class BalanceMonitor:
         if not balanced:
             return self._imbalanced(previous, now, run_id, failing_tests)
         if (action := decide(previous, True, None)) is Action.RESOLVE and previous is not None:
-            message = resolved_message(
-                previous, resolved_at=now, run_id=run_id, totals=ledger_totals
-            )
-            log.info("%s", message.text())
+            message = resolved_message(previous, now, run_id, ledger_totals)
             state = AlertState("balanced", None, "0", None, previous.first_detected_at)
             state.alerted_at, state.resolved_at, state.run_id = previous.alerted_at, now, run_id
-            self._send(message, state, "resolved message")
+            self._send(message, state, "resolved message", logging.INFO)
         return action
 
     def _imbalanced(
@@ -149,42 +142,33 @@ class BalanceMonitor:
             errors.append(str(exc))  # then the failing tests are all that names the imbalance
             fingerprint = "unknown:" + ",".join(sorted(failing))
         if (action := decide(previous, False, fingerprint)) is Action.SUPPRESS and previous:
-            difference = usd(to_decimal(previous.difference)) if previous.difference else "unknown"
-            log.warning(
-                f"ledger still out of balance (difference {difference}), same imbalance as "
-                f"alerted at {previous.alerted_at}; not alerting again"
-            )
+            difference = usd(previous.difference) if previous.difference else "unknown"
+            same = f"same imbalance as alerted at {previous.alerted_at}; not alerting again"
+            log.warning(f"ledger still out of balance (difference {difference}), {same}")
             return action
         try:
             breakdown = fetch_breakdown(self.runner) if imbalance is not None else None
         except (RuntimeError, ValueError) as exc:
             errors.append(str(exc))
         context = {"detected_at": now, "run_id": run_id, "failing_tests": failing}
-        message = imbalance_message(
-            imbalance,
-            breakdown,
-            **context,
-            relations=self.relations,
-            detail_error="; ".join(errors) or None,
-        )
-        log.critical("%s", message.text())
+        context["detail_error"] = "; ".join(errors) or None
+        message = imbalance_message(imbalance, breakdown, relations=self.relations, **context)
         # An imbalance goes on since its first alert, whatever it has become meanwhile.
         ongoing = previous.first_detected_at if previous and previous.status == "imbalanced" else 0
         difference = plain(imbalance.check.difference) if imbalance else None
         count = len(imbalance.transactions) if imbalance else None
         state = AlertState("imbalanced", fingerprint, difference, count, ongoing or now, now)
         state.run_id = run_id
-        self._send(message, state, "ledger alert")
+        self._send(message, state, "ledger alert", logging.CRITICAL)
         return action
 
-    def _send(self, message: Message, state: AlertState, what: str) -> None:
-        """Post to ALERT_WEBHOOK_URL, then save `state`: an undelivered message is sent again."""
+    def _send(self, message: Message, state: AlertState, what: str, level: int) -> None:
+        """Log, post to ALERT_WEBHOOK_URL, then save `state`: an undelivered one is sent again."""
+        log.log(level, "%s", message.text())
         url = (os.environ if self.env is None else self.env).get(WEBHOOK_ENV_VAR, "").strip()
         if not url:
             log.info("%s is not set; the message is in the log only", WEBHOOK_ENV_VAR)
-        elif not post_json(
-            url, message.slack_payload(), what=what, backoff_base=self.backoff_base
-        ).delivered:
+        elif not post_json(url, message.slack_payload(), what=what).delivered:
             log.error("%s not delivered; the next run will send it again", what)
             return
         save_state(self.state_path, state)

@@ -1,8 +1,7 @@
 """The balance report (spec 4, seed 002): the marts views' rows, and the alerts' text.
 
-The views do the analysis (macros/ledger_balance_report.sql; money as text, so nothing rounds
-it); the breakdown, a second `dbt show`, is read only when a message is sent. The message is
-laid out like seed 002's monitor, plus the unbalanced transactions, for log and webhook.
+The views do the analysis and macros/ledger_balance_report.sql orders it (money as text, so
+nothing rounds it); the breakdown, a second `dbt show`, is read only when a message is sent.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ledger_job.money import format_usd, plain, plural, to_decimal, usd
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
 
 BALANCE_TESTS = ("assert_ledger_balances",)  # the tests whose failure means unbalanced books
 MESSAGE_TRANSACTIONS = 20
-TOP_ACCOUNTS = 5
 MESSAGE_ACCOUNTS = 10
 _MONEY = {"total_debits", "total_credits", "difference", "balance"}
 _COUNTS = {"line_count", "unbalanced_transaction_count", "accounts_affected", "account_count"}
@@ -49,19 +47,6 @@ def parse_rows(rows: Iterable[Mapping[str, Any]]) -> list[Row]:
     return parsed
 
 
-def parse_check(rows: Iterable[Mapping[str, Any]]) -> Row:
-    """The check row; ValueError when the view returned none."""
-    if not (parsed := parse_rows(rows)):
-        raise ValueError("ledger_balance_check returned no row")
-    return parsed[0]
-
-
-def parse_transactions(rows: Iterable[Mapping[str, Any]]) -> tuple[Row, ...]:
-    """Largest absolute difference first."""
-    key = lambda t: (-abs(t.difference or 0), t.transaction_id)  # noqa: E731
-    return tuple(sorted(parse_rows(rows), key=key))
-
-
 @dataclass(frozen=True)
 class Imbalance:
     check: Row
@@ -78,7 +63,7 @@ class Imbalance:
 
 
 def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
-    """One query of macros/ledger_balance_report.sql: the views' rows, by `part`."""
+    """One query of macros/ledger_balance_report.sql: the views' rows by `part`, in order."""
     parts: dict[str, list[Row]] = {}
     for row in parse_rows(runner.show(f"{{{{ ledger_balance_report('{report}') }}}}", limit=-1)):
         parts.setdefault(str(row.part).strip(), []).append(row)
@@ -86,28 +71,21 @@ def _report(runner: QueryRunner, report: str) -> dict[str, list[Row]]:
 
 
 def fetch_imbalance(runner: QueryRunner) -> Imbalance:
+    """The check row and the unbalanced transactions, largest absolute difference first."""
     parts = _report(runner, "imbalance")
-    return Imbalance(
-        parse_check(parts.get("check", [])), parse_transactions(parts.get("transaction", []))
-    )
+    if not parts.get("check"):
+        raise ValueError("ledger_balance_check returned no row")
+    return Imbalance(parts["check"][0], tuple(parts.get("transaction", [])))
 
 
 def fetch_breakdown(runner: QueryRunner) -> dict[str, list[Row]]:
-    """The accounts side: `by_type`, `top` (the first TOP_ACCOUNTS) and `accounts`, sorted."""
+    """The accounts side: `by_type`, `top` (ledger_top_accounts) and `accounts`."""
     parts = _report(runner, "breakdown")
-    rank = lambda a: (999 if a.account_rank is None else a.account_rank, -abs(a.balance or 0))  # noqa: E731
-    return {
-        "by_type": sorted(parts.get("by_type", []), key=lambda a: a.account_type),
-        "top": sorted(parts.get("top", []), key=rank)[:TOP_ACCOUNTS],
-        "accounts": sorted(
-            parts.get("accounts", []), key=lambda a: (-abs(a.balance or 0), a.account_code)
-        ),
-    }
+    return {part: parts.get(part, []) for part in ("by_type", "top", "accounts")}
 
 
 def investigation_sql(relations: Mapping[str, str], imbalance: Imbalance | None) -> list[str]:
     """Ready-to-run queries, schema-qualified from the manifest (else bare view names)."""
-
     rel = lambda name: relations.get(name, name)  # noqa: E731
     unbalanced = rel("ledger_unbalanced_transactions")
     queries = [
@@ -141,8 +119,7 @@ _ACTIONS = [
 ]
 
 
-@dataclass
-class Section:
+class Section(NamedTuple):
     heading: str | None
     lines: list[str]
     code: bool = False  # SQL, shown verbatim
@@ -195,10 +172,7 @@ def _breakdown_sections(breakdown: dict[str, list[Row]]) -> list[Section]:
         f"(debits {format_usd(t.total_debits)}, credits {format_usd(t.total_credits)})"
         for t in breakdown["by_type"]
     ]
-    top = [
-        f"{a.account_rank or i}. {account(a)}: {usd(a.balance)}"
-        for i, a in enumerate(breakdown["top"], start=1)
-    ]
+    top = [f"{a.account_rank}. {account(a)}: {usd(a.balance)}" for a in breakdown["top"]]
     shown = breakdown["accounts"][:MESSAGE_ACCOUNTS]
     accounts = [
         f"{account(a)}: {plural(a.transaction_count, 'transaction')}, net {usd(a.balance)}"
@@ -220,11 +194,9 @@ def _transactions_section(imbalance: Imbalance) -> Section:
         f"credits {format_usd(t.total_credits)}, difference {format_usd(t.difference)}"
         for t in shown
     ]
-    return Section(
-        f"Unbalanced transactions (first {len(shown)} of {len(imbalance.transactions)}, "
-        "largest difference first)",
-        lines or ["(none listed)"],
-    )
+    total = len(imbalance.transactions)
+    heading = f"Unbalanced transactions (first {len(shown)} of {total}, largest difference first)"
+    return Section(heading, lines or ["(none listed)"])
 
 
 def imbalance_message(
@@ -256,33 +228,24 @@ def imbalance_message(
     sections += [Section("Details unavailable", [detail_error])] if detail_error else []
     sections += _breakdown_sections(breakdown) if breakdown else []
     sections += [_transactions_section(imbalance)] if imbalance else []
-    sql = investigation_sql(relations, imbalance)
-    sections += [
-        Section("Action required", list(_ACTIONS)),
-        Section("Investigation SQL (marts views)", sql, code=True),
-    ]
+    queries = investigation_sql(relations, imbalance)
+    sql = Section("Investigation SQL (marts views)", queries, code=True)
+    sections += [Section("Action required", list(_ACTIONS)), sql]
     return Message("🚨 CRITICAL: Ledger imbalance detected", sections)
 
 
 def resolved_message(
-    previous: AlertState, *, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
+    previous: AlertState, resolved_at: str, run_id: str | None, totals: Mapping[str, Any] | None
 ) -> Message:
     """The one message that closes an imbalance alert (a garbled saved amount shows as n/a)."""
     lines = [
-        f"Previous difference: {_usd_or_na(previous.difference)}",
+        f"Previous difference: {usd(previous.difference)}",
         f"Imbalance first detected: {previous.first_detected_at or 'unknown'}",
         f"Last alerted: {previous.alerted_at or 'unknown'}",
         f"Resolved at: {resolved_at}",
         f"dbt invocation: {run_id or 'unknown'}",
     ]
     if totals:
-        debits, credits = (_usd_or_na(totals.get(k)) for k in ("total_debits", "total_credits"))
+        debits, credits = (usd(totals.get(k)) for k in ("total_debits", "total_credits"))
         lines.append(f"Ledger entries now: debits {debits}, credits {credits}")
     return Message("✅ RESOLVED: Ledger balanced again", [Section(None, lines)])
-
-
-def _usd_or_na(value: Any) -> str:
-    try:
-        return usd(to_decimal(value))
-    except ValueError:
-        return "n/a"

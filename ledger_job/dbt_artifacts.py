@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,7 @@ class PrintedFailure:
 
     @classmethod
     def from_header(cls, line: str) -> PrintedFailure | None:
-        found = PRINTED_HEADER.match(line.strip())
-        if found is None:
+        if (found := PRINTED_HEADER.match(line.strip())) is None:
             return None
         status, test, failures, relation, stored_in = found.groups()
         return cls(status, test, int(failures), relation, stored_in)
@@ -88,13 +88,8 @@ class BuildSummary:
             "nodes_skipped": self._count(nodes, {"skipped"}),
         }
 
-    def failing_tests(self) -> list[str]:
-        return self._test_names(FAILED_STATUSES)
-
-    def warning_tests(self) -> list[str]:
-        return self._test_names(frozenset({"warn"}))
-
-    def _test_names(self, statuses: frozenset[str]) -> list[str]:
+    def test_names(self, statuses: Collection[str] = FAILED_STATUSES) -> list[str]:
+        """The tests that ended in `statuses` (default: failed or errored), sorted."""
         tests = [r for r in self.results or [] if r.resource_type in TEST_TYPES]
         return sorted({r.name for r in tests if r.status in statuses})
 
@@ -141,9 +136,7 @@ def read_run_results(
         return None
     written_by = document.get("metadata", {}).get("invocation_id")
     if invocation_id is None or written_by != invocation_id:
-        log.warning(
-            "%s is not from this build (invocation %s); ignoring it", run_results, written_by
-        )
+        log.warning("%s is not this build's (invocation %s); ignoring it", run_results, written_by)
         return None
     manifest_doc, nodes = load_json(manifest), {}
     for section in ("nodes", "unit_tests", "sources"):
@@ -208,8 +201,7 @@ def describe_node(result: NodeResult, build: BuildSummary) -> str:
 
 
 def build_failure_cause(build: BuildSummary) -> str:
-    """Why the build failed, in one line: the first failing node (tests that returned rows
-    first: they name data to fix) and "+N more" named; dbt's error when no node is to blame."""
+    """Why the build failed in one line: the first failed node (tests with rows first), +N more."""
     failed = [r for r in build.results or [] if r.status in FAILED_STATUSES]
     if not failed:
         return first_line(build.error) or f"dbt build exited with {build.returncode}"

@@ -1,10 +1,8 @@
 """Runs the project's dbt as a subprocess and reads back what it did.
 
-The CLI, not dbt's Python API: the supported contract, what analysts run by hand, and a crash
-in dbt cannot take the job's error handling with it. `--log-format json` makes its output
-readable (invocation id, errors, `dbt show` rows) while each event's text is logged. The
-alert's and totals' queries (`dbt show --inline` with `ref()`: no driver needed on any engine)
-reuse the build's parse and pass `--no-write-json`: run_results.json stays the build's.
+The CLI, not dbt's Python API: the supported contract, and a crash in dbt cannot take the
+job's error handling with it. The alert's and totals' queries (`dbt show --inline`, `ref()`:
+no driver needed on any engine) pass `--no-write-json`: run_results.json stays the build's.
 """
 
 from __future__ import annotations
@@ -26,14 +24,11 @@ from ledger_job.logsetup import CONSOLE, CONSOLE_ONLY
 from ledger_job.process import stop_process
 from ledger_job.targets import dbt_environment, dbt_target, default_target_path
 
-__all__ = ["DbtError", "DbtInvocation", "DbtRunner", "dbt_environment", "dbt_target"]
-# A reader can open the DuckDB file between the job's wait and dbt's own connection; dbt
-# then fails before touching anything, and the command is run again.
-_LOCK_CONFLICT_RETRIES = 3
+_LOCK_CONFLICT_RETRIES = 3  # a reader may open the DuckDB file between the wait and dbt's start
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LEVELS = logging.getLevelNamesMapping()  # dbt's "warn", "error" ... as logging's levels
 CONSOLE_ROWS_PER_TEST = 5  # rows of each failing test a quiet console shows (the log has all)
-CONSOLE_ERRORS = 12  # dbt error lines a quiet console shows per command (an empty warehouse
-# has hundreds; the job's last line names the first failures)
+CONSOLE_ERRORS = 12  # dbt error lines a quiet console shows a command (an empty warehouse: 100s)
 PROGRESS_SECONDS = 10.0
 _NODE_DONE = re.compile(r"^(\d+) of (\d+) (?!START)")  # "12 of 257 PASS ...": a node finished
 log = logging.getLogger(__name__)
@@ -66,24 +61,17 @@ class DbtInvocation:
 class DbtRunner:
     """Runs dbt commands of this project against one profile target."""
 
-    def __init__(
-        self,
-        *,
-        target: str | None = None,
-        env: Mapping[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.target, self.clock, self.env = target or dbt_target(env), clock, dbt_environment(env)
+    def __init__(self, *, target: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.target, self.env = target or dbt_target(env), dbt_environment(env)
         self.executable, self.target_path = paths.dbt_executable(), default_target_path(env)
         # Called before every command, and again when dbt found the DuckDB file taken.
         self.wait_for_warehouse: Callable[[], None] | None = None
         self._block: PrintedFailure | None = None
         self._errors_shown = self._errors_hidden = 0
-        self._last_progress = clock()
+        self._last_progress = time.monotonic()
 
     def invoke(self, args: Sequence[str], *, quiet: bool = False) -> DbtInvocation:
-        """`dbt <args>`, its events logged (at DEBUG when `quiet`), run again when another
-        process took the DuckDB file meanwhile. FileNotFoundError when dbt is missing."""
+        """`dbt <args>`, run again when another process took the DuckDB file meanwhile."""
         for _ in range(_LOCK_CONFLICT_RETRIES):
             if self.wait_for_warehouse is not None:
                 self.wait_for_warehouse()
@@ -101,14 +89,13 @@ class DbtRunner:
         log.log(level, "running: dbt %s (target %s)", name, self.target)
         invocation = DbtInvocation(args=list(args), returncode=-1)
         self._block, self._errors_shown, self._errors_hidden = None, 0, 0
-        self._last_progress = self.clock()
+        self._last_progress = time.monotonic()
         with subprocess.Popen(
             command,
             cwd=paths.PROJECT_ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
             encoding="utf-8",
             errors="replace",
         ) as process:
@@ -136,9 +123,7 @@ class DbtRunner:
                 dbt_log.log(logging.DEBUG if quiet else logging.INFO, "%s", text)
             return
         info = event["info"]
-        level = logging.getLevelNamesMapping().get(
-            str(info.get("level", "info")).upper(), logging.INFO
-        )
+        level = _LEVELS.get(str(info.get("level", "info")).upper(), logging.INFO)
         message = _ANSI.sub("", str(info.get("msg", "")))
         _record(invocation, event, level, message)
         if info.get("name") == "ShowNode":
@@ -148,17 +133,16 @@ class DbtRunner:
             extra = {} if console is None else {CONSOLE: console}
             dbt_log.log(logging.DEBUG if quiet else level, "%s", message, extra=extra)
         done = None if quiet else _NODE_DONE.match(message)
-        if done and self.clock() - self._last_progress >= PROGRESS_SECONDS:
-            self._last_progress = self.clock()  # a line every PROGRESS_SECONDS while nodes end
+        if done and time.monotonic() - self._last_progress >= PROGRESS_SECONDS:
+            self._last_progress = time.monotonic()  # a line every PROGRESS_SECONDS while nodes end
             progress = f"dbt {_command_name(invocation.args)}: {done[1]} of {done[2]} done"
             log.info(progress, extra={CONSOLE_ONLY: True})
 
     def _console(
         self, name: str | None, level: int, message: str, invocation: DbtInvocation, *, quiet: bool
     ) -> bool | None:
-        """Whether a quiet console shows the event (None: as logsetup's filter decides): dbt's
-        closing counts, CONSOLE_ERRORS error lines, and of what log_test_failures prints each
-        test's header and first CONSOLE_ROWS_PER_TEST rows (the first one kept for the cause)."""
+        """Whether a quiet console shows the event (None: logsetup decides): the counts, the first
+        errors, and each failing test's header and first rows (the first kept for the cause)."""
         printing, block = name == "JinjaLogInfo", self._block
         header = PrintedFailure.from_header(message) if printing else None
         if printing and header is None and block is not None and message.startswith("    "):
@@ -180,26 +164,19 @@ class DbtRunner:
     def _end_block(self) -> None:
         block, self._block = self._block, None
         if block is not None and block.rows_printed > CONSOLE_ROWS_PER_TEST:
-            more = block.rows_printed - CONSOLE_ROWS_PER_TEST
-            dbt_log.info(
-                f"    ... {more} more row(s) of {block.test} in the job's log; "
-                f"all {block.failures} in {block.stored_in}",
-                extra={CONSOLE: True, CONSOLE_ONLY: True},
-            )
+            more = f"{block.rows_printed - CONSOLE_ROWS_PER_TEST} more row(s) of {block.test}"
+            text = f"    ... {more} in the job's log; all {block.failures} in {block.stored_in}"
+            dbt_log.info(text, extra={CONSOLE: True, CONSOLE_ONLY: True})
 
-    def build(self, selector: str | None = None) -> BuildSummary:
-        """`dbt build` (of a selectors.yml selector) and its run_results.json."""
-        invocation = self.invoke(["build", *(["--selector", selector] if selector else [])])
-        results = read_run_results(
-            self.target_path / "run_results.json",
-            self.target_path / "manifest.json",
-            invocation.invocation_id,
-        )
+    def build(self, selector: str) -> BuildSummary:
+        """`dbt build` of a selectors.yml selector and its run_results.json."""
+        invocation = self.invoke(["build", "--selector", selector])
+        id_, printed, target = invocation.invocation_id, invocation.printed, self.target_path
+        results = read_run_results(target / "run_results.json", target / "manifest.json", id_)
         # Results name failed nodes; the message is for a build that broke down as a whole.
         error = invocation.fatal
         if error is None and results is None and invocation.returncode != 0:
             error = invocation.last_error or f"dbt build exited with {invocation.returncode}"
-        id_, printed = invocation.invocation_id, invocation.printed
         return BuildSummary(invocation.returncode, id_, results, error, printed)
 
     def show(self, sql: str, *, limit: int = -1) -> list[dict[str, Any]]:

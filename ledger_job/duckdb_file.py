@@ -1,11 +1,9 @@
 """The DuckDB warehouse file: waiting for it, and publishing the copy analysts read.
 
 DuckDB lets one process write a file or many read it, never both. So the job waits for the
-file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS, default 600), saying who holds it, then fails saying
-what to close; after a good build it publishes a copy (LEDGER_DUCKDB_READ_COPY, default
-`<stem>_read.duckdb`; `off`), renamed over the old one, its marts as tables (frozen at the
-build, so read at table speed, the totals too); after a failed build the copy keeps its data
-and its ledger_build_status lists the failed build after the good one it holds.
+file (LEDGER_DUCKDB_LOCK_WAIT_SECONDS), saying who holds it; after a good build it publishes
+a copy for analysts (LEDGER_DUCKDB_READ_COPY), its marts as tables, read at table speed;
+after a failed build the copy keeps its data and lists the failed build.
 """
 
 from __future__ import annotations
@@ -36,8 +34,7 @@ _LOCK_CONFLICT = "Could not set lock on file"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 log = logging.getLogger(__name__)
-MARTS_FOLDER = "models/marts/"
-INTERMEDIATE_FOLDER = "models/intermediate/"
+MARTS_FOLDER, _SHARED = "models/marts/", "models/intermediate/"
 MEMORY_ENV = "LEDGER_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"  # the dev profile's cap (profiles.yml.example)
 _STAGED = "__ledger_copy"  # a table and the view it replaces cannot share a name
@@ -123,8 +120,7 @@ def read_copy_path(path: Path, env: Mapping[str, str]) -> Path | None:
 @contextmanager
 def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]:
     """`source` copied beside `destination` for the block to change, then renamed over it
-    (unless the block empties the list): no reader opens a half-made copy, and one holding the
-    old copy reads it until it reconnects. The temporary file goes whatever happens."""
+    (unless the block empties the list): no reader opens a half-made copy."""
     staged = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
     replace = [staged]
     try:
@@ -137,31 +133,26 @@ def _staged_replacement(source: Path, destination: Path) -> Iterator[list[Path]]
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
 
 
-def publish_read_copy(
-    database: Path, env: Mapping[str, str], manifest: Path
-) -> dict[str, Any] | None:
-    """After a good build: `database` checkpointed and copied, its marts made tables, renamed
-    over the copy. Returns the ledger totals read from those tables (None: compute them)."""
-    destination = read_copy_path(database, env)
+def publish_read_copy(path: Path, env: Mapping[str, str], manifest: Path) -> dict[str, Any] | None:
+    """After a good build, the copy of `path` with its marts as tables; its ledger totals."""
+    destination = read_copy_path(path, env)
     if destination is None:
         return None
-    schemas = marts_schemas(manifest, env)
+    schemas, order = copy_order(manifest)
     try:
-        with duckdb.connect(str(database)) as connection:
+        with duckdb.connect(str(path)) as connection:
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with _staged_replacement(database, destination) as staged:
-            materialize_marts(staged[0], copy_order(manifest), env)
+        with _staged_replacement(path, destination) as staged:
+            materialize_marts(staged[0], order, env)
     except Exception:  # the build is good; analysts keep yesterday's copy a day longer
         log.exception("the read-only copy %s could not be published", destination)
         return None
-    marts = ", ".join(schemas)
-    log.info(
-        f"published the read-only copy for analysts: {destination} (marts of {marts} as tables)"
-    )
+    marts = f"marts of {', '.join(schemas)} as tables"
+    log.info(f"published the read-only copy for analysts: {destination} ({marts})")
     try:  # this very build's rows: the same totals, read from tables, not the views again
-        return ledger_totals_from_copy(destination, schemas)
-    except (duckdb.Error, OSError, ValueError) as exc:
+        return ledger_totals_from_copy(destination, order)
+    except (duckdb.Error, OSError, KeyError, ValueError) as exc:
         log.warning("ledger totals not read from the copy (%s); computing them", exc)
         return None
 
@@ -169,8 +160,7 @@ def publish_read_copy(
 def record_failed_build_in_copy(
     path: Path, env: Mapping[str, str], manifest: Path, invocation_id: str
 ) -> bool:
-    """After a failed build: its record added to the copy's build log, on a new file renamed
-    over the copy (analysts may hold it open). Whether the copy was told; never raises."""
+    """After a failed build, its record added to the copy's build log; whether it was added."""
     destination = read_copy_path(path, env)
     if destination is None or not destination.exists():
         return False
@@ -188,24 +178,9 @@ def record_failed_build_in_copy(
         log.exception("the read-only copy %s could not be told of the failed build", destination)
         return False
     if added:
-        log.info(
-            f"the read-only copy {destination} keeps the last good build's data; its "
-            f"ledger_build_status lists build {invocation_id} as failed"
-        )
+        kept = "keeps the last good build's data; its ledger_build_status lists build"
+        log.info(f"the read-only copy {destination} {kept} {invocation_id} as failed")
     return bool(added)
-
-
-def marts_schemas(manifest: Path, env: Mapping[str, str]) -> list[str]:
-    """The schemas of the build's marts models; `<LEDGER_SCHEMA>_marts` without a manifest."""
-    nodes = (load_json(manifest).get("nodes") or {}).values()
-    schemas = {
-        str(node["schema"])
-        for node in nodes
-        if node.get("resource_type") == "model"
-        and node.get("schema")
-        and str(node.get("original_file_path", "")).startswith(MARTS_FOLDER)
-    }
-    return sorted(schemas) or [f"{env.get('LEDGER_SCHEMA') or 'ledger'}_marts"]
 
 
 def build_log_relation(manifest: Path, env: Mapping[str, str]) -> tuple[str, str]:
@@ -224,74 +199,63 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def copy_order(manifest: Path) -> list[tuple[str, str]]:
-    """(schema, view) of every mart and every intermediate view two models read, each after
-    the views it reads: made tables in this order, each is computed once, and what reads it
-    reads its table, not the chain of views again (ledger_entries has four readers)."""
+def copy_order(manifest: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """The marts' schemas, and (schema, view) of the marts and of each intermediate view two
+    models read, each after what it reads: made tables in this order, each is computed once and
+    its readers read a table, not the chain of views again (ledger_entries has four readers)."""
     nodes = (load_json(manifest).get("nodes") or {}).values()
     models = {node["unique_id"]: node for node in nodes if node.get("resource_type") == "model"}
-    parents = {
-        key: [p for p in node.get("depends_on", {}).get("nodes", []) if p in models]
-        for key, node in models.items()
-    }
+    parents = {k: set(n["depends_on"]["nodes"]) & models.keys() for k, n in models.items()}
     readers = Counter(parent for listed in parents.values() for parent in listed)
-    folders = {key: str(node.get("original_file_path", "")) for key, node in models.items()}
-    return [
-        (str(models[key]["schema"]), str(models[key]["name"]))
+    folder = {key: node["original_file_path"] for key, node in models.items()}
+    marts = {key for key in models if folder[key].startswith(MARTS_FOLDER)}
+    return sorted({models[key]["schema"] for key in marts}), [
+        (models[key]["schema"], models[key]["name"])
         for key in TopologicalSorter(parents).static_order()
-        if folders[key].startswith(MARTS_FOLDER)
-        or (folders[key].startswith(INTERMEDIATE_FOLDER) and readers[key] > 1)
+        if key in marts or (folder[key].startswith(_SHARED) and readers[key] > 1)
     ]
 
 
-def views_to_tables(
-    connection: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
-) -> list[str]:
-    """Each view made a table of its rows, with its comments, in the order given (so a view
-    converted later reads the tables of those before it); returns the names converted."""
-    converted = []
-    for schema, view in relations:
-        found = connection.execute(
-            "select comment from duckdb_views() where database_name = current_database()"
-            " and schema_name = ? and view_name = ? and not internal",
-            [schema, view],
-        ).fetchall()
-        if not found or view in LIVE_VIEWS:
-            continue
-        columns = connection.execute(
-            "select column_name, comment from duckdb_columns() where database_name ="
-            " current_database() and schema_name = ? and table_name = ? and comment is not null",
-            [schema, view],
-        ).fetchall()
-        staged = _name(schema, view + _STAGED)
-        connection.execute(f"create table {staged} as select * from {_name(schema, view)}")
-        connection.execute(f"drop view {_name(schema, view)}")
-        connection.execute(f"alter table {staged} rename to {_name(view)}")
-        if found[0][0]:
-            connection.execute(f"comment on table {_name(schema, view)} is {_text(found[0][0])}")
-        for column, text in columns:
-            connection.execute(f"comment on column {_name(schema, view, column)} is {_text(text)}")
-        converted.append(view)
-    return converted
-
-
 def materialize_marts(database: Path, order: list[tuple[str, str]], env: Mapping[str, str]) -> int:
-    """The copy's views in `order` made tables (never the live file's); returns how many."""
+    """The views of a DuckDB file (the copy, never the live file) made tables with their
+    comments, in `order` (copy_order), each before the next is filled; returns how many."""
     config = {"memory_limit": env.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT}
     with duckdb.connect(str(database), config=config) as connection:
         connection.execute("begin transaction")
-        converted = len(views_to_tables(connection, order))
+        comments = {
+            (schema, view): comment
+            for schema, view, comment in connection.execute(
+                "select schema_name, view_name, comment from duckdb_views()"
+                " where database_name = current_database() and not internal"
+            ).fetchall()
+            if view not in LIVE_VIEWS
+        }
+        views = [relation for relation in order if relation in comments]
+        for schema, view in views:
+            staged, table = _name(schema, view + _STAGED), _name(schema, view)
+            columns = connection.execute(
+                "select column_name, comment from duckdb_columns() where database_name ="
+                " current_database() and schema_name = ? and table_name = ?"
+                " and comment is not null",
+                [schema, view],
+            ).fetchall()
+            connection.execute(f"create table {staged} as select * from {table}")
+            connection.execute(f"drop view {table}")
+            connection.execute(f"alter table {staged} rename to {_name(view)}")
+            if comments[schema, view]:
+                connection.execute(f"comment on table {table} is {_text(comments[schema, view])}")
+            for column, text in columns:
+                connection.execute(f"comment on column {table}.{_name(column)} is {_text(text)}")
         connection.execute("commit")
         connection.execute("checkpoint")
-    return converted
+    return len(views)
 
 
 def record_failed_build(
     connection: duckdb.DuckDBPyConnection, live: str, log: tuple[str, str], invocation_id: str
 ) -> int:
-    """A failed build's rows copied from the live file's build log (attached as `live`) to the
-    copy's, its build row noting the passed build whose data the copy keeps. Nothing unless the
-    log says the build failed. Returns the rows added."""
+    """A failed build's rows of the live file's build log (attached as `live`) added to the
+    copy's, its build row naming the passed build the copy keeps; returns the rows added."""
     here, there = _name(*log), _name(live, *log)
     connection.execute(f"create schema if not exists {_name(log[0])}")
     connection.execute(f"create table if not exists {here} as select * from {there} limit 0")
@@ -312,17 +276,11 @@ def record_failed_build(
     return int(added[0]) if added else 0
 
 
-def ledger_totals_from_copy(copy: Path, schemas: list[str]) -> dict[str, Any]:
+def ledger_totals_from_copy(copy: Path, order: list[tuple[str, str]]) -> dict[str, Any]:
     """The heartbeat's totals from the copy's tables, as macro ledger_totals from the views."""
+    schema_of = {view: schema for schema, view in order}
+    ledger, entries = (_name(schema_of[t], t) for t in ("lead_sales_ledger", "ledger_entries"))
     with duckdb.connect(str(copy), read_only=True) as connection:
-        found = connection.execute(
-            "select schema_name from duckdb_tables() where database_name = current_database()"
-            " and table_name = 'lead_sales_ledger' and list_contains(?, schema_name)",
-            [schemas],
-        ).fetchall()
-        if len(found) != 1:
-            raise duckdb.CatalogException(f"no single lead_sales_ledger table in {schemas}")
-        ledger, entries = (_name(found[0][0], t) for t in ("lead_sales_ledger", "ledger_entries"))
         row = connection.execute(
             "select * from (select count(*), cast(coalesce(sum(billed_amount), 0) as varchar)"
             f" from {ledger}) cross join (select count(*), cast(coalesce(sum(debit), 0) as"

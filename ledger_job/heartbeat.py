@@ -1,10 +1,8 @@
 """The heartbeat, `POST $INTERNAL_API_URL/heartbeat`, and the retrying POST the alert shares.
 
-Sent after every run with enough to triage without the log (invocation id, counts, failing
-tests, ledger totals as exact strings: a drop night over night is often the first sign of a
-broken load); it never fails the job. Spec 5's retries: 10 s an attempt, four attempts,
-exponential backoff (tenacity); connection errors, timeouts, 429 and 5xx are retried, other
-4xx are final. Redirects are refused: urllib would replay the Authorization header to them.
+Enough to triage without the log (ledger totals: a drop night over night is often the first
+sign of a broken load); it never fails the job. Spec 5's retries, by tenacity. Redirects are
+refused: urllib would replay the Authorization header to them.
 """
 
 from __future__ import annotations
@@ -13,10 +11,9 @@ import http.client
 import json
 import logging
 import os
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,8 +22,8 @@ import tenacity
 
 from ledger_job.money import plain, to_decimal
 
-DEFAULT_TIMEOUT_SECONDS = 10.0
-DEFAULT_ATTEMPTS = 4
+TIMEOUT_SECONDS = 10.0
+ATTEMPTS = 4  # spec 5: 10 s an attempt, four in all, exponential backoff
 DEFAULT_BACKOFF_SECONDS = 1.0
 BACKOFF_ENV_VAR = "LEDGER_HTTP_BACKOFF_SECONDS"  # tests shrink the waits, not the policy
 _BODY_EXCERPT = 200
@@ -69,12 +66,8 @@ def post_json(
     *,
     what: str,
     headers: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    attempts: int = DEFAULT_ATTEMPTS,
-    backoff_base: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> PostResult:
-    """POST `payload` as JSON; waits backoff_base * 2**(n-1) s after failed attempt n."""
+    """POST `payload` as JSON; waits base * 2**(n-1) s after failed attempt n (base: env)."""
     try:  # scheme, host and port only: a URL's path may hold a token (a webhook's does)
         parts = urlsplit(url)
         where = f"{parts.scheme}://{parts.hostname or '?'}{f':{parts.port}' if parts.port else ''}"
@@ -89,24 +82,20 @@ def post_json(
     tried: list[PostResult] = []
 
     def attempt() -> PostResult:
-        tried.append(_attempt(request, timeout, len(tried) + 1))
+        tried.append(_attempt(request, len(tried) + 1))
         return tried[-1]
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         delay = state.next_action.sleep if state.next_action else 0
-        log.warning(
-            f"{what} attempt {len(tried)}/{attempts} to {where} failed: {tried[-1].error}; "
-            f"retrying in {delay:g} s"
-        )
+        failed = f"{what} attempt {len(tried)}/{ATTEMPTS} to {where} failed: {tried[-1].error}"
+        log.warning(f"{failed}; retrying in {delay:g} s")
 
-    base = backoff_base_from_env() if backoff_base is None else backoff_base
     tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(attempts),
-        wait=tenacity.wait_exponential(multiplier=base, min=0),
+        stop=tenacity.stop_after_attempt(ATTEMPTS),
+        wait=tenacity.wait_exponential(multiplier=backoff_base_from_env(), min=0),
         retry=tenacity.retry_if_result(lambda result: result.retryable),
         before_sleep=before_sleep,
         retry_error_callback=lambda _: None,
-        sleep=sleep,
     )(attempt)
     result = tried[-1]
     if result.delivered:
@@ -114,14 +103,14 @@ def post_json(
     elif not result.retryable:
         log.error(f"{what} rejected by {where}: {result.error} (not retried)")
     else:
-        log.error(f"{what} attempt {attempts}/{attempts} to {where} failed: {result.error}")
-        log.error(f"{what} not delivered to {where} after {attempts} attempts")
+        log.error(f"{what} attempt {ATTEMPTS}/{ATTEMPTS} to {where} failed: {result.error}")
+        log.error(f"{what} not delivered to {where} after {ATTEMPTS} attempts")
     return result
 
 
-def _attempt(request: urllib.request.Request, timeout: float, number: int) -> PostResult:
+def _attempt(request: urllib.request.Request, number: int) -> PostResult:
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             response.read(_BODY_EXCERPT)
             return PostResult(True, number, response.status)
     except urllib.error.HTTPError as exc:
@@ -134,44 +123,15 @@ def _attempt(request: urllib.request.Request, timeout: float, number: int) -> Po
     except (OSError, http.client.HTTPException) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TimeoutError):
-            return PostResult(False, number, None, f"timed out after {timeout:g} s", True)
+            return PostResult(False, number, None, f"timed out after {TIMEOUT_SECONDS:g} s", True)
         named = "" if reason is not exc else f"{type(exc).__name__}: "  # e.g. a hang-up
         return PostResult(False, number, None, f"connection failed: {named}{reason}", True)
     except ValueError as exc:  # a malformed URL (bad port) will not get better
         return PostResult(False, number, None, f"invalid URL: {exc}")
 
 
-def heartbeat_url(base_url: str) -> str:
-    return base_url.rstrip("/") + "/heartbeat"
-
-
-def heartbeat_payload(
-    *,
-    job: str,
-    succeeded: bool,
-    run_id: str | None,
-    started_at: str,
-    finished_at: str,
-    counts: Mapping[str, int | None],
-    failing_tests: Sequence[str] = (),
-    ledger: Mapping[str, Any] | None = None,
-    **details: Any,
-) -> dict[str, Any]:
-    status = "success" if succeeded else "failure"
-    base = {"job": job, "status": status, "run_id": run_id, "started_at": started_at}
-    base |= {"finished_at": finished_at, **counts, "failing_tests": list(failing_tests)}
-    return {**base, "ledger": dict(ledger) if ledger is not None else None, **details}
-
-
-def send_heartbeat(
-    payload: Mapping[str, Any],
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    backoff_base: float | None = None,
-) -> PostResult | None:
+def send_heartbeat(payload: Mapping[str, Any], env: Mapping[str, str]) -> PostResult | None:
     """Post `payload`; None when INTERNAL_API_URL is unset (then nothing is attempted)."""
-    env = os.environ if env is None else env
     base_url, key = env.get(URL_ENV_VAR, "").strip(), env.get(KEY_ENV_VAR, "").strip()
     if not base_url:
         log.info("%s is not set; heartbeat not sent", URL_ENV_VAR)
@@ -179,14 +139,8 @@ def send_heartbeat(
     if not key:
         log.warning("%s is not set; sending the heartbeat without credentials", KEY_ENV_VAR)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return post_json(
-        heartbeat_url(base_url),
-        payload,
-        what="heartbeat",
-        headers=headers,
-        timeout=timeout,
-        backoff_base=backoff_base,
-    )
+    url = base_url.rstrip("/") + "/heartbeat"
+    return post_json(url, payload, what="heartbeat", headers=headers)
 
 
 def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:
@@ -203,8 +157,7 @@ def fetch_ledger_totals(runner: Any) -> dict[str, Any] | None:
 
 
 def ledger_totals(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    """The heartbeat's `ledger` from TOTALS (counts as integers, amounts as exact strings),
-    logged with where they were read."""
+    """The heartbeat's `ledger` (amounts as exact strings), logged with where they were read."""
     amounts = {name: plain(to_decimal(row[name])) for name in TOTALS if "count" not in name}
     totals = {"rows": int(row["row_count"]), **amounts, "entries": int(row["entry_count"])}
     log.info(

@@ -31,12 +31,11 @@ from ledger_job.alert import STATE_FILE_NAME, BalanceMonitor, balance_outcome
 from ledger_job.balance_report import BALANCE_TESTS
 from ledger_job.dbt_artifacts import BuildSummary, build_failure_cause, first_line, relation_names
 from ledger_job.dbt_runner import DbtRunner
-from ledger_job.heartbeat import fetch_ledger_totals, heartbeat_payload, send_heartbeat
+from ledger_job.heartbeat import fetch_ledger_totals, send_heartbeat
 from ledger_job.lock import EXIT_LOCKED, JobLock, LockHeldError
 from ledger_job.logsetup import JOB_NAME, configure_logging, redact, secrets_from_env
 from ledger_job.process import Terminated, raise_on_signals
 
-__all__ = ["balance_outcome", "main"]
 EXIT_CANNOT_RUN = 2  # dbt's own code for "could not run"
 EXIT_INTERNAL_ERROR = 70
 EXIT_NO_DBT = 127
@@ -79,20 +78,6 @@ class _Run:
         self.runner = DbtRunner(target=self.target.name, env=self.env)
         self.details = {"target": self.target.name, "failed_nodes": [], "warning_tests": []}
         self.details |= {"stale_sources": [], "ledger_balanced": None, "error": None}
-
-
-def run_job(log_dir: Path, state_dir: Path, target: str | None, demo: DemoDataLoader | None) -> int:
-    """One run of the job; returns the process exit code."""
-    try:
-        with JobLock(log_dir / f"{JOB_NAME}.lock"):
-            name = target or targets.dbt_target(os.environ)
-            return _run_locked(_Run(state_dir, demo, targets.describe(name, os.environ)))
-    except LockHeldError as exc:
-        log.error(
-            f"another run of {JOB_NAME} holds the lock {exc.path} "
-            f"({exc.holder or 'holder unknown'}); not starting dbt, exiting with {EXIT_LOCKED}"
-        )
-        return EXIT_LOCKED
 
 
 def _run_locked(run: _Run) -> int:
@@ -147,22 +132,19 @@ def _build_and_check(run: _Run) -> None:
 
 def _alert(run: _Run, build: BuildSummary) -> None:
     balanced = run.details["ledger_balanced"] = balance_outcome(build)
-    failing, runner, state = build.failing_tests(), run.runner, run.state_dir / STATE_FILE_NAME
-    failing = [t for t in failing if t in BALANCE_TESTS] or failing
-    relations = relation_names(runner.target_path / "manifest.json")
-    monitor = BalanceMonitor(runner, state, relations, run.env)
-    now, run_id = utc_now(), build.invocation_id
+    failing = [t for t in build.test_names() if t in BALANCE_TESTS] or build.test_names()
+    relations = relation_names(run.runner.target_path / "manifest.json")
+    monitor = BalanceMonitor(run.runner, run.state_dir / STATE_FILE_NAME, relations, run.env)
+    context = {"now": utc_now(), "run_id": build.invocation_id, "failing_tests": failing}
     try:
-        monitor.check(
-            balanced, now=now, run_id=run_id, failing_tests=failing, ledger_totals=run.ledger
-        )
+        monitor.check(balanced, **context, ledger_totals=run.ledger)
     except Exception:  # the alert reports on the build; its own failure must not fail the job
         log.exception("ledger balance alert failed")
 
 
 def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     build, details = run.build or BuildSummary(0, None, None), run.details  # none: counts None
-    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.warning_tests())
+    details.update(failed_nodes=build.failed_nodes(), warning_tests=build.test_names({"warn"}))
     if build.returncode != 0:
         details["error"] = details["error"] or build_failure_cause(build)
     if run.build is not None:
@@ -170,18 +152,11 @@ def _heartbeat(run: _Run, started_at: str) -> dict[str, Any]:
     if details["error"]:
         error = " ".join(str(details["error"]).split())
         details["error"] = redact(error, secrets_from_env(run.env))[:_ERROR_EXCERPT]
-    return heartbeat_payload(
-        job=JOB_NAME,
-        succeeded=run.exit_code == 0,
-        run_id=build.invocation_id,
-        started_at=started_at,
-        finished_at=utc_now(),
-        counts=build.counts(),
-        failing_tests=build.failing_tests(),
-        ledger=run.ledger,
-        exit_code=run.exit_code,
-        **details,
-    )
+    status = "success" if run.exit_code == 0 else "failure"
+    beat = {"job": JOB_NAME, "status": status, "run_id": build.invocation_id}
+    beat |= {"started_at": started_at, "finished_at": utc_now(), **build.counts()}
+    beat |= {"failing_tests": build.test_names(), "ledger": run.ledger}
+    return beat | {"exit_code": run.exit_code, **details}
 
 
 def _cannot_run(run: _Run, message: str) -> str:
@@ -203,11 +178,8 @@ def _prepare_target(run: _Run) -> None:
         return
     database = paths.duckdb_path(env)
     if not database.exists() and run.demo_data is None:
-        raise StopRun(
-            EXIT_CANNOT_RUN,
-            f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH "
-            "(`make run` creates demo data in a new file)",
-        )
+        missing = f"the DuckDB file {database} does not exist: check LEDGER_DUCKDB_PATH"
+        raise StopRun(EXIT_CANNOT_RUN, f"{missing} (`make run` creates demo data in a new file)")
     # WarehouseBusyError, here or before any dbt command, ends the run with EXIT_LOCKED.
     run.runner.wait_for_warehouse = duckdb_file.DuckDbFile.from_env(database, env).wait_until_free
     if database.exists():
@@ -238,11 +210,8 @@ def _check_freshness(run: _Run) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = None) -> int:
     """Command-line entry point; `demo_data` serves --demo-data-if-absent."""
-    parser = argparse.ArgumentParser(
-        prog="update_lead_sales_ledger.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    formatter = argparse.RawDescriptionHelpFormatter  # the docstring's layout kept
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     add = parser.add_argument
     add("--target", help="dbt profile target (default: $LEDGER_TARGET, else dev)")
     logs, state = paths.PROJECT_ROOT / "logs", paths.PROJECT_ROOT / "state"
@@ -260,7 +229,15 @@ def main(argv: Sequence[str] | None = None, demo_data: DemoDataLoader | None = N
     raise_on_signals(signal.SIGTERM, signal.SIGINT)
     loader = demo_data if args.demo_data_if_absent else None
     try:
-        return run_job(args.log_dir.resolve(), args.state_dir.resolve(), args.target, loader)
+        with JobLock(args.log_dir.resolve() / f"{JOB_NAME}.lock"):
+            target = targets.describe(args.target or targets.dbt_target(os.environ), os.environ)
+            return _run_locked(_Run(args.state_dir.resolve(), loader, target))
+    except LockHeldError as exc:
+        log.error(
+            f"another run of {JOB_NAME} holds the lock {exc.path} "
+            f"({exc.holder or 'holder unknown'}); not starting dbt, exiting with {EXIT_LOCKED}"
+        )
+        return EXIT_LOCKED
     except Terminated as stop:  # arrived after the run's own handling, e.g. mid-heartbeat
         log.error("%s FAILED: stopped by signal %d", JOB_NAME, stop.signum)
         return 128 + stop.signum

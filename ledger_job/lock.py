@@ -1,8 +1,7 @@
 """The job's lock, so two overlapping runs never both build.
 
-A non-blocking `flock`: the kernel drops it when the holder exits, even on `kill -9`, so a stale
-file never blocks a night; the file is never deleted (a third run would lock a new inode). A run
-finding it taken exits 75 (EX_TEMPFAIL, "try again later"), a code dbt never returns.
+A non-blocking `flock`: the kernel drops it when the holder exits, even on `kill -9`; the file
+is never deleted (a third run would lock a new inode). A run finding it taken exits 75.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-EXIT_LOCKED = 75
+EXIT_LOCKED = 75  # EX_TEMPFAIL, "try again later": a code dbt never returns
 
 
 class LockHeldError(RuntimeError):

@@ -1,8 +1,7 @@
 """The job's logging: a rotating file under logs/ and stderr, secrets redacted, phones masked.
 
-The file gets every record; stderr, unless verbose, the job's own, dbt's errors, the failing rows
-log_test_failures prints and records marked `extra={CONSOLE: True}` (`CONSOLE_ONLY`: stderr only).
-Redaction sits on the handlers, which every record passes whatever logger made it.
+The file gets every record; stderr, unless verbose, the job's own, dbt's errors and records
+marked `extra={CONSOLE: True}`. Redaction sits on the handlers, which every record passes.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ PHONE_DIGITS_KEPT = 4
 _FORMAT = "%(asctime)s.%(msecs)03dZ %(levelname)-8s %(name)s: %(message)s"
 _MARKER = "_ledger_job_handler"
 LOG_MAX_BYTES, LOG_BACKUPS = 5 * 1024 * 1024, 5
-CONSOLE, CONSOLE_ONLY = "console", "console_only"
+CONSOLE, CONSOLE_ONLY = "console", "console_only"  # extra= keys: shown; stderr only
 
 
 def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -81,14 +80,11 @@ def _quiet_console(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.ERROR or record.name.split(".")[0] != "dbt"
 
 
-def configure_logging(
-    log_dir: Path, *, secrets: Iterable[str] | None = None, verbose: bool = True
-) -> Path:
-    """Every record to `log_dir/update_lead_sales_ledger.log` (rotating) and stderr (quiet
-    unless `verbose`); replaces only the handlers it installed before. Returns the file."""
+def configure_logging(log_dir: Path, *, verbose: bool = True) -> Path:
+    """Log to `log_dir`'s rotating file and stderr, replacing only its own handlers; the file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / f"{JOB_NAME}.log"
-    redacting = RedactingFilter(secrets_from_env() if secrets is None else secrets)
+    redacting = RedactingFilter(secrets_from_env())
     formatter = logging.Formatter(_FORMAT, "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     close_logging()

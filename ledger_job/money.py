@@ -32,13 +32,13 @@ def format_usd(value: Decimal | None) -> str:
     return f"{'-' if value < 0 else ''}${digits}"
 
 
-def usd(value: Decimal | None) -> str:
-    return f"{format_usd(value)} USD" if value is not None else "n/a"
-
-
-def signed_usd(value: Decimal) -> str:
-    """`+$1,234.50`, `-$0.01`, `+$0.00`."""
-    return ("-" if value < 0 else "+") + format_usd(abs(value))
+def usd(value: Any) -> str:
+    """`$1,234.50 USD` of an amount or its text; n/a for None or no amount (a garbled state)."""
+    try:
+        amount = to_decimal(value)
+    except ValueError:
+        amount = None
+    return "n/a" if amount is None else f"{format_usd(amount)} USD"
 
 
 def plural(count: int | None, word: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUCKDB_PATH = "warehouse/ledger.duckdb"
+DBT_ENV = "LEDGER_DBT"  # the dbt to run; the suite sets one that starts warm (warm_dbt.py)
 
 
 def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
@@ -18,6 +19,5 @@ def duckdb_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def dbt_executable() -> Path:
-    """$LEDGER_DBT, else the dbt of the project's virtual environment (the suite sets it to
-    a dbt that starts warm: python_tests/warm_dbt.py)."""
-    return Path(os.environ.get("LEDGER_DBT") or PROJECT_ROOT / ".venv" / "bin" / "dbt")
+    """$LEDGER_DBT, else the dbt of the project's virtual environment."""
+    return Path(os.environ.get(DBT_ENV) or PROJECT_ROOT / ".venv" / "bin" / "dbt")

@@ -21,12 +21,12 @@ LOCK_TIMEOUT_ENV = "LEDGER_PG_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = "2s"
 _WITHHELD_FROM_DBT = ("INTERNAL_API_KEY", "ALERT_WEBHOOK_URL")  # none of dbt's business
 DBT_LOG_FILE_MAX_BYTES = str(5 * 1024 * 1024)  # logs/dbt.log rolls over, 5 old files kept
-POSTGRES_DEFAULTS = {  # the `postgres` output's variables and the defaults profiles.yml uses
-    "BILLING_DB_HOST": "host=localhost",
-    "BILLING_DB_PORT": "port=5432",
-    "BILLING_DB_USER": "user=postgres",
-    "BILLING_DB_PASSWORD": "an empty password",
-    "BILLING_DB_NAME": "dbname=billing_db",
+POSTGRES_DEFAULTS = {  # the `postgres` output's variables: its keyword, profiles.yml's default
+    "BILLING_DB_HOST": ("host", "localhost"),
+    "BILLING_DB_PORT": ("port", "5432"),
+    "BILLING_DB_USER": ("user", "postgres"),
+    "BILLING_DB_PASSWORD": ("password", ""),
+    "BILLING_DB_NAME": ("dbname", "billing_db"),
 }
 
 
@@ -75,20 +75,18 @@ def profile_outputs(env: Mapping[str, str]) -> tuple[dict[str, Any], str | None]
 
 def postgres_defaults_note(env: Mapping[str, str]) -> str | None:
     """Which BILLING_DB_* are unset and the defaults used instead; None when all are set."""
-    unset = {name: value for name, value in POSTGRES_DEFAULTS.items() if not env.get(name)}
-    if not unset:
-        return None
-    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(unset.values())}"
+    unset = {name: default for name, default in POSTGRES_DEFAULTS.items() if not env.get(name)}
+    used = [f"{key}={value}" if value else f"an empty {key}" for key, value in unset.values()]
+    return f"{', '.join(unset)} unset: profiles.yml used {', '.join(used)}" if unset else None
 
 
 def _where(engine: str | None, env: Mapping[str, str]) -> str | None:
     """Where the profile's output of `engine` points, read from the variables it reads."""
-    get = env.get
+    get, pg = env.get, lambda name: env.get(name) or POSTGRES_DEFAULTS[name][1]
     return {
         "duckdb": f"DuckDB file {paths.duckdb_path(env)}",
-        "postgres": f"PostgreSQL database {get('BILLING_DB_NAME') or 'billing_db'} at "
-        f"{get('BILLING_DB_HOST') or 'localhost'}:{get('BILLING_DB_PORT') or '5432'}"
-        f" as {get('BILLING_DB_USER') or 'postgres'}",
+        "postgres": f"PostgreSQL database {pg('BILLING_DB_NAME')} at {pg('BILLING_DB_HOST')}:"
+        f"{pg('BILLING_DB_PORT')} as {pg('BILLING_DB_USER')}",
         "redshift": f"Redshift database {get('REDSHIFT_NAME') or 'analytics'} at "
         f"{get('REDSHIFT_HOST') or '(REDSHIFT_HOST unset)'}:{get('REDSHIFT_PORT') or '5439'}",
     }.get(engine or "")
@@ -105,12 +103,9 @@ def describe(target: str, env: Mapping[str, str]) -> TargetInfo:
             f"unknown dbt target {target!r} (from LEDGER_TARGET or --target): "
             f"the valid targets in {profiles_path(env)} are {valid}"
         )
-    where = _where(engine, env)
-    schemas = f"schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
-    text = (
-        f"{where}, {schemas}" if where else f"no usable output {target!r} in {profiles_path(env)}"
-    )
-    return TargetInfo(target, engine or None, text, problem)
+    where, schemas = _where(engine, env), f"schemas {env.get('LEDGER_SCHEMA') or 'ledger'}_*"
+    unusable = f"no usable output {target!r} in {profiles_path(env)}"
+    return TargetInfo(target, engine or None, f"{where}, {schemas}" if where else unusable, problem)
 
 
 def dbt_target(env: Mapping[str, str] | None = None) -> str:
@@ -119,14 +114,12 @@ def dbt_target(env: Mapping[str, str] | None = None) -> str:
 
 
 def dbt_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """dbt's environment: the project's profile, an absolute DuckDB path (dbt would resolve a
-    relative one against its cwd), no credentials of the job's own, PostgreSQL options."""
+    """dbt's environment: the profile, an absolute DuckDB path, none of the job's secrets."""
     env = dict(os.environ if base is None else base)
     env["LEDGER_DUCKDB_PATH"] = str(paths.duckdb_path(env))
     for name in _WITHHELD_FROM_DBT:
         env.pop(name, None)
-    # A statement gives up on a lock after this long instead of queueing, with analysts'
-    # queries behind it, for as long as a reader's open transaction lasts.
+    # A statement gives up on a lock after this long rather than queue analysts' reads behind it.
     lock_timeout = env.get(LOCK_TIMEOUT_ENV, "").strip() or DEFAULT_LOCK_TIMEOUT
     if not re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|min)?", lock_timeout):
         raise ValueError(f"{LOCK_TIMEOUT_ENV} must look like 500ms, 2s or 1min: {lock_timeout!r}")

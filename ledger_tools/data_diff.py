@@ -23,9 +23,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ledger_job.money import plural, signed_usd
+from ledger_job.money import plural
 from ledger_job.paths import PROJECT_ROOT, dbt_executable
 from ledger_tools.data_diff_report import render_markdown as render_markdown
+from ledger_tools.data_diff_report import signed_usd
 from ledger_tools.warehouse import validate_identifier
 
 LEDGER = "lead_sales_ledger"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ledger_job.money import format_usd, plural, signed_usd
+from ledger_job.money import format_usd, plural
 
 if TYPE_CHECKING:
     from ledger_tools.data_diff import (
@@ -20,6 +20,11 @@ if TYPE_CHECKING:
         MartDiff,
         Totals,
     )
+
+
+def signed_usd(value: Decimal) -> str:
+    """`+$1,234.50`, `-$0.01`, `+$0.00`: a change of a total."""
+    return ("-" if value < 0 else "+") + format_usd(abs(value))
 
 
 def render_markdown(diff: DataDiff, *, title: str = "Data diff") -> str:

@@ -18,6 +18,8 @@ import shared_warehouse
 import warm_dbt
 from shared_warehouse import SharedDuckDB, SharedPostgres
 
+from ledger_job.paths import DBT_ENV
+
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") is None or os.environ.get("BILLING_DB_HOST"):
@@ -34,7 +36,7 @@ def warm_dbt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     directory = tmp_path_factory.mktemp("warm_dbt")
     with warm_dbt.warm_dbt(directory) as client, pytest.MonkeyPatch.context() as patch:
         if client is not None:
-            patch.setenv(warm_dbt.ENV, str(client))
+            patch.setenv(DBT_ENV, str(client))
         yield
 
 

@@ -26,8 +26,7 @@ from ledger_job.balance_report import (
     fetch_breakdown,
     fetch_imbalance,
     imbalance_message,
-    parse_check,
-    parse_transactions,
+    parse_rows,
 )
 from ledger_job.money import format_usd, to_decimal
 
@@ -51,6 +50,11 @@ SHORT_CREDIT = manual(
 ORPHAN_DEBIT = manual("JE-2025-0150", "2025-06-03 16:02:00", ("1100", "20.00", "0"))
 
 
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_HTTP_BACKOFF_SECONDS", "0")  # the webhook's retries, unwaited
+
+
 @pytest.fixture
 def marts() -> Iterator[MartsDuckDB]:
     views = MartsDuckDB()
@@ -60,9 +64,7 @@ def marts() -> Iterator[MartsDuckDB]:
 
 def monitor(marts: MartsDuckDB, state: Path, webhook: str | None) -> BalanceMonitor:
     env = {"ALERT_WEBHOOK_URL": webhook} if webhook else {}
-    return BalanceMonitor(
-        runner=marts, state_path=state, relations=RELATIONS, env=env, backoff_base=0
-    )
+    return BalanceMonitor(runner=marts, state_path=state, relations=RELATIONS, env=env)
 
 
 def run(monitor: BalanceMonitor, balanced: bool | None, night: int) -> Action:
@@ -314,7 +316,7 @@ def test_undeliverable_details_are_not_fatal_to_the_message() -> None:
 def test_fingerprint_ignores_decimal_spelling_and_order() -> None:
     def imbalance(difference: str, ids: list[str]) -> Imbalance:
         rows = [{"transaction_id": i, "difference": "1"} for i in ids]
-        return Imbalance(parse_check([{"difference": difference}]), parse_transactions(rows))
+        return Imbalance(parse_rows([{"difference": difference}])[0], tuple(parse_rows(rows)))
 
     assert (
         imbalance("100.50", ["a", "b"]).fingerprint()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,6 @@ from http_server import RecordingServer, Reply, unused_port
 from ledger_job import heartbeat
 from ledger_job.heartbeat import (
     backoff_base_from_env,
-    heartbeat_payload,
-    heartbeat_url,
     post_json,
     send_heartbeat,
 )
@@ -23,6 +22,13 @@ from ledger_job.logsetup import close_logging, configure_logging
 server = job_fixtures.server  # the local server the job posts to (a fixture)
 
 KEY = "hb-key-7f3a9c1e5d2b4a68"
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0")
+
+
 PAYLOAD = {"job": "update_lead_sales_ledger", "status": "success", "run_id": "abc"}
 
 
@@ -38,14 +44,18 @@ def env_for(server: RecordingServer, suffix: str = "") -> dict[str, str]:
     return {"INTERNAL_API_URL": server.url + suffix, "INTERNAL_API_KEY": KEY}
 
 
-def test_heartbeat_url_joins_without_doubling_slashes() -> None:
-    assert heartbeat_url("https://api.example.com") == "https://api.example.com/heartbeat"
-    assert heartbeat_url("https://api.example.com/") == "https://api.example.com/heartbeat"
-    assert heartbeat_url("https://api.example.com/v1//") == "https://api.example.com/v1/heartbeat"
+@pytest.mark.parametrize(
+    ("base", "path"), [("", "/heartbeat"), ("/", "/heartbeat"), ("/v1//", "/v1/heartbeat")]
+)
+def test_heartbeat_url_joins_without_doubling_slashes(
+    server: RecordingServer, base: str, path: str
+) -> None:
+    send_heartbeat(PAYLOAD, env=env_for(server, base))
+    assert [request.path for request in server.requests] == [path]
 
 
 def test_posts_json_with_bearer_header(server: RecordingServer) -> None:
-    result = send_heartbeat(PAYLOAD, env=env_for(server, "/api/"), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server, "/api/"))
 
     assert result is not None and result.delivered and result.attempts == 1
     [request] = server.requests
@@ -59,7 +69,7 @@ def test_posts_json_with_bearer_header(server: RecordingServer) -> None:
 def test_retried_on_503_then_delivered(server: RecordingServer) -> None:
     server.script(503, 503, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered
     assert result.attempts == 3
@@ -70,7 +80,7 @@ def test_retried_on_503_then_delivered(server: RecordingServer) -> None:
 def test_retried_on_429(server: RecordingServer) -> None:
     server.script(429, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
     assert len(server.requests) == 2
@@ -80,7 +90,7 @@ def test_retried_on_429(server: RecordingServer) -> None:
 def test_other_4xx_not_retried(server: RecordingServer, status: int) -> None:
     server.script(status, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered
     assert result.status == status
@@ -90,17 +100,18 @@ def test_other_4xx_not_retried(server: RecordingServer, status: int) -> None:
 def test_gives_up_after_four_attempts(server: RecordingServer) -> None:
     server.script(500, 502, 503, 504, 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered
     assert result.attempts == 4 and result.status == 504
     assert len(server.requests) == 4
 
 
-def test_timeout_is_retried(server: RecordingServer) -> None:
+def test_timeout_is_retried(server: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.script(Reply(200, delay=1.0), 200)
+    monkeypatch.setattr(heartbeat, "TIMEOUT_SECONDS", 0.2)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), timeout=0.2, backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
     assert len(server.requests) == 2
@@ -109,20 +120,22 @@ def test_timeout_is_retried(server: RecordingServer) -> None:
 def test_connection_closed_without_answer_is_retried(server: RecordingServer) -> None:
     server.script(Reply(hang_up=True), 200)
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and result.delivered and result.attempts == 2
 
 
-def test_connection_refused_is_retried_with_exponential_backoff() -> None:
+def test_connection_refused_is_retried_with_exponential_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     delays: list[float] = []
+    monkeypatch.setenv(heartbeat.BACKOFF_ENV_VAR, "0.5")
+    monkeypatch.setattr(time, "sleep", delays.append)
 
     result = post_json(
         f"http://127.0.0.1:{unused_port()}/heartbeat",
         PAYLOAD,
         what="heartbeat",
-        backoff_base=0.5,
-        sleep=delays.append,
     )
 
     assert not result.delivered and result.attempts == 4
@@ -143,7 +156,7 @@ def test_redirect_is_not_followed(server: RecordingServer) -> None:
     # Following it would replay the bearer key to whatever host the redirect names.
     server.script(Reply(302, body=b""))
 
-    result = send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    result = send_heartbeat(PAYLOAD, env=env_for(server))
 
     assert result is not None and not result.delivered and result.status == 302
     assert len(server.requests) == 1
@@ -172,11 +185,10 @@ def test_key_never_reaches_the_log_even_on_errors(
     # Error bodies that echo the credentials back, as misconfigured gateways do.
     echo = f'{{"error": "invalid token {KEY}", "header": "Authorization: Bearer {KEY}"}}'
     server.script(Reply(503, echo.encode()), Reply(401, echo.encode()))
-    send_heartbeat(PAYLOAD, env=env_for(server), backoff_base=0)
+    send_heartbeat(PAYLOAD, env=env_for(server))
     send_heartbeat(
         PAYLOAD,
         env={"INTERNAL_API_URL": f"http://127.0.0.1:{unused_port()}", "INTERNAL_API_KEY": KEY},
-        backoff_base=0,
     )
     try:
         raise RuntimeError(f"request with Authorization: Bearer {KEY} failed")
@@ -190,23 +202,3 @@ def test_key_never_reaches_the_log_even_on_errors(
     assert KEY not in text
     assert "abc.def-ghi" not in text
     assert KEY not in capsys.readouterr().err
-
-
-def test_payload_carries_counts_tests_and_ledger() -> None:
-    payload = heartbeat_payload(
-        job="update_lead_sales_ledger",
-        succeeded=False,
-        run_id=None,
-        started_at="2025-06-02T00:05:00Z",
-        finished_at="2025-06-02T00:06:10Z",
-        counts={"models_built": 20, "models_failed": 0, "tests_failed": 1},
-        failing_tests=["assert_ledger_balances"],
-        ledger={"rows": 12, "billed_amount": "1234.50"},
-        failed_nodes=["test.lead_revenue_ledger.assert_ledger_balances"],
-    )
-    assert payload["status"] == "failure"
-    assert payload["run_id"] is None
-    assert payload["models_built"] == 20 and payload["tests_failed"] == 1
-    assert payload["failing_tests"] == ["assert_ledger_balances"]
-    assert payload["ledger"] == {"rows": 12, "billed_amount": "1234.50"}
-    assert payload["failed_nodes"] == ["test.lead_revenue_ledger.assert_ledger_balances"]

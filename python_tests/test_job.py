@@ -24,8 +24,8 @@ from http_server import RecordedRequest, RecordingServer
 from readers import job_log, run_job
 from shared_warehouse import SharedDuckDB
 
+from ledger_job.alert import balance_outcome
 from ledger_job.dbt_artifacts import BuildSummary, NodeResult, read_run_results, relation_names
-from ledger_job.job import balance_outcome
 from ledger_job.lock import EXIT_LOCKED, JobLock
 
 server = job_fixtures.server  # the local server the job posts to (a fixture)
@@ -143,8 +143,8 @@ def test_run_results_give_counts_and_names(tmp_path: Path) -> None:
         "tests_warned": 1,
         "nodes_skipped": 1,
     }
-    assert build.failing_tests() == ["assert_ledger_balances"]
-    assert build.warning_tests() == ["accepted_values_x__0"]
+    assert build.test_names() == ["assert_ledger_balances"]
+    assert build.test_names({"warn"}) == ["accepted_values_x__0"]
     assert build.failed_nodes() == [
         "model.lead_revenue_ledger.ledger_entries",
         "test.lead_revenue_ledger.assert_ledger_balances",
@@ -284,3 +284,4 @@ def test_dbt_that_cannot_start_gives_its_exit_code_and_message(
     last = result.stderr.strip().splitlines()[-1]
     assert last.endswith(beat["error"]) and "are dev, postgres, redshift" in last
     assert beat["models_built"] is None  # unknown, not zero: dbt wrote no results
+    assert beat["run_id"] is None  # dbt never ran

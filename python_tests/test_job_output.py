@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from readers import run_job
 from ledger_job import targets
 from ledger_job.dbt_artifacts import BuildSummary, NodeResult, PrintedFailure, build_failure_cause
 from ledger_job.dbt_runner import CONSOLE_ROWS_PER_TEST, PROGRESS_SECONDS, DbtInvocation, DbtRunner
-from ledger_job.logsetup import LOG_BACKUPS, close_logging, configure_logging
+from ledger_job.logsetup import LOG_BACKUPS, SECRET_ENV_VARS, close_logging, configure_logging
 from ledger_tools import demo_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -173,10 +174,11 @@ def _event(name: str, msg: str, level: str = "info", **data: object) -> str:
 
 
 def test_runner_keeps_first_rows_and_shows_a_few_with_progress(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [0.0]
-    runner = DbtRunner(target="dev", env={}, clock=lambda: now[0])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    runner = DbtRunner(target="dev", env={})
     invocation = DbtInvocation(args=["build"], returncode=-1)
     header = "WARN t: 40 offending row(s) in model m, stored in rel"
     lines = [_event("JinjaLogInfo", header)]
@@ -202,9 +204,11 @@ def test_runner_keeps_first_rows_and_shows_a_few_with_progress(
 
 
 def test_quiet_console_and_rotating_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = configure_logging(tmp_path, secrets=[], verbose=False)
+    for name in SECRET_ENV_VARS:  # nothing of the run's environment redacted here
+        monkeypatch.delenv(name, raising=False)
+    path = configure_logging(tmp_path, verbose=False)
     try:
         logging.getLogger("dbt").info("1 of 9 START model x")
         logging.getLogger("dbt").warning("1 of 9 WARN freshness of a.b")

@@ -13,6 +13,7 @@ import pytest
 
 from ledger_job.logsetup import (
     REDACTED,
+    SECRET_ENV_VARS,
     close_logging,
     configure_logging,
     mask_phone,
@@ -49,8 +50,12 @@ def test_redact_masks_phones_as_well_as_secrets() -> None:
     assert redact(text, ["s3cr3t-key"]) == f"POST failed for key {REDACTED}: caller ********1234"
 
 
-def test_the_job_log_never_holds_a_whole_phone_number(tmp_path: Path) -> None:
-    path = configure_logging(tmp_path, secrets=[])
+def test_the_job_log_never_holds_a_whole_phone_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in SECRET_ENV_VARS:  # nothing of the run's environment redacted here
+        monkeypatch.delenv(name, raising=False)
+    path = configure_logging(tmp_path)
     try:
         logging.getLogger("dbt").info(
             "    call_id=CA-9, caller_phone=%s, duration=30", "+15550301234"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger_job.dbt_runner import dbt_environment
 from ledger_job.paths import PROJECT_ROOT, duckdb_path
+from ledger_job.targets import dbt_environment
 
 
 def test_relative_duckdb_path_resolves_against_the_project() -> None:

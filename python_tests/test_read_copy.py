@@ -11,7 +11,6 @@ import duckdb
 from ledger_job.duckdb_file import (
     copy_order,
     ledger_totals_from_copy,
-    marts_schemas,
     materialize_marts,
     record_failed_build_in_copy,
 )
@@ -43,7 +42,8 @@ def test_marts_views_become_tables_with_their_columns_and_comments(tmp_path: Pat
     _warehouse(path)
 
     marts = ("ledger_build_status", "lead_sales_ledger", "ledger_entries")
-    assert materialize_marts(path, [("s_marts", name) for name in marts], {}) == 2
+    order = [("s_marts", name) for name in marts]
+    assert materialize_marts(path, order, {}) == 2
 
     with duckdb.connect(str(path), read_only=True) as con:
         kinds = con.execute(
@@ -67,7 +67,7 @@ def test_marts_views_become_tables_with_their_columns_and_comments(tmp_path: Pat
             ("mortgage_broker_id", "BIGINT", None),
             ("billed_amount", "DECIMAL(12,2)", "Dollars"),
         ]
-    assert ledger_totals_from_copy(path, ["s_marts"]) == {
+    assert ledger_totals_from_copy(path, order) == {
         "rows": 3,
         "billed_amount": "7.16",
         "entries": 3,
@@ -100,24 +100,11 @@ def test_the_copy_fills_each_table_after_what_it_reads(tmp_path: Path) -> None:
         model("other", "intermediate", "stg"),
     ]
     manifest.write_text(json.dumps({"nodes": {node["unique_id"]: node for node in nodes}}))
-    assert copy_order(manifest) == [
-        ("x_intermediate", "shared"),
-        ("x_marts", "a_mart"),
-        ("x_marts", "b_mart"),
-    ]
-    assert copy_order(tmp_path / "absent.json") == []
-
-
-def test_marts_schema_comes_from_the_manifest(tmp_path: Path) -> None:
-    manifest = tmp_path / "manifest.json"
-    node = {"resource_type": "model", "schema": "x_marts"}
-    nodes = {
-        "a": {**node, "original_file_path": "models/marts/ledger/a.sql"},
-        "b": {**node, "schema": "x_staging", "original_file_path": "models/staging/b.sql"},
-    }
-    manifest.write_text(json.dumps({"nodes": nodes}))
-    assert marts_schemas(manifest, {}) == ["x_marts"]
-    assert marts_schemas(tmp_path / "absent.json", {"LEDGER_SCHEMA": "y"}) == ["y_marts"]
+    assert copy_order(manifest) == (
+        ["x_marts"],
+        [("x_intermediate", "shared"), ("x_marts", "a_mart"), ("x_marts", "b_mart")],
+    )
+    assert copy_order(tmp_path / "absent.json") == ([], [])
 
 
 _LOG_COLUMNS = (

@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-ENV = "LEDGER_DBT"  # ledger_job.paths.dbt_executable: the dbt every process of the run starts
 OFF_ENV = "LEDGER_TEST_COLD_DBT"  # =1: every command a fresh dbt process, as in production
 _PRELOADED = (
     "dbt.cli.main",
