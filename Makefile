@@ -42,7 +42,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-quick lint lint-code lint-metadata check-redshift test-engines \
-	stage-lint stage-check-redshift stage-dbt-duckdb stage-dbt-postgres stage-lint-metadata test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
+	stage-lint stage-check-redshift stage-dbt-duckdb stage-dbt-postgres stage-lint-metadata stage-quick-lint-metadata stage-quick-pytest test-duckdb test-postgres pytest docs benchmark clean snapshot-export snapshot-restore \
 	pg-indexes
 
 help:
@@ -109,16 +109,21 @@ test: setup
 		$(CLOCK) report; $(CAUSE); exit 1; }
 	@$(CLOCK) report
 
-# Under 2 minutes: what a change to a model is checked by first. Not what CI runs.
+# Under 2 minutes: what a change to a model is checked by first. Not what CI runs. Two stages
+# at a time, as make test: the lint beside the DuckDB build, then the metadata lint (it reads
+# that build) beside the pytest tests that need neither dbt nor PostgreSQL.
 test-quick: setup
 	@$(CLOCK) reset
-	@{ $(CLOCK) run lint -- $(MAKE) lint-code && \
-		$(CLOCK) run dbt-duckdb -- $(MAKE) test-duckdb && \
-		$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB) && \
-		$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
-			$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres' --junitxml=$(PYTEST_JUNIT)"; \
-	} || { $(CLOCK) report; $(CAUSE); exit 1; }
+	@$(MAKE) --jobs=2 --output-sync=line stage-quick-lint-metadata stage-quick-pytest || { \
+		$(CLOCK) report; $(CAUSE); exit 1; }
 	@$(CLOCK) report
+
+stage-quick-lint-metadata: stage-lint stage-dbt-duckdb
+	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+
+stage-quick-pytest: stage-dbt-duckdb
+	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
+		$(MAKE) pytest PYTEST_ARGS="-m 'not dbt and not postgres' --junitxml=$(PYTEST_JUNIT)"
 
 # Runs under scripts/with_test_postgres.py. pytest is told where the demo builds are only
 # here, right after they were made: a build left from another run could be stale. So too
