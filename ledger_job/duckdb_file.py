@@ -138,8 +138,8 @@ def publish_read_copy(path: Path, env: Mapping[str, str], manifest: Path) -> dic
     destination = read_copy_path(path, env)
     if destination is None:
         return None
-    schemas, order = copy_order(manifest)
     try:
+        schemas, order = copy_order(manifest)
         with duckdb.connect(str(path)) as connection:
             connection.execute("checkpoint")
         destination.parent.mkdir(parents=True, exist_ok=True)
