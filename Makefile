@@ -119,7 +119,7 @@ test-quick: setup
 	@$(CLOCK) report
 
 stage-quick-lint-metadata: stage-lint stage-dbt-duckdb
-	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+	$(LINT_METADATA_STAGE)
 
 stage-quick-pytest: stage-dbt-duckdb
 	$(CLOCK) run pytest -- env LEDGER_TEST_DUCKDB=$(SHARED_DUCKDB) \
@@ -155,8 +155,10 @@ stage-dbt-duckdb: setup
 stage-dbt-postgres: stage-dbt-duckdb
 	$(CLOCK) run dbt-postgres -- $(MAKE) test-postgres
 
+# The metadata lint of the DuckDB build: a stage of make test and of make test-quick.
+LINT_METADATA_STAGE = $(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
 stage-lint-metadata: stage-check-redshift stage-dbt-duckdb
-	$(CLOCK) run lint-metadata -- $(MAKE) lint-metadata LINT_DUCKDB=$(SHARED_DUCKDB)
+	$(LINT_METADATA_STAGE)
 
 lint: setup lint-code
 	$(MAKE) lint-metadata

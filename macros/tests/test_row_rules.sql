@@ -10,6 +10,19 @@
 {% test row_rules(model, key, not_null=[], accepted_values={}) %}
 
 {%- set value_columns = (not_null + (accepted_values.keys() | list)) | unique | list %}
+{#- Each rule once: the condition a row breaks it by, and what the failure says of it. #}
+{%- set rules = [('key_value is null', "'not_null: key; '")] %}
+{%- for column in not_null %}
+    {%- do rules.append((column ~ ' is null', "'not_null: " ~ column ~ "; '")) %}
+{%- endfor %}
+{%- for column, values in accepted_values.items() %}
+    {%- set listed = [] %}
+    {%- for value in values %}{% do listed.append("'" ~ value ~ "'") %}{% endfor %}
+    {%- do rules.append((
+        column ~ ' not in (' ~ listed | join(', ') ~ ')',
+        "'accepted_values: " ~ column ~ "=' || cast(" ~ column ~ ' as ' ~ dbt.type_string() ~ ") || '; '"
+    )) %}
+{%- endfor %}
 
 with
 
@@ -31,32 +44,10 @@ keyed as (
         count(*) as row_count,
         max(
             case
-                when
-                    key_value is null
-                    {%- for column in not_null %}
-                    or {{ column }} is null
-                    {%- endfor %}
-                    {%- for column, values in accepted_values.items() %}
-                    or {{ column }} not in (
-                        {%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
-                    )
-                    {%- endfor %}
+                when {{ rules | map('first') | join('\n                    or ') }}
                     then
-                        coalesce(case when key_value is null then 'not_null: key; ' end, '')
-                        {%- for column in not_null %}
-                        || coalesce(case when {{ column }} is null then 'not_null: {{ column }}; ' end, '')
-                        {%- endfor %}
-                        {%- for column, values in accepted_values.items() %}
-                        || coalesce(
-                            case
-                                when {{ column }} not in (
-                                    {%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}
-                                )
-                                    then 'accepted_values: {{ column }}='
-                                    || cast({{ column }} as {{ dbt.type_string() }}) || '; '
-                            end,
-                            ''
-                        )
+                        {%- for condition, message in rules %}
+                        {{ '|| ' if not loop.first }}coalesce(case when {{ condition }} then {{ message }} end, '')
                         {%- endfor %}
             end
         ) as row_rules
